@@ -1,0 +1,362 @@
+//! The use cases every front end shares: answer a question, run a
+//! dialogue, take a vote, record what had no answer.
+//!
+//! Front ends turn their input into one of these calls and render the
+//! result; rules such as "one vote per person per answer" or "an
+//! unanswered question is recorded" live here (and in the store's
+//! constraints), once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use crate::dialogue::{self, DialogueState, Recommendation, Step};
+use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
+use crate::matcher::{Match, Matcher};
+use crate::store::{
+    AnswerId, AnswerKind, AnswerRecord, NewAnswer, NewUnanswered, Origin, Stats, Store,
+    StoreError, Tally, UnansweredRecord,
+};
+
+/// The knowledge and the matcher built from it, swapped whole on reload.
+#[derive(Debug)]
+pub struct Brain {
+    pub knowledge: Knowledge,
+    pub matcher: Matcher,
+}
+
+impl Brain {
+    pub fn new(knowledge: Knowledge, threshold: f32) -> Self {
+        let matcher = Matcher::new(&knowledge).with_threshold(threshold);
+        Self { knowledge, matcher }
+    }
+}
+
+/// The reply to a question.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Answer(Answer),
+    NoAnswer(NoAnswer),
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub record: AnswerRecord,
+    pub entry: Entry,
+    pub found: Match,
+    /// Runners-up worth offering as "Did you mean…", with their titles.
+    pub close_alternatives: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NoAnswer {
+    pub record: UnansweredRecord,
+    pub found: Match,
+}
+
+/// What a dialogue shows after an event.
+#[derive(Debug, Clone)]
+pub struct DialogueView {
+    pub session_id: i64,
+    pub dialogue: Dialogue,
+    pub state: DialogueState,
+    pub step: DialogueStep,
+}
+
+#[derive(Debug, Clone)]
+pub enum DialogueStep {
+    Ask {
+        question: Question,
+        /// 1-based number of this question among those still possible.
+        number: usize,
+    },
+    Done {
+        recommendation: Recommendation,
+        answer_id: AnswerId,
+    },
+}
+
+/// Something a person does in a dialogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogueEvent {
+    Answer { slot: String, value: String },
+    Back,
+    Restart,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DialogueFailure {
+    #[error("this dialogue no longer exists")]
+    Unknown,
+    #[error("this dialogue belongs to someone else")]
+    NotYours,
+    #[error("that question was already answered")]
+    Stale,
+    #[error(transparent)]
+    Invalid(#[from] dialogue::DialogueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A runner-up this close to the best answer is offered as "Did you mean…".
+const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
+
+#[derive(Debug)]
+pub struct Assistant {
+    brain: RwLock<Arc<Brain>>,
+    store: Arc<dyn Store>,
+}
+
+impl Assistant {
+    pub fn new(brain: Brain, store: Arc<dyn Store>) -> Self {
+        Self {
+            brain: RwLock::new(Arc::new(brain)),
+            store,
+        }
+    }
+
+    /// The knowledge and matcher in force now.
+    pub fn brain(&self) -> Arc<Brain> {
+        match self.brain.read() {
+            Ok(brain) => Arc::clone(&brain),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the knowledge; questions already in flight finish with the
+    /// old one.
+    pub fn reload(&self, knowledge: Knowledge) {
+        let threshold = self.brain().matcher.threshold();
+        let brain = Arc::new(Brain::new(knowledge, threshold));
+        match self.brain.write() {
+            Ok(mut current) => *current = brain,
+            Err(poisoned) => *poisoned.into_inner() = brain,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Answers a question, or records it as unanswered.
+    pub async fn ask(&self, question: &str, origin: Origin) -> Result<Reply, StoreError> {
+        let brain = self.brain();
+        let found = brain.matcher.find(question);
+        match found.entry.as_deref().and_then(|id| brain.knowledge.entry(id)) {
+            Some(entry) => {
+                let entry = entry.clone();
+                self.record_answer(&brain, entry, found, question, origin)
+                    .await
+            }
+            None => {
+                let record = self
+                    .store
+                    .record_unanswered(NewUnanswered {
+                        question: question.to_owned(),
+                        confidence: found.confidence,
+                        origin,
+                    })
+                    .await?;
+                Ok(Reply::NoAnswer(NoAnswer { record, found }))
+            }
+        }
+    }
+
+    /// Shows a chosen entry (from "Did you mean…"); `None` if it is unknown.
+    pub async fn answer_with(
+        &self,
+        entry_id: &str,
+        question: &str,
+        origin: Origin,
+    ) -> Result<Option<Answer>, StoreError> {
+        let brain = self.brain();
+        let Some(entry) = brain.knowledge.entry(entry_id).cloned() else {
+            return Ok(None);
+        };
+        let mut found = brain.matcher.find(question);
+        found.entry = Some(entry.id.clone());
+        found.alternatives.clear();
+        match self
+            .record_answer(&brain, entry, found, question, origin)
+            .await?
+        {
+            Reply::Answer(answer) => Ok(Some(answer)),
+            Reply::NoAnswer(_) => Ok(None),
+        }
+    }
+
+    async fn record_answer(
+        &self,
+        brain: &Brain,
+        entry: Entry,
+        found: Match,
+        question: &str,
+        origin: Origin,
+    ) -> Result<Reply, StoreError> {
+        let record = self
+            .store
+            .record_answer(NewAnswer {
+                kind: AnswerKind::Entry,
+                entry: entry.id.clone(),
+                question: Some(question.to_owned()),
+                confidence: found.confidence,
+                origin,
+            })
+            .await?;
+        let close_alternatives = found
+            .alternatives
+            .iter()
+            .filter(|alt| alt.confidence >= CLOSE_ALTERNATIVE_RATIO * found.confidence)
+            .filter_map(|alt| {
+                let entry = brain.knowledge.entry(&alt.entry)?;
+                Some((entry.id.clone(), entry.title.clone()))
+            })
+            .collect();
+        Ok(Reply::Answer(Answer {
+            record,
+            entry,
+            found,
+            close_alternatives,
+        }))
+    }
+
+    /// Starts a dialogue, skipping what `prefilled` already answers.
+    pub async fn start_dialogue(
+        &self,
+        dialogue_id: &str,
+        origin: Origin,
+        prefilled: &BTreeMap<String, String>,
+    ) -> Result<Option<DialogueView>, DialogueFailure> {
+        let brain = self.brain();
+        let Some(dialogue) = brain.knowledge.dialogue(dialogue_id) else {
+            return Ok(None);
+        };
+        let state = DialogueState::start(dialogue, prefilled);
+        let session = self
+            .store
+            .create_dialogue(dialogue_id, &origin, &encode(&state))
+            .await?;
+        self.advance(dialogue, session.id, &origin, state)
+            .await
+            .map(Some)
+    }
+
+    /// Applies a person's event to their dialogue.
+    pub async fn dialogue_event(
+        &self,
+        session_id: i64,
+        origin: Origin,
+        event: DialogueEvent,
+    ) -> Result<DialogueView, DialogueFailure> {
+        let session = self
+            .store
+            .dialogue_session(session_id)
+            .await?
+            .ok_or(DialogueFailure::Unknown)?;
+        if session.user_id != origin.user_id {
+            return Err(DialogueFailure::NotYours);
+        }
+        let brain = self.brain();
+        let dialogue = brain
+            .knowledge
+            .dialogue(&session.dialogue)
+            .ok_or(DialogueFailure::Unknown)?;
+        let state: DialogueState =
+            serde_json::from_str(&session.state).map_err(|_| DialogueFailure::Unknown)?;
+        let state = match event {
+            DialogueEvent::Restart => dialogue::restart(),
+            _ if session.finished => return Err(DialogueFailure::Stale),
+            DialogueEvent::Back => dialogue::back(&state),
+            DialogueEvent::Answer { slot, value } => {
+                match dialogue::next_step(dialogue, &state) {
+                    Step::Ask(question) if question.slot == slot => {}
+                    _ => return Err(DialogueFailure::Stale),
+                }
+                dialogue::answer(dialogue, &state, &slot, &value)?
+            }
+        };
+        self.advance(dialogue, session_id, &origin, state).await
+    }
+
+    /// Stores the new state; on the last step, records the recommendation
+    /// as an answer people can vote on.
+    async fn advance(
+        &self,
+        dialogue: &Dialogue,
+        session_id: i64,
+        origin: &Origin,
+        state: DialogueState,
+    ) -> Result<DialogueView, DialogueFailure> {
+        let step = match dialogue::next_step(dialogue, &state) {
+            Step::Ask(question) => {
+                self.store
+                    .update_dialogue(session_id, &encode(&state), false, None)
+                    .await?;
+                DialogueStep::Ask {
+                    question: question.clone(),
+                    number: state.asked() + 1,
+                }
+            }
+            Step::Done(recommendation) => {
+                let record = self
+                    .store
+                    .record_answer(NewAnswer {
+                        kind: AnswerKind::Recommendation,
+                        entry: format!("{}:{}", dialogue.id, recommendation.outcome),
+                        question: None,
+                        confidence: 1.0,
+                        origin: Origin {
+                            source_message_id: None,
+                            ..origin.clone()
+                        },
+                    })
+                    .await?;
+                self.store
+                    .update_dialogue(session_id, &encode(&state), true, Some(record.id))
+                    .await?;
+                DialogueStep::Done {
+                    recommendation,
+                    answer_id: record.id,
+                }
+            }
+        };
+        Ok(DialogueView {
+            session_id,
+            dialogue: dialogue.clone(),
+            state,
+            step,
+        })
+    }
+
+    pub async fn vote(
+        &self,
+        answer: AnswerId,
+        user_id: &str,
+        helpful: bool,
+    ) -> Result<Tally, StoreError> {
+        self.store.record_vote(answer, user_id, helpful).await
+    }
+
+    /// Stores an improvement comment with the person's vote; blank comments
+    /// are not stored.
+    pub async fn comment(
+        &self,
+        answer: AnswerId,
+        user_id: &str,
+        comment: &str,
+    ) -> Result<Tally, StoreError> {
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return self.store.tally(answer).await;
+        }
+        self.store.record_comment(answer, user_id, comment).await
+    }
+
+    pub async fn stats(&self) -> Result<Stats, StoreError> {
+        self.store.stats().await
+    }
+}
+
+fn encode(state: &DialogueState) -> String {
+    // A state is plain strings and bools: serialising it cannot fail.
+    serde_json::to_string(state).unwrap_or_else(|_| String::from("{\"answers\":[]}"))
+}

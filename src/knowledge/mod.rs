@@ -1,0 +1,267 @@
+//! Loading and validating the knowledge base: entries (`*.md` with TOML
+//! front matter) and dialogues (`dialogues/*.toml`).
+//!
+//! Loading never stops at the first problem: every error is collected with
+//! the file, the line where it can be found, and what is wrong, so an author
+//! fixes a whole folder in one pass (`helpdesk check`).
+
+mod error;
+mod model;
+mod parse;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+pub use error::{KnowledgeError, LoadErrors};
+pub use model::{
+    AnswerOption, Dialogue, Entry, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
+};
+
+/// The knowledge shipped with helpdesk, compiled into the binary so it works
+/// from any directory.
+static BUILTIN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/knowledge");
+
+/// Discord's limit on an embed description; every answer must fit one embed.
+pub const MAX_BODY_CHARS: usize = 4096;
+/// Discord's limit on an embed title.
+pub const MAX_TITLE_CHARS: usize = 256;
+/// Discord's limit on a button label.
+pub const MAX_LABEL_CHARS: usize = 80;
+/// A dialogue asks at most this many questions.
+pub const MAX_QUESTIONS: usize = 5;
+/// Options per question, leaving room for "Not sure" in a row of 5 buttons.
+pub const MAX_OPTIONS: usize = 4;
+
+/// One file of a knowledge folder, by its path relative to the folder.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A validated knowledge base.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    entries: Vec<Entry>,
+    dialogues: Vec<Dialogue>,
+    out_of_scope: Vec<OutOfScopeTopic>,
+    index: HashMap<String, usize>,
+}
+
+impl Knowledge {
+    /// The knowledge compiled into the binary.
+    pub fn builtin() -> Result<Self, LoadErrors> {
+        let mut files = Vec::new();
+        collect_builtin(&BUILTIN, &mut files);
+        Self::from_files(Path::new("<builtin>/knowledge"), files)
+    }
+
+    /// Reads every `*.md` and `dialogues/*.toml` file of a folder.
+    pub fn load_dir(dir: &Path) -> Result<Self, LoadErrors> {
+        let files = read_folder(dir).map_err(|error| {
+            LoadErrors(vec![KnowledgeError::new(dir, None, error.to_string())])
+        })?;
+        Self::from_files(dir, files)
+    }
+
+    /// Parses and validates a set of files; `root` only prefixes the paths
+    /// named in errors.
+    pub fn from_files(root: &Path, files: Vec<SourceFile>) -> Result<Self, LoadErrors> {
+        let mut errors = Vec::new();
+        let mut entries = Vec::new();
+        let mut dialogues = Vec::new();
+        let mut out_of_scope = Vec::new();
+        let mut files = files;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        for file in &files {
+            let shown = root.join(&file.path);
+            let kind = FileKind::of(&file.path);
+            let parsed = match kind {
+                FileKind::Entry => {
+                    parse::entry(&shown, &file.text).map(|entry| entries.push(entry))
+                }
+                FileKind::Dialogue => {
+                    parse::dialogue(&shown, &file.text).map(|dialogue| dialogues.push(dialogue))
+                }
+                FileKind::OutOfScope => parse::out_of_scope(&shown, &file.text)
+                    .map(|topics| out_of_scope.extend(topics)),
+                FileKind::Other => Ok(()),
+            };
+            if let Err(mut file_errors) = parsed {
+                errors.append(&mut file_errors);
+            }
+        }
+        if entries.is_empty() && errors.is_empty() {
+            errors.push(KnowledgeError::new(root, None, "no entries (*.md) found"));
+        }
+        let knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
+        if errors.is_empty() {
+            Ok(knowledge)
+        } else {
+            Err(LoadErrors(errors))
+        }
+    }
+
+    fn assemble(
+        entries: Vec<Entry>,
+        dialogues: Vec<Dialogue>,
+        out_of_scope: Vec<OutOfScopeTopic>,
+        errors: &mut Vec<KnowledgeError>,
+    ) -> Self {
+        let mut index = HashMap::new();
+        for (position, entry) in entries.iter().enumerate() {
+            if let Some(&first) = index.get(&entry.id) {
+                let first: &Entry = &entries[first];
+                errors.push(KnowledgeError::new(
+                    &entry.source,
+                    entry.line_of(&entry.id),
+                    format!(
+                        "duplicate id `{}` (also in {})",
+                        entry.id,
+                        first.source.display()
+                    ),
+                ));
+            } else {
+                index.insert(entry.id.clone(), position);
+            }
+        }
+        let dialogue_ids: BTreeSet<&str> = dialogues.iter().map(|d| d.id.as_str()).collect();
+        for entry in &entries {
+            for related in &entry.related {
+                if !index.contains_key(related) {
+                    errors.push(KnowledgeError::new(
+                        &entry.source,
+                        entry.line_of(related),
+                        format!("`related` names unknown entry `{related}`"),
+                    ));
+                }
+            }
+            if let Some(dialogue) = &entry.dialogue {
+                if !dialogue_ids.contains(dialogue.as_str()) {
+                    errors.push(KnowledgeError::new(
+                        &entry.source,
+                        entry.line_of(dialogue),
+                        format!("`dialogue` names unknown dialogue `{dialogue}`"),
+                    ));
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for dialogue in &dialogues {
+            if !seen.insert(dialogue.id.as_str()) {
+                errors.push(KnowledgeError::new(
+                    &dialogue.source,
+                    None,
+                    format!("duplicate dialogue id `{}`", dialogue.id),
+                ));
+            }
+        }
+        Self {
+            entries,
+            dialogues,
+            out_of_scope,
+            index,
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.index.get(id).map(|&position| &self.entries[position])
+    }
+
+    pub fn dialogues(&self) -> &[Dialogue] {
+        &self.dialogues
+    }
+
+    pub fn dialogue(&self, id: &str) -> Option<&Dialogue> {
+        self.dialogues.iter().find(|dialogue| dialogue.id == id)
+    }
+
+    /// Topics people bring that this knowledge deliberately does not answer.
+    pub fn out_of_scope(&self) -> &[OutOfScopeTopic] {
+        &self.out_of_scope
+    }
+}
+
+enum FileKind {
+    Entry,
+    Dialogue,
+    OutOfScope,
+    Other,
+}
+
+impl FileKind {
+    fn of(path: &Path) -> Self {
+        let extension = path.extension().and_then(|e| e.to_str());
+        let in_dialogues = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|name| name == "dialogues");
+        let top_level = path.parent().is_none_or(|p| p.as_os_str().is_empty());
+        match extension {
+            Some("md") if top_level && !is_readme(path) => Self::Entry,
+            Some("toml") if in_dialogues => Self::Dialogue,
+            Some("toml") if top_level && path.file_stem().is_some_and(|s| s == "out-of-scope") => {
+                Self::OutOfScope
+            }
+            _ => Self::Other,
+        }
+    }
+}
+
+fn is_readme(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+}
+
+fn collect_builtin(dir: &include_dir::Dir<'static>, files: &mut Vec<SourceFile>) {
+    for file in dir.files() {
+        if let Some(text) = file.contents_utf8() {
+            files.push(SourceFile {
+                path: file.path().to_path_buf(),
+                text: text.to_owned(),
+            });
+        }
+    }
+    for sub in dir.dirs() {
+        collect_builtin(sub, files);
+    }
+}
+
+fn read_folder(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
+    let mut files = Vec::new();
+    for (relative, path) in list(dir, Path::new(""))? {
+        let text = std::fs::read_to_string(&path)?;
+        files.push(SourceFile {
+            path: relative,
+            text,
+        });
+    }
+    Ok(files)
+}
+
+/// Files of `dir` and of its `dialogues/` subfolder, as (relative, full) paths.
+fn list(dir: &Path, relative: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut found = Vec::new();
+    for item in std::fs::read_dir(dir)? {
+        let item = item?;
+        let name = item.file_name();
+        let path = item.path();
+        if item.file_type()?.is_dir() {
+            if relative.as_os_str().is_empty() && name == "dialogues" {
+                found.extend(list(&path, &relative.join(&name))?);
+            }
+        } else {
+            found.push((relative.join(&name), path));
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests;

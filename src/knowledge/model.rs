@@ -1,0 +1,138 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The answer every dialogue question also accepts.
+pub const UNSURE: &str = "unsure";
+
+/// One knowledge entry: a question people ask and its answer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub patterns: Vec<String>,
+    pub keywords: Vec<String>,
+    pub examples: Vec<String>,
+    pub dialogue: Option<String>,
+    pub related: Vec<String>,
+    /// The answer, in Discord markdown.
+    pub body: String,
+    pub source: PathBuf,
+    /// The file's text, kept to point errors found after parsing at a line.
+    pub(super) text: String,
+}
+
+impl Entry {
+    /// The 1-based line of the first occurrence of `needle` in the file.
+    pub fn line_of(&self, needle: &str) -> Option<usize> {
+        super::parse::line_of(&self.text, needle)
+    }
+}
+
+/// A topic that people bring to this help desk but that its knowledge
+/// deliberately does not answer. The matcher ranks them like entries; a
+/// question closest to one of them gets an honest "no entry".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfScopeTopic {
+    pub id: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+/// A recommendation dialogue: questions, and rules that turn their answers
+/// into an outcome with reasons.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialogue {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    /// The outcome when no rule applies or the weights tie.
+    pub default: String,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    pub outcomes: BTreeMap<String, Outcome>,
+    pub questions: Vec<Question>,
+    pub rules: Vec<Rule>,
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+impl Dialogue {
+    pub fn question(&self, slot: &str) -> Option<&Question> {
+        self.questions.iter().find(|question| question.slot == slot)
+    }
+
+    pub fn outcome_label<'a>(&'a self, outcome: &'a str) -> &'a str {
+        self.outcomes
+            .get(outcome)
+            .map_or(outcome, |o| o.label.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub label: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub slot: String,
+    pub prompt: String,
+    pub options: Vec<AnswerOption>,
+}
+
+impl Question {
+    /// Whether `value` answers this question (an option or "unsure").
+    pub fn accepts(&self, value: &str) -> bool {
+        value == UNSURE || self.options.iter().any(|option| option.value == value)
+    }
+
+    /// The accepted values, "unsure" last.
+    pub fn values(&self) -> Vec<&str> {
+        self.options
+            .iter()
+            .map(|option| option.value.as_str())
+            .chain([UNSURE])
+            .collect()
+    }
+
+    pub fn label_of<'a>(&'a self, value: &'a str) -> &'a str {
+        self.options
+            .iter()
+            .find(|option| option.value == value)
+            .map_or(if value == UNSURE { "Not sure" } else { value }, |o| {
+                o.label.as_str()
+            })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerOption {
+    pub value: String,
+    pub label: String,
+    /// Regexes over normalised question text that mean this answer.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Every condition must hold: slot = value.
+    pub when: BTreeMap<String, String>,
+    pub outcome: String,
+    pub weight: u32,
+    pub reason: String,
+}

@@ -1,0 +1,312 @@
+//! Turning file text into entries and dialogues, with errors that point at
+//! a line.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::model::{Dialogue, Entry, OutOfScopeTopic, UNSURE};
+use super::{
+    KnowledgeError, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS, MAX_TITLE_CHARS,
+};
+
+/// Entries must carry at least this many sample questions.
+const MIN_EXAMPLES: usize = 8;
+const FRONT_MATTER_FENCE: &str = "+++";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: String,
+    title: String,
+    tags: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    keywords: Vec<String>,
+    examples: Vec<String>,
+    dialogue: Option<String>,
+    #[serde(default)]
+    related: Vec<String>,
+}
+
+pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError>> {
+    let error = |line: Option<usize>, message: String| KnowledgeError::new(path, line, message);
+    let (front, front_first_line, body) = split_front_matter(text).ok_or_else(|| {
+        vec![error(
+            Some(1),
+            format!("an entry starts with a `{FRONT_MATTER_FENCE}` line, then TOML front matter closed by another `{FRONT_MATTER_FENCE}` line"),
+        )]
+    })?;
+    let matter: FrontMatter = toml::from_str(front).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| front_first_line + line_at(front, span.start) - 1);
+        vec![error(line, e.message().to_owned())]
+    })?;
+    let body = body.trim().to_owned();
+    let entry = Entry {
+        id: matter.id,
+        title: matter.title,
+        tags: matter.tags,
+        patterns: matter.patterns,
+        keywords: matter.keywords,
+        examples: matter.examples,
+        dialogue: matter.dialogue,
+        related: matter.related,
+        body,
+        source: path.to_path_buf(),
+        text: text.to_owned(),
+    };
+    let mut errors = Vec::new();
+    let mut check = |ok: bool, needle: Option<&str>, message: String| {
+        if !ok {
+            errors.push(error(needle.and_then(|n| line_of(text, n)), message));
+        }
+    };
+    check(
+        is_valid_id(&entry.id),
+        Some(&entry.id),
+        format!("id `{}` must be lowercase letters, digits and dashes", entry.id),
+    );
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    check(
+        stem == entry.id,
+        Some(&entry.id),
+        format!("id `{}` must match the file name `{stem}.md`", entry.id),
+    );
+    check(
+        !entry.title.trim().is_empty() && entry.title.chars().count() <= MAX_TITLE_CHARS,
+        Some("title"),
+        format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
+    );
+    check(
+        entry.keywords.len() >= 3,
+        Some("keywords"),
+        "keywords needs at least 3 words or phrases".to_owned(),
+    );
+    check(
+        entry.examples.len() >= MIN_EXAMPLES,
+        Some("examples"),
+        format!(
+            "examples needs at least {MIN_EXAMPLES} sample questions, found {}",
+            entry.examples.len()
+        ),
+    );
+    let body_chars = entry.body.chars().count();
+    check(
+        body_chars > 0,
+        None,
+        "the answer (the text after the front matter) is empty".to_owned(),
+    );
+    check(
+        body_chars <= MAX_BODY_CHARS,
+        None,
+        format!("the answer is {body_chars} characters; one embed holds at most {MAX_BODY_CHARS}"),
+    );
+    for pattern in &entry.patterns {
+        if let Err(problem) = compile_pattern(pattern) {
+            errors.push(error(line_of(text, pattern), problem));
+        }
+    }
+    if errors.is_empty() {
+        Ok(entry)
+    } else {
+        Err(errors)
+    }
+}
+
+pub(super) fn dialogue(path: &Path, text: &str) -> Result<Dialogue, Vec<KnowledgeError>> {
+    let error = |needle: Option<&str>, message: String| {
+        KnowledgeError::new(path, needle.and_then(|n| line_of(text, n)), message)
+    };
+    let mut dialogue: Dialogue = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|span| line_at(text, span.start));
+        vec![KnowledgeError::new(path, line, e.message().to_owned())]
+    })?;
+    dialogue.source = path.to_path_buf();
+    let mut errors = Vec::new();
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if dialogue.id != stem || !is_valid_id(&dialogue.id) {
+        errors.push(error(
+            Some(&dialogue.id),
+            format!(
+                "id `{}` must be lowercase letters, digits and dashes, matching the file name `{stem}.toml`",
+                dialogue.id
+            ),
+        ));
+    }
+    if !dialogue.outcomes.contains_key(&dialogue.default) {
+        errors.push(error(
+            Some("default"),
+            format!("default names unknown outcome `{}`", dialogue.default),
+        ));
+    }
+    if dialogue.questions.is_empty() || dialogue.questions.len() > MAX_QUESTIONS {
+        errors.push(error(
+            Some("[[questions]]"),
+            format!("a dialogue asks 1 to {MAX_QUESTIONS} questions"),
+        ));
+    }
+    let mut slots = BTreeSet::new();
+    for question in &dialogue.questions {
+        if !slots.insert(question.slot.as_str()) {
+            errors.push(error(
+                Some(&question.slot),
+                format!("slot `{}` is asked twice", question.slot),
+            ));
+        }
+        if question.options.is_empty() || question.options.len() > MAX_OPTIONS {
+            errors.push(error(
+                Some(&question.prompt),
+                format!(
+                    "question `{}` needs 1 to {MAX_OPTIONS} options (\"Not sure\" is added)",
+                    question.slot
+                ),
+            ));
+        }
+        let mut values = BTreeSet::new();
+        for option in &question.options {
+            if option.value == UNSURE || !values.insert(option.value.as_str()) {
+                errors.push(error(
+                    Some(&option.value),
+                    format!(
+                        "option `{}` of `{}` is repeated or reserved",
+                        option.value, question.slot
+                    ),
+                ));
+            }
+            if option.label.is_empty() || option.label.chars().count() > MAX_LABEL_CHARS {
+                errors.push(error(
+                    Some(&option.label),
+                    format!("option labels are 1 to {MAX_LABEL_CHARS} characters"),
+                ));
+            }
+            for pattern in &option.patterns {
+                if let Err(problem) = compile_pattern(pattern) {
+                    errors.push(error(Some(pattern), problem));
+                }
+            }
+        }
+    }
+    for rule in &dialogue.rules {
+        if !dialogue.outcomes.contains_key(&rule.outcome) {
+            errors.push(error(
+                Some(&rule.reason),
+                format!("rule names unknown outcome `{}`", rule.outcome),
+            ));
+        }
+        if rule.when.is_empty() {
+            errors.push(error(
+                Some(&rule.reason),
+                "a rule needs at least one condition in `when`".to_owned(),
+            ));
+        }
+        for (slot, value) in &rule.when {
+            match dialogue.question(slot) {
+                None => errors.push(error(
+                    Some(&rule.reason),
+                    format!("rule references unknown slot `{slot}`"),
+                )),
+                Some(question) if !question.accepts(value) => errors.push(error(
+                    Some(&rule.reason),
+                    format!(
+                        "rule references unknown value `{value}` of slot `{slot}` (valid: {})",
+                        question.values().join(", ")
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(dialogue)
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutOfScopeFile {
+    topics: Vec<OutOfScopeTopic>,
+}
+
+pub(super) fn out_of_scope(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<OutOfScopeTopic>, Vec<KnowledgeError>> {
+    let file: OutOfScopeFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|span| line_at(text, span.start));
+        vec![KnowledgeError::new(path, line, e.message().to_owned())]
+    })?;
+    let errors: Vec<_> = file
+        .topics
+        .iter()
+        .flat_map(|topic| &topic.patterns)
+        .filter_map(|pattern| {
+            compile_pattern(pattern)
+                .err()
+                .map(|problem| KnowledgeError::new(path, line_of(text, pattern), problem))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(file.topics)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Compiles a knowledge pattern, describing the problem for an author.
+pub(crate) fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|e| {
+        let detail = e.to_string();
+        let last = detail.lines().last().unwrap_or_default().trim().to_owned();
+        format!("pattern `{pattern}` does not compile: {last}")
+    })
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Splits `+++\nTOML\n+++\nbody` into (TOML, the TOML's first line, body).
+fn split_front_matter(text: &str) -> Option<(&str, usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next()?;
+    if first.trim_end() != FRONT_MATTER_FENCE {
+        return None;
+    }
+    let start = first.len();
+    let mut offset = start;
+    for line in lines {
+        if line.trim_end() == FRONT_MATTER_FENCE {
+            return Some((&text[start..offset], 2, &text[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The 1-based line where `needle` first appears.
+pub(super) fn line_of(text: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    text.find(needle).map(|offset| line_at(text, offset))
+}

@@ -1,0 +1,29 @@
+//! helpdesk: a Discord support assistant that answers email questions
+//! (POP or IMAP, vanished mail, full mailboxes) from a knowledge base.
+//!
+//! # Map
+//!
+//! - [`knowledge`]: loads and validates entries (`knowledge/*.md`) and
+//!   dialogues (`knowledge/dialogues/*.toml`); the shipped set is built in.
+//! - [`matcher`]: normalises a question, ranks the entries (BM25F with typo
+//!   tolerance and authors' regex patterns), says "no entry" when unsure,
+//!   and picks dialogue answers out of the question.
+//! - [`dialogue`]: the recommendation dialogue as a pure state machine.
+//! - [`assistant`]: the use cases every front end shares: answer, run a
+//!   dialogue, vote, record what had no answer.
+//! - [`store`]: the storage interface and its SQLite backend (migrations in
+//!   `migrations/`).
+//! - [`terminal`]: the terminal front end (`chat`, `ask`, `recommend`,
+//!   `stats`, `check`).
+//!
+//! Outside `src/`: `knowledge/` is the shipped knowledge, `tests/` the
+//! black-box tests (and `tests/data/` the held-out questions the matcher is
+//! measured on), `benches/` the criterion benches, `deploy/` the files to run
+//! it as a service.
+
+pub mod assistant;
+pub mod dialogue;
+pub mod knowledge;
+pub mod matcher;
+pub mod store;
+pub mod terminal;

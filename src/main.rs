@@ -1,0 +1,149 @@
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use helpdesk::assistant::{Assistant, Brain};
+use helpdesk::knowledge::Knowledge;
+use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
+use helpdesk::{store, terminal};
+
+/// A support assistant for email questions: POP or IMAP, vanished mail,
+/// full mailboxes.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Knowledge folder [default: ./knowledge if present, else the built-in knowledge]
+    #[arg(long, global = true, env = "HELPDESK_KNOWLEDGE")]
+    knowledge: Option<PathBuf>,
+    /// Database: sqlite://PATH or a file path
+    #[arg(long, global = true, env = "HELPDESK_DATABASE_URL", default_value = "helpdesk.db")]
+    database: String,
+    /// Confidence under which a question gets "no answer"
+    #[arg(long, global = true, env = "HELPDESK_THRESHOLD", default_value_t = DEFAULT_THRESHOLD)]
+    threshold: f32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Talk to the assistant in the terminal
+    Chat,
+    /// Match questions (arguments, or one per line on stdin) to entries
+    Ask {
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+        questions: Vec<String>,
+    },
+    /// The recommendation for dialogue answers, e.g. devices=one offline=yes
+    Recommend {
+        #[arg(long)]
+        json: bool,
+        /// The dialogue to run
+        #[arg(long, default_value = "which-protocol")]
+        dialogue: String,
+        #[arg(value_name = "SLOT=VALUE")]
+        answers: Vec<String>,
+    },
+    /// Validate a knowledge folder and report misranked examples
+    Check {
+        /// [default: the --knowledge folder, or ./knowledge]
+        dir: Option<PathBuf>,
+    },
+    /// Answers shown, votes and unanswered questions
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    match cli.command {
+        Command::Check { dir } => {
+            let dir = dir
+                .or(cli.knowledge)
+                .unwrap_or_else(|| PathBuf::from("knowledge"));
+            let valid = terminal::check(&dir, stdout.lock())?;
+            return Ok(if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        Command::Ask { json, questions } => {
+            let knowledge = load_knowledge(cli.knowledge.as_deref())?;
+            let matcher = Matcher::new(&knowledge).with_threshold(cli.threshold);
+            let mut out = BufWriter::new(stdout.lock());
+            terminal::ask(&matcher, &questions, io::stdin().lock(), &mut out, json)?;
+            out.flush()?;
+        }
+        Command::Recommend {
+            json,
+            dialogue,
+            answers,
+        } => {
+            let knowledge = load_knowledge(cli.knowledge.as_deref())?;
+            terminal::recommend(&knowledge, &dialogue, &answers, stdout.lock(), json)?;
+        }
+        Command::Chat => with_assistant(&cli.knowledge, &cli.database, cli.threshold, |assistant| async move {
+            let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
+            terminal::chat(&assistant, &format!("terminal:{user}"), io::stdin().lock(), io::stdout().lock()).await
+        })?,
+        Command::Stats { json } => with_assistant(&cli.knowledge, &cli.database, cli.threshold, |assistant| async move {
+            terminal::stats(&assistant, io::stdout().lock(), json).await
+        })?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn with_assistant<F, Fut>(
+    knowledge: &Option<PathBuf>,
+    database: &str,
+    threshold: f32,
+    body: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(Assistant) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let knowledge = load_knowledge(knowledge.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = store::open(database)
+            .await
+            .with_context(|| format!("opening the database `{database}`"))?;
+        body(Assistant::new(Brain::new(knowledge, threshold), store)).await
+    })
+}
+
+/// The named folder, else `./knowledge` if it exists, else the built-in set.
+fn load_knowledge(dir: Option<&std::path::Path>) -> anyhow::Result<Knowledge> {
+    let local = PathBuf::from("knowledge");
+    let loaded = match dir {
+        Some(dir) => Knowledge::load_dir(dir),
+        None if local.is_dir() => Knowledge::load_dir(&local),
+        None => Knowledge::builtin(),
+    };
+    loaded.map_err(|errors| anyhow::anyhow!("{errors}"))
+}

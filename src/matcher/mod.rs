@@ -1,0 +1,406 @@
+//! Matching a question to a knowledge entry.
+//!
+//! [`Matcher`] is built once from the knowledge (every regex compiled then)
+//! and answers `&str -> Match` with no I/O. A question is normalised
+//! ([`normalize`]), cut into stemmed terms, typo-corrected against the
+//! knowledge's own vocabulary, and ranked with BM25F over each entry's
+//! title, keywords, examples and answer. Regex patterns written by the
+//! knowledge's authors add strong evidence. Out-of-scope topics (questions
+//! this help desk knows it does not answer) are ranked like entries: a
+//! question closest to one of them gets "no entry", as does any question
+//! whose confidence stays under the threshold.
+
+mod fuzzy;
+mod normalize;
+mod slots;
+mod terms;
+
+use std::collections::{BTreeMap, HashMap};
+
+use regex::{Regex, RegexSet};
+use serde::Serialize;
+
+use crate::knowledge::Knowledge;
+use fuzzy::FuzzyIndex;
+pub use normalize::normalize;
+use slots::SlotExtractor;
+use terms::Terms;
+
+/// Confidence under which the matcher says "no entry".
+pub const DEFAULT_THRESHOLD: f32 = 0.35;
+/// Runners-up under this confidence are not worth offering.
+const MIN_ALTERNATIVE: f32 = 0.15;
+const MAX_ALTERNATIVES: usize = 3;
+
+/// The indexed fields of an entry, in this order: title, keywords,
+/// examples, answer.
+const FIELDS: usize = 4;
+/// How much a term found in each field counts (BM25F field weights).
+const FIELD_WEIGHT: [f32; FIELDS] = [2.0, 3.0, 1.0, 0.4];
+/// Length normalisation per field.
+const FIELD_B: [f32; FIELDS] = [0.3, 0.3, 0.75, 0.75];
+const K1: f32 = 1.2;
+/// A corrected typo counts for a little less than the word itself.
+const TYPO_FACTOR: f32 = 0.8;
+/// A word the knowledge has never seen still dilutes the evidence, but less
+/// than a rare known word: out-of-scope topics carry the vocabulary that
+/// must count fully against an entry.
+const UNKNOWN_WORD_FACTOR: f32 = 0.5;
+/// The BM25 score at which evidence is about 63% (1 - 1/e) saturated.
+const EVIDENCE_SCALE: f32 = 4.0;
+/// An author's pattern firing lifts confidence at least to this.
+const PATTERN_FLOOR: f32 = 0.75;
+/// Above this many patterns a single `RegexSet` gets too large; patterns
+/// are then tried only for the best-ranked candidates.
+const MAX_PATTERN_SET: usize = 512;
+const PATTERN_CANDIDATES: usize = 32;
+
+/// The matcher's verdict on one question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// The entry that answers the question, or `None` when none does.
+    pub entry: Option<String>,
+    /// How sure the matcher is of the best entry, in [0, 1].
+    pub confidence: f32,
+    /// The next best entries, best first.
+    pub alternatives: Vec<Candidate>,
+    /// Dialogue answers already stated in the question (slot -> value).
+    pub slots: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub entry: String,
+    pub confidence: f32,
+}
+
+/// A ranked document: an entry, or an out-of-scope topic.
+#[derive(Debug)]
+struct Doc {
+    id: String,
+    in_scope: bool,
+    field_len: [f32; FIELDS],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    doc: u32,
+    tf: [f32; FIELDS],
+}
+
+enum Patterns {
+    /// Every pattern in one automaton; `owner[i]` is pattern i's document.
+    Set { set: RegexSet, owner: Vec<u32> },
+    /// Per document, tried for the best candidates only.
+    PerDoc(Vec<Vec<Regex>>),
+}
+
+pub struct Matcher {
+    terms: Terms,
+    docs: Vec<Doc>,
+    vocab: HashMap<String, u32>,
+    names: Vec<String>,
+    idf: Vec<f32>,
+    postings: Vec<Vec<Posting>>,
+    avg_len: [f32; FIELDS],
+    unknown_weight: f32,
+    fuzzy: FuzzyIndex,
+    patterns: Patterns,
+    slots: SlotExtractor,
+    threshold: f32,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("docs", &self.docs.len())
+            .field("terms", &self.names.len())
+            .field("threshold", &self.threshold)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The text of one document, by field, before indexing.
+struct DocText<'a> {
+    id: &'a str,
+    in_scope: bool,
+    fields: [Vec<&'a str>; FIELDS],
+    patterns: &'a [String],
+}
+
+impl Matcher {
+    /// Builds the index. The knowledge has been validated, so its patterns
+    /// compile; one that somehow does not is skipped rather than trusted.
+    pub fn new(knowledge: &Knowledge) -> Self {
+        let mut texts: Vec<DocText<'_>> = knowledge
+            .entries()
+            .iter()
+            .map(|entry| DocText {
+                id: &entry.id,
+                in_scope: true,
+                fields: [
+                    vec![entry.title.as_str()],
+                    entry.keywords.iter().map(String::as_str).collect(),
+                    entry.examples.iter().map(String::as_str).collect(),
+                    vec![entry.body.as_str()],
+                ],
+                patterns: &entry.patterns,
+            })
+            .collect();
+        texts.extend(knowledge.out_of_scope().iter().map(|topic| DocText {
+            id: &topic.id,
+            in_scope: false,
+            fields: [
+                Vec::new(),
+                topic.keywords.iter().map(String::as_str).collect(),
+                topic.examples.iter().map(String::as_str).collect(),
+                Vec::new(),
+            ],
+            patterns: &topic.patterns,
+        }));
+        Self::index(&texts, SlotExtractor::new(knowledge))
+    }
+
+    fn index(texts: &[DocText<'_>], slots: SlotExtractor) -> Self {
+        let terms = Terms::default();
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut postings: Vec<Vec<Posting>> = Vec::new();
+        let mut docs = Vec::with_capacity(texts.len());
+        let mut total_len = [0.0f32; FIELDS];
+        for (doc_index, text) in texts.iter().enumerate() {
+            let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
+            let mut counts: HashMap<u32, [f32; FIELDS]> = HashMap::new();
+            let mut field_len = [0.0f32; FIELDS];
+            for (field, parts) in text.fields.iter().enumerate() {
+                for part in parts {
+                    for term in terms.of(&normalize(part)) {
+                        let next_id = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                        let id = *vocab.entry(term.clone()).or_insert_with(|| {
+                            names.push(term);
+                            postings.push(Vec::new());
+                            next_id
+                        });
+                        counts.entry(id).or_insert([0.0; FIELDS])[field] += 1.0;
+                        field_len[field] += 1.0;
+                    }
+                }
+            }
+            for (field, len) in field_len.iter().enumerate() {
+                total_len[field] += len;
+            }
+            let mut counts: Vec<_> = counts.into_iter().collect();
+            counts.sort_unstable_by_key(|&(id, _)| id);
+            for (id, tf) in counts {
+                postings[id as usize].push(Posting { doc: doc_index, tf });
+            }
+            docs.push(Doc {
+                id: text.id.to_owned(),
+                in_scope: text.in_scope,
+                field_len,
+            });
+        }
+        let doc_count = docs.len().max(1) as f32;
+        let avg_len = total_len.map(|total| (total / doc_count).max(1.0));
+        let idf: Vec<f32> = postings
+            .iter()
+            .map(|list| bm25_idf(doc_count, list.len() as f32))
+            .collect();
+        let unknown_weight = UNKNOWN_WORD_FACTOR * bm25_idf(doc_count, 1.0);
+        let mut fuzzy = FuzzyIndex::default();
+        for (id, name) in names.iter().enumerate() {
+            fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
+        }
+        Self {
+            terms,
+            docs,
+            vocab,
+            names,
+            idf,
+            postings,
+            avg_len,
+            unknown_weight,
+            fuzzy,
+            patterns: compile_patterns(texts),
+            slots,
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+
+    /// Sets the confidence under which the matcher says "no entry".
+    #[must_use]
+    pub fn with_threshold(mut self, threshold: f32) -> Self {
+        self.threshold = threshold.clamp(0.0, 1.0);
+        self
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// Matches one question.
+    pub fn find(&self, question: &str) -> Match {
+        let normalized = normalize(question);
+        let slots = self.slots.extract(&normalized);
+        let mut ranked = self.rank(&normalized);
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best_is_in_scope = ranked
+            .first()
+            .is_some_and(|&(doc, _)| self.docs[doc].in_scope);
+        let mut in_scope = ranked
+            .iter()
+            .filter(|&&(doc, _)| self.docs[doc].in_scope)
+            .map(|&(doc, confidence)| Candidate {
+                entry: self.docs[doc].id.clone(),
+                confidence: round(confidence),
+            });
+        let best = in_scope.next();
+        let alternatives = in_scope
+            .filter(|candidate| candidate.confidence >= MIN_ALTERNATIVE)
+            .take(MAX_ALTERNATIVES)
+            .collect();
+        let confidence = best.as_ref().map_or(0.0, |b| b.confidence);
+        let entry = best
+            .filter(|b| best_is_in_scope && b.confidence >= self.threshold)
+            .map(|b| b.entry);
+        Match {
+            entry,
+            confidence,
+            alternatives,
+            slots,
+        }
+    }
+
+    /// Every document with any evidence, with its confidence.
+    fn rank(&self, normalized: &str) -> Vec<(usize, f32)> {
+        let mut query: Vec<(u32, f32)> = Vec::new();
+        let mut query_weight = 0.0f32;
+        for term in self.terms.of(normalized) {
+            let found = match self.vocab.get(&term) {
+                Some(&id) => Some((id, 1.0)),
+                None => self
+                    .fuzzy
+                    .closest(&term, &self.names)
+                    .map(|id| (id, TYPO_FACTOR)),
+            };
+            match found {
+                Some((id, factor)) => match query.iter_mut().find(|(known, _)| *known == id) {
+                    Some(existing) => existing.1 = existing.1.max(factor),
+                    None => query.push((id, factor)),
+                },
+                None => query_weight += self.unknown_weight,
+            }
+        }
+        query_weight += query
+            .iter()
+            .map(|&(id, factor)| factor * self.idf[id as usize])
+            .sum::<f32>();
+
+        let mut score = vec![0.0f32; self.docs.len()];
+        let mut matched = vec![0.0f32; self.docs.len()];
+        for &(id, factor) in &query {
+            let idf = self.idf[id as usize];
+            for posting in &self.postings[id as usize] {
+                let doc = posting.doc as usize;
+                let tf = self.weighted_tf(doc, &posting.tf);
+                score[doc] += factor * idf * tf * (K1 + 1.0) / (tf + K1);
+                matched[doc] += factor * idf;
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = (0..self.docs.len())
+            .filter(|&doc| score[doc] > 0.0)
+            .map(|doc| {
+                let coverage = if query_weight > 0.0 {
+                    (matched[doc] / query_weight).min(1.0)
+                } else {
+                    0.0
+                };
+                let evidence = 1.0 - (-score[doc] / EVIDENCE_SCALE).exp();
+                (doc, evidence * coverage.sqrt())
+            })
+            .collect();
+        for doc in self.pattern_hits(normalized, &ranked) {
+            match ranked.iter_mut().find(|(known, _)| *known == doc) {
+                Some(entry) => entry.1 = PATTERN_FLOOR + (1.0 - PATTERN_FLOOR) * entry.1,
+                None => ranked.push((doc, PATTERN_FLOOR)),
+            }
+        }
+        ranked
+    }
+
+    fn weighted_tf(&self, doc: usize, tf: &[f32; FIELDS]) -> f32 {
+        let lengths = &self.docs[doc].field_len;
+        (0..FIELDS)
+            .filter(|&field| tf[field] > 0.0)
+            .map(|field| {
+                let norm =
+                    1.0 - FIELD_B[field] + FIELD_B[field] * lengths[field] / self.avg_len[field];
+                FIELD_WEIGHT[field] * tf[field] / norm
+            })
+            .sum()
+    }
+
+    /// Documents one of whose patterns fires on the question.
+    fn pattern_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
+        let mut hits: Vec<usize> = match &self.patterns {
+            Patterns::Set { set, owner } => set
+                .matches(normalized)
+                .into_iter()
+                .map(|i| owner[i] as usize)
+                .collect(),
+            Patterns::PerDoc(per_doc) => {
+                let mut best: Vec<&(usize, f32)> = ranked.iter().collect();
+                best.sort_by(|a, b| b.1.total_cmp(&a.1));
+                best.into_iter()
+                    .take(PATTERN_CANDIDATES)
+                    .map(|&(doc, _)| doc)
+                    .filter(|&doc| per_doc[doc].iter().any(|re| re.is_match(normalized)))
+                    .collect()
+            }
+        };
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+}
+
+fn bm25_idf(doc_count: f32, doc_freq: f32) -> f32 {
+    (1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5)).ln()
+}
+
+fn round(value: f32) -> f32 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
+    let total: usize = texts.iter().map(|t| t.patterns.len()).sum();
+    if total <= MAX_PATTERN_SET {
+        let mut sources = Vec::with_capacity(total);
+        let mut owner = Vec::with_capacity(total);
+        for (doc, text) in texts.iter().enumerate() {
+            for pattern in text.patterns {
+                if Regex::new(pattern).is_ok() {
+                    sources.push(pattern.as_str());
+                    owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
+                }
+            }
+        }
+        if let Ok(set) = RegexSet::new(&sources) {
+            return Patterns::Set { set, owner };
+        }
+    }
+    Patterns::PerDoc(
+        texts
+            .iter()
+            .map(|text| {
+                text.patterns
+                    .iter()
+                    .filter_map(|p| Regex::new(p).ok())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

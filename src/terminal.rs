@@ -1,0 +1,388 @@
+//! The terminal front end: `chat`, `ask`, `recommend`, `stats`, `check`.
+//!
+//! Every command reads from a `BufRead` and writes to a `Write`, so tests
+//! drive them with bytes and the binary with stdin and stdout.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde_json::json;
+
+use crate::assistant::{Assistant, DialogueEvent, DialogueStep, DialogueView, Reply};
+use crate::dialogue;
+use crate::knowledge::{Knowledge, LoadErrors};
+use crate::matcher::Matcher;
+use crate::store::{AnswerId, Origin};
+
+/// `helpdesk ask`: matches each question and prints the verdict.
+pub fn ask(
+    matcher: &Matcher,
+    questions: &[String],
+    input: impl BufRead,
+    mut out: impl Write,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut answer = |question: &str| -> anyhow::Result<()> {
+        let found = matcher.find(question);
+        if as_json {
+            let line = json!({
+                "question": question,
+                "entry": found.entry,
+                "confidence": found.confidence,
+                "alternatives": found.alternatives,
+                "slots": found.slots,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            match &found.entry {
+                Some(entry) => writeln!(out, "{entry}\t{:.3}\t{question}", found.confidence)?,
+                None => writeln!(out, "-\t{:.3}\t{question}", found.confidence)?,
+            }
+        }
+        Ok(())
+    };
+    if questions.is_empty() {
+        for line in input.lines() {
+            let line = line.context("reading questions from standard input")?;
+            if !line.trim().is_empty() {
+                answer(&line)?;
+            }
+        }
+    } else {
+        for question in questions {
+            answer(question)?;
+        }
+    }
+    Ok(())
+}
+
+/// `helpdesk recommend`: the dialogue's result for `SLOT=VALUE` answers.
+pub fn recommend(
+    knowledge: &Knowledge,
+    dialogue_id: &str,
+    answers: &[String],
+    mut out: impl Write,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let dialogue = knowledge
+        .dialogue(dialogue_id)
+        .with_context(|| format!("the knowledge has no dialogue `{dialogue_id}`"))?;
+    let mut given = BTreeMap::new();
+    for pair in answers {
+        let Some((slot, value)) = pair.split_once('=') else {
+            bail!("`{pair}` is not SLOT=VALUE (slots: {})", slot_list(knowledge, dialogue_id));
+        };
+        let (slot, value) = (slot.trim(), value.trim());
+        dialogue::check_answer(dialogue, slot, value)?;
+        given.insert(slot.to_owned(), value.to_owned());
+    }
+    let result = dialogue::recommend(dialogue, &given);
+    if as_json {
+        let line = json!({
+            "recommendation": result.outcome,
+            "reasons": result.reasons.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            "warnings": result.warnings,
+            "unanswered": result.unanswered,
+        });
+        writeln!(out, "{line}")?;
+    } else {
+        writeln!(out, "Recommendation: {}", result.label)?;
+        for reason in &result.reasons {
+            writeln!(out, "  - {}", plain(&reason.text))?;
+        }
+        for warning in &result.warnings {
+            writeln!(out, "  ! {}", plain(warning))?;
+        }
+        if !result.unanswered.is_empty() {
+            writeln!(out, "  (not needed: {})", result.unanswered.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+fn slot_list(knowledge: &Knowledge, dialogue_id: &str) -> String {
+    knowledge
+        .dialogue(dialogue_id)
+        .map(|d| {
+            d.questions
+                .iter()
+                .map(|q| format!("{}={}", q.slot, q.values().join("|")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// `helpdesk stats`.
+pub async fn stats(assistant: &Assistant, mut out: impl Write, as_json: bool) -> anyhow::Result<()> {
+    let stats = assistant.stats().await?;
+    let recent = assistant.store().recent_unanswered(20).await?;
+    if as_json {
+        let line = json!({
+            "answers": stats.answers,
+            "unanswered": stats.unanswered,
+            "votes": stats.votes,
+            "entries": stats.entries.iter().map(|e| json!({
+                "entry": e.entry, "shown": e.shown, "helpful": e.helpful, "not_helpful": e.not_helpful,
+            })).collect::<Vec<_>>(),
+            "recent_unanswered": recent.iter().filter_map(|u| u.question.as_deref()).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} answers shown, {} questions unanswered; votes: {} helpful, {} not helpful",
+        stats.answers, stats.unanswered, stats.votes.helpful, stats.votes.not_helpful
+    )?;
+    writeln!(out, "{:<28} {:>6} {:>8} {:>12} {:>9}", "entry", "shown", "helpful", "not helpful", "helpful %")?;
+    for entry in &stats.entries {
+        let percent = entry
+            .helpful_percent()
+            .map_or_else(|| "-".to_owned(), |p| format!("{p:.0}%"));
+        writeln!(
+            out,
+            "{:<28} {:>6} {:>8} {:>12} {:>9}",
+            entry.entry, entry.shown, entry.helpful, entry.not_helpful, percent
+        )?;
+    }
+    if !recent.is_empty() {
+        writeln!(out, "\nrecent unanswered questions:")?;
+        for question in recent.iter().filter_map(|u| u.question.as_deref()) {
+            writeln!(out, "  - {}", one_line(question))?;
+        }
+    }
+    Ok(())
+}
+
+/// `helpdesk check`: every error of a knowledge folder, then the examples
+/// the matcher does not rank first for their own entry. Returns whether the
+/// folder is valid.
+pub fn check(dir: &Path, mut out: impl Write) -> anyhow::Result<bool> {
+    let knowledge = match Knowledge::load_dir(dir) {
+        Ok(knowledge) => knowledge,
+        Err(LoadErrors(errors)) => {
+            for error in &errors {
+                writeln!(out, "error: {error}")?;
+            }
+            writeln!(out, "{} error(s) in {}", errors.len(), dir.display())?;
+            return Ok(false);
+        }
+    };
+    let matcher = Matcher::new(&knowledge);
+    let mut misranked = 0;
+    for entry in knowledge.entries() {
+        for example in &entry.examples {
+            let found = matcher.find(example);
+            if found.entry.as_deref() != Some(&entry.id) {
+                misranked += 1;
+                writeln!(
+                    out,
+                    "warning: {}: example {:?} matches {} ({:.2})",
+                    entry.source.display(),
+                    example,
+                    found.entry.as_deref().unwrap_or("no entry"),
+                    found.confidence
+                )?;
+            }
+        }
+    }
+    let examples: usize = knowledge.entries().iter().map(|e| e.examples.len()).sum();
+    writeln!(
+        out,
+        "ok: {} entries, {} dialogues, {} out-of-scope topics; {} of {} examples rank their own entry first",
+        knowledge.entries().len(),
+        knowledge.dialogues().len(),
+        knowledge.out_of_scope().len(),
+        examples - misranked,
+        examples
+    )?;
+    Ok(true)
+}
+
+/// `helpdesk chat`: the assistant in a terminal, one question at a time.
+pub async fn chat(
+    assistant: &Assistant,
+    user: &str,
+    mut input: impl BufRead,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "Hi! Ask me about your email: POP or IMAP, missing mail, full mailboxes.\nAn empty line ends the chat."
+    )?;
+    loop {
+        write!(out, "\n> ")?;
+        out.flush()?;
+        let Some(question) = read_line(&mut input)? else {
+            break;
+        };
+        if question.is_empty() {
+            break;
+        }
+        let origin = Origin::terminal(user);
+        match assistant.ask(&question, origin.clone()).await? {
+            Reply::NoAnswer(_) => {
+                writeln!(
+                    out,
+                    "\nSorry, I don't have an answer for that one. I've noted your question for the support team."
+                )?;
+            }
+            Reply::Answer(answer) => {
+                writeln!(out, "\n{}\n\n{}", answer.entry.title, plain(&answer.entry.body))?;
+                if !answer.close_alternatives.is_empty() {
+                    let titles: Vec<_> =
+                        answer.close_alternatives.iter().map(|(_, t)| t.as_str()).collect();
+                    writeln!(out, "\n(Related: {})", titles.join(" · "))?;
+                }
+                let mut voted = false;
+                if let Some(dialogue_id) = &answer.entry.dialogue {
+                    if confirm(&mut input, &mut out, "\nWant me to help you choose with a few quick questions? [y/n] ")?
+                        == Some(true)
+                    {
+                        let view = assistant
+                            .start_dialogue(dialogue_id, origin.clone(), &answer.found.slots)
+                            .await?;
+                        if let Some(view) = view {
+                            let Some(result_answer) =
+                                run_dialogue(assistant, view, &origin, &mut input, &mut out).await?
+                            else {
+                                break;
+                            };
+                            ask_vote(assistant, result_answer, user, &mut input, &mut out).await?;
+                            voted = true;
+                        }
+                    }
+                }
+                if !voted {
+                    ask_vote(assistant, answer.record.id, user, &mut input, &mut out).await?;
+                }
+            }
+        }
+    }
+    writeln!(out, "Bye!")?;
+    Ok(())
+}
+
+/// Walks a dialogue with numbered choices; returns the recommendation's
+/// answer id, or `None` if input ended.
+async fn run_dialogue(
+    assistant: &Assistant,
+    mut view: DialogueView,
+    origin: &Origin,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<AnswerId>> {
+    loop {
+        let event = match &view.step {
+            DialogueStep::Done {
+                recommendation,
+                answer_id,
+            } => {
+                writeln!(out, "\nMy recommendation: {}", recommendation.label)?;
+                for reason in &recommendation.reasons {
+                    writeln!(out, "  - {}", plain(&reason.text))?;
+                }
+                for warning in &recommendation.warnings {
+                    writeln!(out, "  ! {}", plain(warning))?;
+                }
+                return Ok(Some(*answer_id));
+            }
+            DialogueStep::Ask { question, number } => {
+                writeln!(out, "\n{}. {}", number, plain(&question.prompt))?;
+                let values = question.values();
+                for (index, value) in values.iter().enumerate() {
+                    writeln!(out, "  {}) {}", index + 1, question.label_of(value))?;
+                }
+                write!(out, "  b) back  r) restart\n? ")?;
+                out.flush()?;
+                let Some(choice) = read_line(input)? else {
+                    return Ok(None);
+                };
+                match choice.as_str() {
+                    "b" | "back" => DialogueEvent::Back,
+                    "r" | "restart" => DialogueEvent::Restart,
+                    other => match other.parse::<usize>().ok().and_then(|n| values.get(n.wrapping_sub(1))) {
+                        Some(value) => DialogueEvent::Answer {
+                            slot: question.slot.clone(),
+                            value: (*value).to_owned(),
+                        },
+                        None => {
+                            writeln!(out, "Please type a number from 1 to {}, b or r.", values.len())?;
+                            continue;
+                        }
+                    },
+                }
+            }
+        };
+        view = assistant
+            .dialogue_event(view.session_id, origin.clone(), event)
+            .await?;
+    }
+}
+
+async fn ask_vote(
+    assistant: &Assistant,
+    answer: AnswerId,
+    user: &str,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let Some(helpful) = confirm(input, out, "\nDid this help? [y/n] ")? else {
+        return Ok(());
+    };
+    assistant.vote(answer, user, helpful).await?;
+    if helpful {
+        writeln!(out, "Great, thanks for letting me know!")?;
+        return Ok(());
+    }
+    write!(out, "Sorry about that. How could this answer be improved? (Enter skips)\n> ")?;
+    out.flush()?;
+    if let Some(comment) = read_line(input)? {
+        if !comment.is_empty() {
+            assistant.comment(answer, user, &comment).await?;
+            writeln!(out, "Thanks, I've passed that on to the support team.")?;
+        }
+    }
+    Ok(())
+}
+
+/// Asks a yes/no question until it gets an answer; `None` at end of input.
+fn confirm(input: &mut impl BufRead, out: &mut impl Write, prompt: &str) -> anyhow::Result<Option<bool>> {
+    loop {
+        write!(out, "{prompt}")?;
+        out.flush()?;
+        let Some(line) = read_line(input)? else {
+            return Ok(None);
+        };
+        match line.to_lowercase().as_str() {
+            "y" | "yes" => return Ok(Some(true)),
+            "n" | "no" | "" => return Ok(Some(false)),
+            _ => writeln!(out, "Please answer y or n.")?,
+        }
+    }
+}
+
+/// One trimmed line, or `None` at end of input.
+fn read_line(input: &mut impl BufRead) -> anyhow::Result<Option<String>> {
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_owned()))
+}
+
+/// Discord markdown made readable in a terminal.
+fn plain(text: &str) -> String {
+    text.replace("**", "").replace("__", "")
+}
+
+fn one_line(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
