@@ -181,7 +181,7 @@ pub fn check_answer(dialogue: &Dialogue, slot: &str, value: &str) -> Result<(), 
 /// condition.
 pub fn recommend(dialogue: &Dialogue, answers: &BTreeMap<String, String>) -> Recommendation {
     let (outcome, mut fired) = decide(dialogue, answers);
-    fired.sort_by(|a, b| b.weight.cmp(&a.weight));
+    fired.sort_by_key(|rule| std::cmp::Reverse(rule.weight));
     let mut reasons: Vec<Reason> = fired
         .into_iter()
         .filter(|rule| rule.outcome == outcome)

@@ -13,6 +13,10 @@
 //!   dialogue, vote, record what had no answer.
 //! - [`store`]: the storage interface and its SQLite backend (migrations in
 //!   `migrations/`).
+//! - [`config`]: typed configuration for `serve`, from the environment and
+//!   an optional TOML file.
+//! - [`discord`]: the Discord front end (serenity + poise): threads, embeds,
+//!   buttons, the dialogue in a thread, votes, escalation, `/kb`.
 //! - [`terminal`]: the terminal front end (`chat`, `ask`, `recommend`,
 //!   `stats`, `check`).
 //!
@@ -22,7 +26,9 @@
 //! it as a service.
 
 pub mod assistant;
+pub mod config;
 pub mod dialogue;
+pub mod discord;
 pub mod knowledge;
 pub mod matcher;
 pub mod store;

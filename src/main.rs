@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use helpdesk::assistant::{Assistant, Brain};
+use helpdesk::config::Config;
 use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
 use helpdesk::{store, terminal};
@@ -54,6 +55,12 @@ enum Command {
         /// [default: the --knowledge folder, or ./knowledge]
         dir: Option<PathBuf>,
     },
+    /// Run the Discord bot (configuration from the environment, see .env.example)
+    Serve {
+        /// A TOML file with the same keys as the environment; the environment wins
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Answers shown, votes and unanswered questions
     Stats {
         #[arg(long)]
@@ -62,20 +69,32 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Serve { .. }));
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
             let _ = writeln!(io::stderr(), "error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG`; JSON lines with
+/// `HELPDESK_LOG_FORMAT=json`.
+fn init_logging(serving: bool) {
+    let default = if serving {
+        "info,serenity=warn,poise=warn,sqlx=warn,tracing=warn"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    if std::env::var("HELPDESK_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }
 
@@ -108,6 +127,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
             terminal::chat(&assistant, &format!("terminal:{user}"), io::stdin().lock(), io::stdout().lock()).await
         })?,
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref())?;
+            let knowledge = load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let store = store::open(&config.database_url)
+                    .await
+                    .context("opening the database (HELPDESK_DATABASE_URL)")?;
+                let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
+                helpdesk::discord::serve(config, std::sync::Arc::new(assistant)).await
+            })?;
+        }
         Command::Stats { json } => with_assistant(&cli.knowledge, &cli.database, cli.threshold, |assistant| async move {
             terminal::stats(&assistant, io::stdout().lock(), json).await
         })?,
@@ -139,11 +170,5 @@ where
 
 /// The named folder, else `./knowledge` if it exists, else the built-in set.
 fn load_knowledge(dir: Option<&std::path::Path>) -> anyhow::Result<Knowledge> {
-    let local = PathBuf::from("knowledge");
-    let loaded = match dir {
-        Some(dir) => Knowledge::load_dir(dir),
-        None if local.is_dir() => Knowledge::load_dir(&local),
-        None => Knowledge::builtin(),
-    };
-    loaded.map_err(|errors| anyhow::anyhow!("{errors}"))
+    Knowledge::load_default(dir).map_err(|errors| anyhow::anyhow!("{errors}"))
 }

@@ -65,3 +65,12 @@ CREATE TABLE interactions (
     id TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL
 );
+
+-- Threads the bot answers in, with who asked: later messages of the asker
+-- there are follow-up questions; forum posts get the forum's tags.
+CREATE TABLE threads (
+    thread_id TEXT PRIMARY KEY,
+    asker_id TEXT NOT NULL,
+    forum_id TEXT,
+    created_at INTEGER NOT NULL
+);

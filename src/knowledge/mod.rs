@@ -57,6 +57,17 @@ impl Knowledge {
         Self::from_files(Path::new("<builtin>/knowledge"), files)
     }
 
+    /// The knowledge a command runs with: the named folder, else
+    /// `./knowledge` if it exists, else the built-in set.
+    pub fn load_default(dir: Option<&Path>) -> Result<Self, LoadErrors> {
+        let local = Path::new("knowledge");
+        match dir {
+            Some(dir) => Self::load_dir(dir),
+            None if local.is_dir() => Self::load_dir(local),
+            None => Self::builtin(),
+        }
+    }
+
     /// Reads every `*.md` and `dialogues/*.toml` file of a folder.
     pub fn load_dir(dir: &Path) -> Result<Self, LoadErrors> {
         let files = read_folder(dir).map_err(|error| {
@@ -115,7 +126,7 @@ impl Knowledge {
                 let first: &Entry = &entries[first];
                 errors.push(KnowledgeError::new(
                     &entry.source,
-                    entry.line_of(&entry.id),
+                    entry.line_of_value("id", &entry.id),
                     format!(
                         "duplicate id `{}` (also in {})",
                         entry.id,
@@ -132,7 +143,7 @@ impl Knowledge {
                 if !index.contains_key(related) {
                     errors.push(KnowledgeError::new(
                         &entry.source,
-                        entry.line_of(related),
+                        entry.line_of_value("related", related),
                         format!("`related` names unknown entry `{related}`"),
                     ));
                 }
@@ -141,7 +152,7 @@ impl Knowledge {
                 if !dialogue_ids.contains(dialogue.as_str()) {
                     errors.push(KnowledgeError::new(
                         &entry.source,
-                        entry.line_of(dialogue),
+                        entry.line_of_value("dialogue", dialogue),
                         format!("`dialogue` names unknown dialogue `{dialogue}`"),
                     ));
                 }
@@ -167,6 +178,12 @@ impl Knowledge {
 
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// For tests that take knowledge apart (leave-one-out evaluation).
+    #[cfg(test)]
+    pub(crate) fn parts_mut(&mut self) -> (&mut Vec<Entry>, &mut Vec<OutOfScopeTopic>) {
+        (&mut self.entries, &mut self.out_of_scope)
     }
 
     pub fn entry(&self, id: &str) -> Option<&Entry> {
@@ -201,7 +218,8 @@ impl FileKind {
             .parent()
             .and_then(|p| p.file_name())
             .is_some_and(|name| name == "dialogues");
-        let top_level = path.parent().is_none_or(|p| p.as_os_str().is_empty());
+        // `map_or`, not `is_none_or`: that is Rust 1.82 and the MSRV is 1.80.
+        let top_level = path.parent().map_or(true, |p| p.as_os_str().is_empty());
         match extension {
             Some("md") if top_level && !is_readme(path) => Self::Entry,
             Some("toml") if in_dialogues => Self::Dialogue,

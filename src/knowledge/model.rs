@@ -29,6 +29,11 @@ impl Entry {
     pub fn line_of(&self, needle: &str) -> Option<usize> {
         super::parse::line_of(&self.text, needle)
     }
+
+    /// The 1-based line of `needle` in the value of the field `key`.
+    pub fn line_of_value(&self, key: &str, needle: &str) -> Option<usize> {
+        super::parse::line_of_value(&self.text, key, needle)
+    }
 }
 
 /// A topic that people bring to this help desk but that its knowledge

@@ -60,35 +60,35 @@ pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError
         text: text.to_owned(),
     };
     let mut errors = Vec::new();
-    let mut check = |ok: bool, needle: Option<&str>, message: String| {
+    let mut check = |ok: bool, line: Option<usize>, message: String| {
         if !ok {
-            errors.push(error(needle.and_then(|n| line_of(text, n)), message));
+            errors.push(error(line, message));
         }
     };
     check(
         is_valid_id(&entry.id),
-        Some(&entry.id),
+        line_of_value(text, "id", &entry.id),
         format!("id `{}` must be lowercase letters, digits and dashes", entry.id),
     );
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     check(
         stem == entry.id,
-        Some(&entry.id),
+        line_of_value(text, "id", &entry.id),
         format!("id `{}` must match the file name `{stem}.md`", entry.id),
     );
     check(
         !entry.title.trim().is_empty() && entry.title.chars().count() <= MAX_TITLE_CHARS,
-        Some("title"),
+        line_of_value(text, "title", "title"),
         format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
     );
     check(
         entry.keywords.len() >= 3,
-        Some("keywords"),
+        line_of_value(text, "keywords", "keywords"),
         "keywords needs at least 3 words or phrases".to_owned(),
     );
     check(
         entry.examples.len() >= MIN_EXAMPLES,
-        Some("examples"),
+        line_of_value(text, "examples", "examples"),
         format!(
             "examples needs at least {MIN_EXAMPLES} sample questions, found {}",
             entry.examples.len()
@@ -301,6 +301,26 @@ fn line_at(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The 1-based line where `needle` first appears in the value of the
+/// top-level `key` (a line `key = …`), or else anywhere in the text.
+pub(super) fn line_of_value(text: &str, key: &str, needle: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let is_key = line
+            .trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if is_key {
+            if let Some(found) = text[offset..].find(needle) {
+                return Some(line_at(text, offset + found));
+            }
+            break;
+        }
+        offset += line.len();
+    }
+    line_of(text, needle)
 }
 
 /// The 1-based line where `needle` first appears.

@@ -1,1 +1,677 @@
+//! Loading and validation: every problem is reported with its file, its
+//! line and what is wrong, all of a folder's problems at once.
 
+use super::*;
+
+const ROOT: &str = "kb";
+
+/// The front matter of a valid entry, one field per line, so a test can
+/// replace or drop a line and know where the problem is.
+fn front_matter(id: &str) -> Vec<String> {
+    vec![
+        format!("id = \"{id}\""),
+        format!("title = \"All about {id}\""),
+        "tags = [\"test\"]".to_owned(),
+        format!("keywords = [\"{id}\", \"widgets\", \"gadgets\"]"),
+        "examples = [".to_owned(),
+        format!("  \"what is {id}\","),
+        format!("  \"how does {id} work\","),
+        format!("  \"explain {id} to me\","),
+        format!("  \"is {id} any good\","),
+        format!("  \"tell me about {id}\","),
+        format!("  \"why would i use {id}\","),
+        format!("  \"{id} help please\","),
+        format!("  \"where do i find {id}\","),
+        "]".to_owned(),
+    ]
+}
+
+fn assemble_entry(front: &[String], body: &str) -> String {
+    format!("+++\n{}\n+++\n{body}\n", front.join("\n"))
+}
+
+fn entry_text(id: &str) -> String {
+    assemble_entry(&front_matter(id), &format!("{id} is a fine thing."))
+}
+
+/// An entry whose front matter gains `extra` lines after `id`.
+fn entry_with(id: &str, extra: &[&str]) -> String {
+    let mut front = front_matter(id);
+    for (offset, line) in extra.iter().enumerate() {
+        front.insert(1 + offset, (*line).to_owned());
+    }
+    assemble_entry(&front, &format!("{id} is a fine thing."))
+}
+
+fn file(path: &str, text: impl Into<String>) -> SourceFile {
+    SourceFile {
+        path: PathBuf::from(path),
+        text: text.into(),
+    }
+}
+
+fn load(files: Vec<SourceFile>) -> Result<Knowledge, LoadErrors> {
+    Knowledge::from_files(Path::new(ROOT), files)
+}
+
+/// The errors of a set of files that must not load.
+fn errors_of(files: Vec<SourceFile>) -> Vec<KnowledgeError> {
+    match load(files) {
+        Ok(knowledge) => panic!(
+            "expected errors, loaded {:?}",
+            knowledge
+                .entries()
+                .iter()
+                .map(|e| &e.id)
+                .collect::<Vec<_>>()
+        ),
+        Err(LoadErrors(errors)) => errors,
+    }
+}
+
+/// The 1-based line of the first line of `text` containing `needle`,
+/// counted here independently of the parser.
+fn line_in(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` is not in the text"))
+        + 1
+}
+
+/// The one error of a single broken entry `path`, alongside a valid one.
+fn single_error(path: &str, text: &str) -> KnowledgeError {
+    let errors = errors_of(vec![file("good.md", entry_text("good")), file(path, text)]);
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected exactly one error, got {errors:#?}"
+    );
+    let error = errors.into_iter().next().unwrap();
+    assert_eq!(error.file, Path::new(ROOT).join(path), "{error}");
+    error
+}
+
+fn assert_mentions(error: &KnowledgeError, words: &[&str]) {
+    for word in words {
+        assert!(
+            error.message.contains(word),
+            "error `{error}` does not mention `{word}`"
+        );
+    }
+}
+
+#[test]
+fn valid_files_load() {
+    let knowledge = load(vec![
+        file("alpha.md", entry_text("alpha")),
+        file("beta.md", entry_text("beta")),
+        file("README.md", "not an entry"),
+        file("notes.txt", "ignored"),
+    ])
+    .unwrap();
+    let ids: Vec<_> = knowledge.entries().iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["alpha", "beta"]);
+    let alpha = knowledge.entry("alpha").unwrap();
+    assert_eq!(alpha.title, "All about alpha");
+    assert_eq!(alpha.examples.len(), 8);
+    assert_eq!(alpha.body, "alpha is a fine thing.");
+    assert!(knowledge.entry("gamma").is_none());
+}
+
+#[test]
+fn missing_opening_fence_is_reported_on_line_1() {
+    let text = entry_text("broken").replacen("+++\n", "", 1);
+    let error = single_error("broken.md", &text);
+    assert_eq!(error.line, Some(1));
+    assert_mentions(&error, &["+++"]);
+}
+
+#[test]
+fn missing_closing_fence_is_reported() {
+    let text = entry_text("broken");
+    let cut = text.rfind("+++").unwrap();
+    let text = format!("{}{}", &text[..cut], &text[cut + 4..]);
+    assert_eq!(text.matches("+++").count(), 1);
+    let error = single_error("broken.md", &text);
+    assert_eq!(error.line, Some(1));
+    assert_mentions(&error, &["+++"]);
+}
+
+#[test]
+fn unknown_field_is_named_on_its_line() {
+    let text = entry_with("broken", &["colour = \"red\""]);
+    let error = single_error("broken.md", &text);
+    assert_mentions(&error, &["colour"]);
+    assert_eq!(error.line, Some(line_in(&text, "colour")), "{error}");
+}
+
+#[test]
+fn missing_field_is_named() {
+    let mut front = front_matter("broken");
+    front.retain(|line| !line.starts_with("title"));
+    let text = assemble_entry(&front, "Body.");
+    let error = single_error("broken.md", &text);
+    assert_mentions(&error, &["title"]);
+    let line = error
+        .line
+        .expect("a missing field points at the front matter");
+    let closing_fence = text.lines().skip(1).position(|l| l == "+++").unwrap() + 2;
+    assert!((1..=closing_fence).contains(&line), "{error}");
+}
+
+#[test]
+fn bad_toml_is_reported_on_its_line() {
+    let mut front = front_matter("broken");
+    front[3] = "keywords = [\"never closed\", ".to_owned() + "= oops";
+    let text = assemble_entry(&front, "Body.");
+    let error = single_error("broken.md", &text);
+    assert_eq!(error.line, Some(line_in(&text, "never closed")), "{error}");
+    assert!(!error.message.is_empty());
+}
+
+#[test]
+fn duplicate_ids_across_two_files_are_reported() {
+    // Folder paths are unique, so only two files given the same path can
+    // carry the same id without a file-name error.
+    let errors = errors_of(vec![
+        file("dup.md", entry_text("dup")),
+        file("dup.md", entry_text("dup")),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_mentions(&errors[0], &["duplicate id `dup`"]);
+    assert_eq!(errors[0].line, Some(2));
+}
+
+#[test]
+fn id_must_match_the_file_name() {
+    let text = entry_text("other-name");
+    let error = single_error("entry.md", &text);
+    assert_mentions(&error, &["other-name", "entry.md"]);
+    assert_eq!(error.line, Some(line_in(&text, "id = ")), "{error}");
+}
+
+#[test]
+fn invalid_id_characters_are_reported() {
+    let text = entry_text("Bad_Id");
+    let errors = errors_of(vec![file("Bad_Id.md", text)]);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("lowercase letters, digits and dashes")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn pattern_that_does_not_compile_is_reported_on_its_line() {
+    let text = entry_with(
+        "broken",
+        &[
+            "patterns = [",
+            "  '\\bfine\\b',",
+            "  '(unclosed\\s+group',",
+            "]",
+        ],
+    );
+    let error = single_error("broken.md", &text);
+    assert_eq!(error.line, Some(line_in(&text, "(unclosed")), "{error}");
+    assert_mentions(&error, &["(unclosed", "does not compile"]);
+}
+
+#[test]
+fn dangling_related_is_reported_on_its_line() {
+    let text = entry_with("broken", &["related = [\"good\", \"nowhere\"]"]);
+    let error = single_error("broken.md", &text);
+    assert_mentions(&error, &["nowhere"]);
+    assert_eq!(error.line, Some(line_in(&text, "related")), "{error}");
+}
+
+#[test]
+fn dangling_dialogue_is_reported_on_its_line() {
+    let text = entry_with("broken", &["dialogue = \"ghost\""]);
+    let error = single_error("broken.md", &text);
+    assert_mentions(&error, &["ghost"]);
+    assert_eq!(error.line, Some(line_in(&text, "dialogue")), "{error}");
+}
+
+#[test]
+fn body_may_hold_4096_characters_not_more() {
+    // Characters, not bytes: `é` is two bytes.
+    let front = front_matter("long");
+    let fits = assemble_entry(&front, &"é".repeat(MAX_BODY_CHARS));
+    assert!(load(vec![file("long.md", fits)]).is_ok());
+
+    let too_long = assemble_entry(&front, &"é".repeat(MAX_BODY_CHARS + 1));
+    let error = single_error("long.md", &too_long);
+    assert_mentions(&error, &["4097", "4096"]);
+}
+
+#[test]
+fn empty_body_is_reported() {
+    let text = assemble_entry(&front_matter("empty"), "   \n");
+    let error = single_error("empty.md", &text);
+    assert_mentions(&error, &["empty"]);
+}
+
+#[test]
+fn fewer_than_8_examples_is_reported_on_the_examples_line() {
+    let mut front = front_matter("short");
+    front.remove(6);
+    let text = assemble_entry(&front, "Body.");
+    let error = single_error("short.md", &text);
+    assert_mentions(&error, &["at least 8", "found 7"]);
+    assert_eq!(error.line, Some(line_in(&text, "examples")), "{error}");
+}
+
+#[test]
+fn fewer_than_3_keywords_is_reported() {
+    let mut front = front_matter("few");
+    front[3] = "keywords = [\"one\", \"two\"]".to_owned();
+    let text = assemble_entry(&front, "Body.");
+    let error = single_error("few.md", &text);
+    assert_mentions(&error, &["keywords"]);
+    assert_eq!(error.line, Some(line_in(&text, "keywords")), "{error}");
+}
+
+#[test]
+fn every_problem_of_one_entry_is_reported() {
+    let mut front = front_matter("other");
+    front.remove(6);
+    front.insert(1, "patterns = ['(broken']".to_owned());
+    let text = assemble_entry(&front, "Body.");
+    let errors = errors_of(vec![file("entry.md", text)]);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}
+
+// ------------------------------------------------------------ dialogues
+
+const DIALOGUE: &str = r#"id = "pick"
+title = "Pick one"
+intro = "Two questions."
+default = "small-box"
+warnings = ["Measure twice."]
+
+[outcomes.small-box]
+label = "Small box"
+summary = "A small box will do."
+
+[outcomes.big-box]
+label = "Big box"
+summary = "You need a big box."
+
+[[questions]]
+slot = "size"
+prompt = "How big is it?"
+
+[[questions.options]]
+value = "small"
+label = "Small"
+patterns = ['\bsmall\b']
+
+[[questions.options]]
+value = "large"
+label = "Large"
+
+[[questions]]
+slot = "fragile"
+prompt = "Is it fragile?"
+
+[[questions.options]]
+value = "yes"
+label = "Yes"
+
+[[questions.options]]
+value = "no"
+label = "No"
+
+[[rules]]
+when = { size = "large" }
+outcome = "big-box"
+weight = 5
+reason = "Large things need a big box."
+
+[[rules]]
+when = { fragile = "yes" }
+outcome = "big-box"
+weight = 1
+reason = "Fragile things need padding."
+"#;
+
+fn with_dialogue(dialogue: &str) -> Vec<SourceFile> {
+    vec![
+        file("good.md", entry_with("good", &["dialogue = \"pick\""])),
+        file("dialogues/pick.toml", dialogue),
+    ]
+}
+
+/// The one error of a broken dialogue. No entry names the dialogue: one
+/// that does also gets an error, as the dialogue does not load.
+fn single_dialogue_error(dialogue: &str) -> KnowledgeError {
+    let errors = errors_of(vec![
+        file("good.md", entry_text("good")),
+        file("dialogues/pick.toml", dialogue),
+    ]);
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected exactly one error, got {errors:#?}"
+    );
+    let error = errors.into_iter().next().unwrap();
+    assert_eq!(error.file, Path::new(ROOT).join("dialogues/pick.toml"));
+    error
+}
+
+#[test]
+fn valid_dialogue_loads() {
+    let knowledge = load(with_dialogue(DIALOGUE)).unwrap();
+    let dialogue = knowledge.dialogue("pick").unwrap();
+    assert_eq!(dialogue.questions.len(), 2);
+    assert_eq!(
+        dialogue.question("size").unwrap().values(),
+        ["small", "large", UNSURE]
+    );
+    assert_eq!(
+        knowledge.entry("good").unwrap().dialogue.as_deref(),
+        Some("pick")
+    );
+}
+
+#[test]
+fn rule_with_unknown_slot_is_reported_on_its_reason() {
+    let text = DIALOGUE.replace(
+        "when = { fragile = \"yes\" }",
+        "when = { colour = \"red\" }",
+    );
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["unknown slot `colour`"]);
+    assert_eq!(
+        error.line,
+        Some(line_in(&text, "Fragile things")),
+        "{error}"
+    );
+}
+
+#[test]
+fn rule_with_unknown_value_is_reported_with_the_valid_ones() {
+    let text = DIALOGUE.replace("when = { size = \"large\" }", "when = { size = \"huge\" }");
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["huge", "small, large, unsure"]);
+    assert_eq!(error.line, Some(line_in(&text, "Large things")), "{error}");
+}
+
+#[test]
+fn rule_with_unknown_outcome_is_reported() {
+    let text = DIALOGUE.replace(
+        "outcome = \"big-box\"\nweight = 1",
+        "outcome = \"crate\"\nweight = 1",
+    );
+    assert_ne!(text, DIALOGUE);
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["unknown outcome `crate`"]);
+    assert_eq!(
+        error.line,
+        Some(line_in(&text, "Fragile things")),
+        "{error}"
+    );
+}
+
+#[test]
+fn unknown_default_outcome_is_reported() {
+    let text = DIALOGUE.replace("default = \"small-box\"", "default = \"bag\"");
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["bag"]);
+    assert_eq!(error.line, Some(line_in(&text, "default")));
+}
+
+#[test]
+fn option_label_may_hold_80_characters_not_more() {
+    let fits = DIALOGUE.replace(
+        "label = \"Small\"",
+        &format!("label = \"{}\"", "s".repeat(80)),
+    );
+    assert_ne!(fits, DIALOGUE);
+    assert!(load(with_dialogue(&fits)).is_ok());
+
+    let label = "L".repeat(MAX_LABEL_CHARS + 1);
+    let text = DIALOGUE.replace("label = \"Large\"", &format!("label = \"{label}\""));
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["80"]);
+    assert_eq!(error.line, Some(line_in(&text, &label)), "{error}");
+}
+
+#[test]
+fn dialogue_pattern_that_does_not_compile_is_reported_on_its_line() {
+    let text = DIALOGUE.replace(r"patterns = ['\bsmall\b']", r"patterns = ['\bsmall[']");
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["does not compile"]);
+    assert_eq!(error.line, Some(line_in(&text, r"\bsmall[")), "{error}");
+}
+
+#[test]
+fn reserved_or_repeated_option_values_are_reported() {
+    let reserved = DIALOGUE.replace("value = \"no\"", "value = \"unsure\"");
+    assert_mentions(&single_dialogue_error(&reserved), &["`unsure`", "reserved"]);
+    let repeated = DIALOGUE.replace("value = \"no\"", "value = \"yes\"");
+    assert_mentions(&single_dialogue_error(&repeated), &["`yes`", "repeated"]);
+}
+
+#[test]
+fn dialogue_id_must_match_the_file_name() {
+    let errors = errors_of(vec![
+        file("good.md", entry_text("good")),
+        file("dialogues/other.toml", DIALOGUE),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_mentions(&errors[0], &["other.toml"]);
+    assert_eq!(errors[0].line, Some(1));
+}
+
+#[test]
+fn unknown_dialogue_field_is_reported_on_its_line() {
+    let text = DIALOGUE.replace("intro = ", "colour = \"red\"\nintro = ");
+    let error = single_dialogue_error(&text);
+    assert_mentions(&error, &["colour"]);
+    assert_eq!(error.line, Some(line_in(&text, "colour")), "{error}");
+}
+
+// ------------------------------------------------------------- folders
+
+#[test]
+fn every_error_of_a_folder_is_reported_at_once() {
+    let errors = errors_of(vec![
+        file("good.md", entry_text("good")),
+        file(
+            "no-fence.md",
+            entry_text("no-fence").replacen("+++\n", "", 1),
+        ),
+        file("unknown.md", entry_with("unknown", &["colour = \"red\""])),
+        file(
+            "dangling.md",
+            entry_with("dangling", &["related = [\"nowhere\"]"]),
+        ),
+        file(
+            "dialogues/pick.toml",
+            DIALOGUE.replace("size = \"large\"", "size = \"huge\""),
+        ),
+    ]);
+    let files: BTreeSet<_> = errors.iter().map(|e| e.file.clone()).collect();
+    for name in [
+        "no-fence.md",
+        "unknown.md",
+        "dangling.md",
+        "dialogues/pick.toml",
+    ] {
+        assert!(
+            files.contains(&Path::new(ROOT).join(name)),
+            "no error names {name}: {errors:#?}"
+        );
+    }
+    assert!(errors.len() >= 4, "{errors:#?}");
+}
+
+#[test]
+fn folder_errors_name_the_file_and_line_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("dialogues")).unwrap();
+    let unknown = entry_with("unknown", &["colour = \"red\""]);
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("good.md", &entry_text("good"));
+    write(
+        "no-fence.md",
+        &entry_text("no-fence").replacen("+++\n", "", 1),
+    );
+    write("unknown.md", &unknown);
+    write("misnamed.md", &entry_text("something-else"));
+    write(
+        "dialogues/pick.toml",
+        &DIALOGUE.replace("size = \"large\"", "size = \"huge\""),
+    );
+
+    let LoadErrors(errors) = Knowledge::load_dir(dir.path()).unwrap_err();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let expected = format!(
+        "{}:{}: ",
+        dir.path().join("unknown.md").display(),
+        line_in(&unknown, "colour")
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|line| line.starts_with(&expected) && line.contains("colour")),
+        "no `{expected}…colour` in {shown:#?}"
+    );
+    for name in ["no-fence.md", "misnamed.md", "dialogues/pick.toml"] {
+        let path = dir.path().join(name).display().to_string();
+        assert!(
+            shown.iter().any(|line| line.starts_with(&path)),
+            "no error names {path}: {shown:#?}"
+        );
+    }
+    let report = LoadErrors(errors).to_string();
+    assert!(
+        report.starts_with("the knowledge has 4 errors:"),
+        "{report}"
+    );
+}
+
+#[test]
+fn missing_folder_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let LoadErrors(errors) = Knowledge::load_dir(&missing).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].file, missing);
+}
+
+#[test]
+fn folder_without_entries_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
+    let LoadErrors(errors) = Knowledge::load_dir(dir.path()).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.contains("no entries"), "{}", errors[0]);
+}
+
+// --------------------------------------------------- shipped knowledge
+
+const REQUIRED: [&str; 9] = [
+    "imap",
+    "pop",
+    "which-protocol",
+    "multiple-devices",
+    "offline-access",
+    "mailbox-quota",
+    "mixing-protocols",
+    "missing-email",
+    "backups",
+];
+
+fn shipped_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+#[test]
+fn builtin_knowledge_equals_the_shipped_folder() {
+    let builtin = Knowledge::builtin().unwrap();
+    let folder = Knowledge::load_dir(&shipped_dir()).unwrap();
+    let ids = |k: &Knowledge| k.entries().iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&builtin), ids(&folder));
+    let dialogue_ids = |k: &Knowledge| {
+        k.dialogues()
+            .iter()
+            .map(|d| d.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(dialogue_ids(&builtin), dialogue_ids(&folder));
+    assert_eq!(builtin.out_of_scope().len(), folder.out_of_scope().len());
+    for entry in folder.entries() {
+        let built = builtin.entry(&entry.id).unwrap();
+        assert_eq!(built.examples, entry.examples, "{}", entry.id);
+        assert_eq!(built.body, entry.body, "{}", entry.id);
+    }
+}
+
+#[test]
+fn shipped_knowledge_has_the_required_entries() {
+    let knowledge = Knowledge::builtin().unwrap();
+    for id in REQUIRED {
+        let entry = knowledge
+            .entry(id)
+            .unwrap_or_else(|| panic!("the shipped knowledge has no `{id}` entry"));
+        assert!(
+            entry.examples.len() >= 8,
+            "{id}: {} examples",
+            entry.examples.len()
+        );
+        let chars = entry.body.chars().count();
+        assert!(
+            (1..=MAX_BODY_CHARS).contains(&chars),
+            "{id}: {chars} characters"
+        );
+        assert!(!entry.title.trim().is_empty(), "{id}");
+    }
+    let offering: Vec<_> = knowledge
+        .entries()
+        .iter()
+        .filter(|e| e.dialogue.as_deref() == Some("which-protocol"))
+        .map(|e| e.id.as_str())
+        .collect();
+    assert!(offering.contains(&"which-protocol"), "{offering:?}");
+    assert!(knowledge.dialogue("which-protocol").is_some());
+}
+
+#[test]
+fn dangling_names_are_reported_on_the_line_that_names_them() {
+    // `ghost` first appears in the keywords: the error still points at the
+    // `related` and `dialogue` lines.
+    let text = entry_with(
+        "haunted",
+        &[
+            "keywords = [\"ghost\", \"spooky\", \"boo\"]",
+            "related = [",
+            "  \"ghost\",",
+            "]",
+            "dialogue = \"ghost\"",
+        ],
+    )
+    .replacen("keywords = [\"haunted\", \"widgets\", \"gadgets\"]\n", "", 1);
+    let errors = errors_of(vec![file("haunted.md", text.clone())]);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    let related = errors.iter().find(|e| e.message.contains("related")).unwrap();
+    assert_eq!(related.line, Some(line_in(&text, "  \"ghost\",")), "{related}");
+    let dialogue = errors.iter().find(|e| e.message.contains("dialogue")).unwrap();
+    assert_eq!(dialogue.line, Some(line_in(&text, "dialogue = ")), "{dialogue}");
+}
+
+#[test]
+fn id_problems_are_reported_on_the_id_line() {
+    // The id also appears in the title, which comes first.
+    let mut front = front_matter("other");
+    front.swap(0, 1);
+    front[0] = "title = \"other things\"".to_owned();
+    let text = assemble_entry(&front, "Body.");
+    let error = single_error("entry.md", &text);
+    assert_mentions(&error, &["must match the file name"]);
+    assert_eq!(error.line, Some(line_in(&text, "id = ")), "{error}");
+}

@@ -35,8 +35,10 @@ const MAX_ALTERNATIVES: usize = 3;
 /// The indexed fields of an entry, in this order: title, keywords,
 /// examples, answer.
 const FIELDS: usize = 4;
+const EXAMPLES_FIELD: usize = 2;
 /// How much a term found in each field counts (BM25F field weights).
 const FIELD_WEIGHT: [f32; FIELDS] = [2.0, 3.0, 1.0, 0.4];
+fn knob(name: &str, default: f32) -> f32 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default) }
 /// Length normalisation per field.
 const FIELD_B: [f32; FIELDS] = [0.3, 0.3, 0.75, 0.75];
 const K1: f32 = 1.2;
@@ -50,6 +52,10 @@ const UNKNOWN_WORD_FACTOR: f32 = 0.5;
 const EVIDENCE_SCALE: f32 = 4.0;
 /// An author's pattern firing lifts confidence at least to this.
 const PATTERN_FLOOR: f32 = 0.75;
+/// How much the nearest example counts against the whole-entry ranking.
+const NEAREST_SHARE: f32 = 0.5;
+/// How many of an entry's nearest examples are averaged.
+const NEAREST_K: usize = 3;
 /// Above this many patterns a single `RegexSet` gets too large; patterns
 /// are then tried only for the best-ranked candidates.
 const MAX_PATTERN_SET: usize = 512;
@@ -102,6 +108,12 @@ pub struct Matcher {
     names: Vec<String>,
     idf: Vec<f32>,
     postings: Vec<Vec<Posting>>,
+    /// Per term, the examples (and out-of-scope examples) that contain it.
+    example_postings: Vec<Vec<u32>>,
+    /// Per example: its document and the length of its idf vector.
+    examples: Vec<(u32, f32)>,
+    /// Per term, its idf over examples rather than documents.
+    example_idf: Vec<f32>,
     avg_len: [f32; FIELDS],
     unknown_weight: f32,
     fuzzy: FuzzyIndex,
@@ -168,13 +180,15 @@ impl Matcher {
         let mut postings: Vec<Vec<Posting>> = Vec::new();
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
+        let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
             let mut counts: HashMap<u32, [f32; FIELDS]> = HashMap::new();
             let mut field_len = [0.0f32; FIELDS];
             for (field, parts) in text.fields.iter().enumerate() {
                 for part in parts {
-                    for term in terms.of(&normalize(part)) {
+                    let mut part_terms = Vec::new();
+                    for term in with_bigrams(terms.of(&normalize(part))) {
                         let next_id = u32::try_from(names.len()).unwrap_or(u32::MAX);
                         let id = *vocab.entry(term.clone()).or_insert_with(|| {
                             names.push(term);
@@ -183,6 +197,12 @@ impl Matcher {
                         });
                         counts.entry(id).or_insert([0.0; FIELDS])[field] += 1.0;
                         field_len[field] += 1.0;
+                        part_terms.push(id);
+                    }
+                    if field == EXAMPLES_FIELD && !part_terms.is_empty() {
+                        part_terms.sort_unstable();
+                        part_terms.dedup();
+                        example_terms.push((doc_index, part_terms));
                     }
                 }
             }
@@ -206,10 +226,37 @@ impl Matcher {
             .iter()
             .map(|list| bm25_idf(doc_count, list.len() as f32))
             .collect();
-        let unknown_weight = UNKNOWN_WORD_FACTOR * bm25_idf(doc_count, 1.0);
+        let unknown_weight = knob("UW",UNKNOWN_WORD_FACTOR) * bm25_idf(doc_count, 1.0);
+        let mut example_postings: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
+        for (index, (_, ids)) in example_terms.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            for &id in ids {
+                example_postings[id as usize].push(index);
+            }
+        }
+        let example_count = example_terms.len().max(1) as f32;
+        let example_idf: Vec<f32> = if knob("EI", 1.0) > 0.5 {
+            example_postings
+                .iter()
+                .enumerate()
+                .map(|(id, list)| if list.is_empty() { idf[id] } else { bm25_idf(example_count, list.len() as f32) })
+                .collect()
+        } else {
+            idf.clone()
+        };
+        let examples = example_terms
+            .iter()
+            .map(|(doc, ids)| {
+                let norm: f32 = ids.iter().map(|&id| example_idf[id as usize].powi(2)).sum();
+                (*doc, norm.sqrt())
+            })
+            .collect();
         let mut fuzzy = FuzzyIndex::default();
         for (id, name) in names.iter().enumerate() {
-            fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
+            // Word pairs are looked up exactly, never corrected.
+            if !name.contains(' ') {
+                fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
+            }
         }
         Self {
             terms,
@@ -218,12 +265,15 @@ impl Matcher {
             names,
             idf,
             postings,
+            example_postings,
+            examples,
+            example_idf,
             avg_len,
             unknown_weight,
             fuzzy,
             patterns: compile_patterns(texts),
             slots,
-            threshold: DEFAULT_THRESHOLD,
+            threshold: knob("TH",DEFAULT_THRESHOLD),
         }
     }
 
@@ -273,40 +323,57 @@ impl Matcher {
 
     /// Every document with any evidence, with its confidence.
     fn rank(&self, normalized: &str) -> Vec<(usize, f32)> {
-        let mut query: Vec<(u32, f32)> = Vec::new();
-        let mut query_weight = 0.0f32;
-        for term in self.terms.of(normalized) {
-            let found = match self.vocab.get(&term) {
-                Some(&id) => Some((id, 1.0)),
-                None => self
-                    .fuzzy
-                    .closest(&term, &self.names)
-                    .map(|id| (id, TYPO_FACTOR)),
-            };
-            match found {
-                Some((id, factor)) => match query.iter_mut().find(|(known, _)| *known == id) {
-                    Some(existing) => existing.1 = existing.1.max(factor),
-                    None => query.push((id, factor)),
-                },
-                None => query_weight += self.unknown_weight,
-            }
-        }
-        query_weight += query
-            .iter()
-            .map(|&(id, factor)| factor * self.idf[id as usize])
-            .sum::<f32>();
+        let query = self.query_terms(normalized);
+        let unknown = query.iter().filter(|t| t.id.is_none()).count() as f32;
+        let query_weight = unknown * self.unknown_weight
+            + query
+                .iter()
+                .filter_map(|t| t.id.map(|id| t.factor * self.idf[id as usize]))
+                .sum::<f32>();
+        let unknown_example = knob("UE", 1.0) * self.unknown_weight;
+        let query_norm = (unknown * unknown_example.powi(2)
+            + query
+                .iter()
+                .filter_map(|t| t.id.map(|id| (t.factor * self.example_idf[id as usize]).powi(2)))
+                .sum::<f32>())
+        .sqrt();
 
         let mut score = vec![0.0f32; self.docs.len()];
         let mut matched = vec![0.0f32; self.docs.len()];
-        for &(id, factor) in &query {
+        let mut dot = vec![0.0f32; self.examples.len()];
+        for term in &query {
+            let Some(id) = term.id else { continue };
             let idf = self.idf[id as usize];
             for posting in &self.postings[id as usize] {
                 let doc = posting.doc as usize;
                 let tf = self.weighted_tf(doc, &posting.tf);
-                score[doc] += factor * idf * tf * (K1 + 1.0) / (tf + K1);
-                matched[doc] += factor * idf;
+                score[doc] += term.factor * idf * tf * (K1 + 1.0) / (tf + K1);
+                matched[doc] += term.factor * idf;
+            }
+            let eidf = self.example_idf[id as usize];
+            for &example in &self.example_postings[id as usize] {
+                dot[example as usize] += term.factor * eidf * eidf;
             }
         }
+        let mut top = vec![[0.0f32; NEAREST_K]; self.docs.len()];
+        for (example, &value) in dot.iter().enumerate() {
+            if value > 0.0 {
+                let (doc, norm) = self.examples[example];
+                let cosine = (value / (norm * query_norm).max(f32::EPSILON)).min(1.0);
+                let best = &mut top[doc as usize];
+                if cosine > best[NEAREST_K - 1] {
+                    best[NEAREST_K - 1] = cosine;
+                    best.sort_unstable_by(|a, b| b.total_cmp(a));
+                }
+            }
+        }
+        let k = (knob("K", 1.0) as usize).clamp(1, NEAREST_K);
+        let kw: [f32; NEAREST_K] = [1.0, knob("K2", 0.5), knob("K3", 0.25)];
+        let kw_sum: f32 = kw[..k].iter().sum();
+        let nearest: Vec<f32> = top
+            .iter()
+            .map(|best| best[..k].iter().zip(&kw).map(|(c, w)| c * w).sum::<f32>() / kw_sum)
+            .collect();
         let mut ranked: Vec<(usize, f32)> = (0..self.docs.len())
             .filter(|&doc| score[doc] > 0.0)
             .map(|doc| {
@@ -315,17 +382,43 @@ impl Matcher {
                 } else {
                     0.0
                 };
-                let evidence = 1.0 - (-score[doc] / EVIDENCE_SCALE).exp();
-                (doc, evidence * coverage.sqrt())
+                let evidence = 1.0 - (-score[doc] / knob("ES", EVIDENCE_SCALE)).exp();
+                let ranked = evidence * coverage.powf(knob("CP", 0.5));
+                (doc, knob("NS",NEAREST_SHARE) * nearest[doc] + (1.0 - knob("NS",NEAREST_SHARE)) * ranked.powf(knob("RP",1.0)))
             })
             .collect();
         for doc in self.pattern_hits(normalized, &ranked) {
             match ranked.iter_mut().find(|(known, _)| *known == doc) {
-                Some(entry) => entry.1 = PATTERN_FLOOR + (1.0 - PATTERN_FLOOR) * entry.1,
-                None => ranked.push((doc, PATTERN_FLOOR)),
+                Some(entry) => entry.1 = knob("PF", PATTERN_FLOOR) + (1.0 - knob("PF", PATTERN_FLOOR)) * entry.1,
+                None => ranked.push((doc, knob("PF", PATTERN_FLOOR))),
             }
         }
         ranked
+    }
+
+    /// The question's terms and word pairs, each known one with its id, a
+    /// typo with the id of the word it most likely meant.
+    fn query_terms(&self, normalized: &str) -> Vec<QueryTerm> {
+        let mut query: Vec<QueryTerm> = Vec::new();
+        let mut resolved: Vec<String> = Vec::new();
+        for term in self.terms.of(normalized) {
+            let found = match self.vocab.get(&term) {
+                Some(&id) => Some((id, 1.0)),
+                None => self
+                    .fuzzy
+                    .closest(&term, &self.names)
+                    .map(|id| (id, TYPO_FACTOR)),
+            };
+            resolved.push(found.map_or(term, |(id, _)| self.names[id as usize].clone()));
+            push_term(&mut query, found);
+        }
+        for pair in resolved.windows(2) {
+            let found = self.vocab.get(&bigram(&pair[0], &pair[1])).map(|&id| (id, 1.0));
+            if found.is_some() {
+                push_term(&mut query, found);
+            }
+        }
+        query
     }
 
     fn weighted_tf(&self, doc: usize, tf: &[f32; FIELDS]) -> f32 {
@@ -335,7 +428,7 @@ impl Matcher {
             .map(|field| {
                 let norm =
                     1.0 - FIELD_B[field] + FIELD_B[field] * lengths[field] / self.avg_len[field];
-                FIELD_WEIGHT[field] * tf[field] / norm
+                [knob("W0",2.0),knob("W1",3.0),knob("W2",1.0),knob("W3",0.4)][field] * tf[field] / norm
             })
             .sum()
     }
@@ -361,6 +454,48 @@ impl Matcher {
         hits.sort_unstable();
         hits.dedup();
         hits
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct QueryTerm {
+    /// `None` for a word the knowledge has never seen.
+    id: Option<u32>,
+    factor: f32,
+}
+
+/// Adds a term once, keeping the strongest factor.
+fn push_term(query: &mut Vec<QueryTerm>, found: Option<(u32, f32)>) {
+    match found {
+        Some((id, factor)) => match query.iter_mut().find(|t| t.id == Some(id)) {
+            Some(existing) => existing.factor = existing.factor.max(factor),
+            None => query.push(QueryTerm {
+                id: Some(id),
+                factor,
+            }),
+        },
+        None => query.push(QueryTerm {
+            id: None,
+            factor: 1.0,
+        }),
+    }
+}
+
+/// Terms followed by their adjacent pairs: pairs carry word order's
+/// evidence ("pop imap", "phone laptop") that single words lose.
+fn with_bigrams(terms: Vec<String>) -> Vec<String> {
+    let pairs: Vec<String> = terms.windows(2).map(|w| bigram(&w[0], &w[1])).collect();
+    let mut all = terms;
+    all.extend(pairs);
+    all
+}
+
+/// A pair of terms, in a fixed order so "imap or pop" and "pop or imap" meet.
+fn bigram(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("{a} {b}")
+    } else {
+        format!("{b} {a}")
     }
 }
 

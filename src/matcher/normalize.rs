@@ -38,11 +38,15 @@ pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.nfkd() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
         if is_combining_mark(c) || is_invisible(c) {
             continue;
         }
         let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' => '\'',
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
             c => c,
         };
         if c.is_alphanumeric() || c == '\'' {

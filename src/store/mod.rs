@@ -130,6 +130,15 @@ pub struct DialogueSession {
     pub result_answer_id: Option<AnswerId>,
 }
 
+/// A thread the bot answers in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRecord {
+    pub thread_id: String,
+    pub asker_id: String,
+    /// The forum the thread is a post of, if it is one.
+    pub forum_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EntryStats {
     pub entry: String,
@@ -218,6 +227,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         finished: bool,
         result_answer_id: Option<AnswerId>,
     ) -> Result<(), StoreError>;
+    /// Remembers a thread the bot answers in and who asked there.
+    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError>;
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError>;
     /// Claims an interaction id; false if it was claimed before.
     async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError>;
     /// Checks the database answers.

@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use super::{
     now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, NewAnswer,
-    NewUnanswered, Origin, Stats, Store, StoreError, Tally, UnansweredRecord,
+    NewUnanswered, Origin, Stats, Store, StoreError, Tally, ThreadRecord, UnansweredRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -385,6 +385,35 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO threads (thread_id, asker_id, forum_id, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (thread_id) DO NOTHING",
+        )
+        .bind(&thread.thread_id)
+        .bind(&thread.asker_id)
+        .bind(&thread.forum_id)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        let row = sqlx::query("SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = ?")
+            .bind(thread_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(ThreadRecord {
+                thread_id: row.try_get("thread_id")?,
+                asker_id: row.try_get("asker_id")?,
+                forum_id: row.try_get("forum_id")?,
+            })
+        })
+        .transpose()
     }
 
     async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {

@@ -1,0 +1,300 @@
+//! Typed configuration for `helpdesk serve`, read once at start-up from the
+//! environment and an optional TOML file (the environment wins).
+//!
+//! The TOML file uses the environment's key names, so there is one name per
+//! setting everywhere: `HELPDESK_SUPPORT_CHANNELS = [123, 456]`. A missing
+//! or malformed key stops start-up with an error that names it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::matcher::DEFAULT_THRESHOLD;
+
+/// Every key `serve` reads, with what it means; `.env.example` documents
+/// the same list.
+pub const KEYS: &[(&str, &str)] = &[
+    ("DISCORD_TOKEN", "the bot's token (required; never logged)"),
+    ("DISCORD_API_BASE", "a Discord-compatible API base URL, e.g. an HTTP proxy"),
+    ("HELPDESK_SUPPORT_CHANNELS", "comma-separated ids of the text or forum channels to watch"),
+    ("HELPDESK_SUPPORT_ROLE", "role id pinged when a question needs a human"),
+    ("HELPDESK_TRIAGE_CHANNEL", "channel id where escalations and comments are posted"),
+    ("HELPDESK_DATABASE_URL", "sqlite://PATH or a file path (default helpdesk.db)"),
+    ("HELPDESK_KNOWLEDGE", "the knowledge folder (default ./knowledge, else built in)"),
+    ("HELPDESK_THRESHOLD", "confidence under which a question gets no answer (default 0.35)"),
+    ("HELPDESK_COOLDOWN_QUESTIONS", "questions a person may ask per window (default 5)"),
+    ("HELPDESK_COOLDOWN_SECONDS", "the cooldown window in seconds (default 60)"),
+    ("HELPDESK_SOLVED_TAG", "forum tag applied when the asker votes helpful (default Solved)"),
+    ("HELPDESK_ESCALATION_TAG", "forum tag applied on escalation (default Needs human)"),
+];
+
+/// The bot token: shown nowhere, not even in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub token: Token,
+    pub api_base: Option<String>,
+    pub support_channels: Vec<u64>,
+    pub support_role: Option<u64>,
+    pub triage_channel: Option<u64>,
+    pub database_url: String,
+    pub knowledge: Option<PathBuf>,
+    pub threshold: f32,
+    pub cooldown_questions: u32,
+    pub cooldown_window: Duration,
+    pub solved_tag: String,
+    pub escalation_tag: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{key} is required ({what})")]
+    Missing { key: &'static str, what: &'static str },
+    #[error("{key} is malformed: {problem}")]
+    Malformed { key: String, problem: String },
+    #[error("{file}: unknown key {key} (known keys: {known})")]
+    UnknownKey {
+        file: String,
+        key: String,
+        known: String,
+    },
+    #[error("{file}: {problem}")]
+    File { file: String, problem: String },
+}
+
+impl Config {
+    /// Reads the optional TOML file, then the environment over it.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut values = match file {
+            Some(path) => read_file(path)?,
+            None => BTreeMap::new(),
+        };
+        for (key, _) in KEYS {
+            if let Ok(value) = std::env::var(key) {
+                values.insert((*key).to_owned(), value);
+            }
+        }
+        Self::from_values(&values)
+    }
+
+    /// Parses settings given as key -> text.
+    pub fn from_values(values: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| {
+            values
+                .get(key)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        let token = get("DISCORD_TOKEN").ok_or(ConfigError::Missing {
+            key: "DISCORD_TOKEN",
+            what: "the bot token from the Discord developer portal",
+        })?;
+        if token.chars().any(char::is_whitespace) {
+            return Err(malformed("DISCORD_TOKEN", "contains whitespace"));
+        }
+        let api_base = get("DISCORD_API_BASE")
+            .map(|base| {
+                if base.starts_with("http://") || base.starts_with("https://") {
+                    Ok(base.trim_end_matches('/').to_owned())
+                } else {
+                    Err(malformed("DISCORD_API_BASE", "must start with http:// or https://"))
+                }
+            })
+            .transpose()?;
+        let support_channels = get("HELPDESK_SUPPORT_CHANNELS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(|id| snowflake("HELPDESK_SUPPORT_CHANNELS", id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let optional_id = |key: &str| get(key).map(|id| snowflake(key, id)).transpose();
+        let threshold = parse_or(get("HELPDESK_THRESHOLD"), "HELPDESK_THRESHOLD", DEFAULT_THRESHOLD)?;
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(malformed("HELPDESK_THRESHOLD", "must be between 0 and 1"));
+        }
+        let cooldown_questions: u32 =
+            parse_or(get("HELPDESK_COOLDOWN_QUESTIONS"), "HELPDESK_COOLDOWN_QUESTIONS", 5)?;
+        let cooldown_seconds: u64 =
+            parse_or(get("HELPDESK_COOLDOWN_SECONDS"), "HELPDESK_COOLDOWN_SECONDS", 60)?;
+        Ok(Self {
+            token: Token(token.to_owned()),
+            api_base,
+            support_channels,
+            support_role: optional_id("HELPDESK_SUPPORT_ROLE")?,
+            triage_channel: optional_id("HELPDESK_TRIAGE_CHANNEL")?,
+            database_url: get("HELPDESK_DATABASE_URL")
+                .unwrap_or("helpdesk.db")
+                .to_owned(),
+            knowledge: get("HELPDESK_KNOWLEDGE").map(PathBuf::from),
+            threshold,
+            cooldown_questions,
+            cooldown_window: Duration::from_secs(cooldown_seconds),
+            solved_tag: get("HELPDESK_SOLVED_TAG").unwrap_or("Solved").to_owned(),
+            escalation_tag: get("HELPDESK_ESCALATION_TAG")
+                .unwrap_or("Needs human")
+                .to_owned(),
+        })
+    }
+}
+
+fn malformed(key: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Malformed {
+        key: key.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+fn snowflake(key: &str, text: &str) -> Result<u64, ConfigError> {
+    match text.parse::<u64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(malformed(key, format!("`{text}` is not a Discord id (a positive number)"))),
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(value: Option<&str>, key: &str, default: T) -> Result<T, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .map_err(|_| malformed(key, format!("`{text}` is not a valid number"))),
+    }
+}
+
+/// A TOML file of `KEY = value` pairs, flattened to text.
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        problem: e.to_string(),
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        problem: e.message().to_owned(),
+    })?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        if !KEYS.iter().any(|(known, _)| *known == key) {
+            return Err(ConfigError::UnknownKey {
+                file,
+                key,
+                known: KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            });
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => {
+                return Err(malformed(&key, format!("unsupported value {other}")));
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_token_is_given() {
+        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "abc")])).unwrap();
+        assert_eq!(config.database_url, "helpdesk.db");
+        assert_eq!(config.cooldown_questions, 5);
+        assert_eq!(config.cooldown_window, Duration::from_secs(60));
+        assert!(config.support_channels.is_empty());
+        assert_eq!(config.threshold, DEFAULT_THRESHOLD);
+    }
+
+    #[test]
+    fn a_missing_token_names_the_key() {
+        let error = Config::from_values(&values(&[])).unwrap_err();
+        assert!(error.to_string().starts_with("DISCORD_TOKEN is required"));
+    }
+
+    #[test]
+    fn malformed_values_name_their_key() {
+        for (key, bad) in [
+            ("HELPDESK_SUPPORT_CHANNELS", "12,abc"),
+            ("HELPDESK_SUPPORT_ROLE", "-4"),
+            ("HELPDESK_TRIAGE_CHANNEL", "0"),
+            ("HELPDESK_THRESHOLD", "1.5"),
+            ("HELPDESK_COOLDOWN_QUESTIONS", "many"),
+            ("DISCORD_API_BASE", "localhost:8080"),
+        ] {
+            let error = Config::from_values(&values(&[("DISCORD_TOKEN", "t"), (key, bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with(key), "{key}: {error}");
+        }
+    }
+
+    #[test]
+    fn channel_lists_and_ids_parse() {
+        let config = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "t"),
+            ("HELPDESK_SUPPORT_CHANNELS", " 11, 22 ,"),
+            ("HELPDESK_SUPPORT_ROLE", "33"),
+            ("DISCORD_API_BASE", "http://127.0.0.1:9/"),
+        ]))
+        .unwrap();
+        assert_eq!(config.support_channels, [11, 22]);
+        assert_eq!(config.support_role, Some(33));
+        assert_eq!(config.api_base.as_deref(), Some("http://127.0.0.1:9"));
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "sekrit-token")])).unwrap();
+        assert!(!format!("{config:?}").contains("sekrit-token"));
+    }
+
+    #[test]
+    fn a_toml_file_is_read_and_unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_THRESHOLD = 0.5\n").unwrap();
+        let read = read_file(&good).unwrap();
+        assert_eq!(read["HELPDESK_SUPPORT_CHANNELS"], "1,2");
+        assert_eq!(read["HELPDESK_THRESHOLD"], "0.5");
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "HELPDESK_SUPPORT_CHANEL = 1\n").unwrap();
+        let error = read_file(&bad).unwrap_err().to_string();
+        assert!(error.contains("unknown key HELPDESK_SUPPORT_CHANEL"), "{error}");
+    }
+}

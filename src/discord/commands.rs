@@ -1,0 +1,303 @@
+//! Slash commands: `/ask`, `/recommend` and the staff's `/kb`.
+
+use poise::CreateReply;
+use serenity::all::{CreateEmbed, Permissions};
+use tracing::{error, warn};
+
+use super::render::{self, no_mentions, truncate};
+use super::{knowledge_source, Context, Data, Error};
+use crate::assistant::{DialogueStep, Reply};
+use crate::store::Origin;
+
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![ask(), recommend(), kb()]
+}
+
+fn origin(ctx: &Context<'_>) -> Origin {
+    Origin {
+        front_end: "discord",
+        guild_id: ctx.guild_id().map(|g| g.get().to_string()),
+        channel_id: Some(ctx.channel_id().get().to_string()),
+        user_id: ctx.author().id.get().to_string(),
+        source_message_id: None,
+    }
+}
+
+/// A replayed interaction (after a gateway resume) is answered once only.
+async fn first_time(ctx: &Context<'_>) -> Result<bool, Error> {
+    Ok(ctx
+        .data()
+        .assistant
+        .store()
+        .claim_interaction(&ctx.id().to_string())
+        .await?)
+}
+
+/// Answers in watched channels and their threads are public; elsewhere
+/// only the asker sees them.
+async fn is_public_here(ctx: &Context<'_>) -> Result<bool, Error> {
+    let data = ctx.data();
+    if data.is_watched(ctx.channel_id()) {
+        return Ok(true);
+    }
+    Ok(data
+        .assistant
+        .store()
+        .thread(&ctx.channel_id().get().to_string())
+        .await?
+        .is_some())
+}
+
+/// Ask the help desk a question about your email
+#[poise::command(slash_command)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question"]
+    #[max_length = 1000]
+    question: String,
+) -> Result<(), Error> {
+    if !first_time(&ctx).await? {
+        return Ok(());
+    }
+    let public = is_public_here(&ctx).await?;
+    let reply = ctx.data().assistant.ask(&question, origin(&ctx)).await?;
+    let (embed, components) = super::components::reply_for(&reply);
+    let sent = ctx
+        .send(
+            CreateReply::default()
+                .embed(embed)
+                .components(components)
+                .ephemeral(!public)
+                .allowed_mentions(no_mentions()),
+        )
+        .await?;
+    if let Reply::Answer(answer) = reply {
+        if let Ok(message) = sent.message().await {
+            ctx.data()
+                .assistant
+                .store()
+                .attach_message(answer.record.id, &message.id.get().to_string())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Answer a few quick questions and get IMAP or POP recommended
+#[poise::command(slash_command)]
+pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
+    if !first_time(&ctx).await? {
+        return Ok(());
+    }
+    let public = is_public_here(&ctx).await?;
+    let brain = ctx.data().assistant.brain();
+    let Some(dialogue) = brain.knowledge.dialogues().first().map(|d| d.id.clone()) else {
+        ctx.send(ephemeral("There is no recommendation dialogue in this knowledge base.")).await?;
+        return Ok(());
+    };
+    let view = ctx
+        .data()
+        .assistant
+        .start_dialogue(&dialogue, origin(&ctx), &Default::default())
+        .await?;
+    let Some(view) = view else {
+        ctx.send(ephemeral("There is no recommendation dialogue in this knowledge base.")).await?;
+        return Ok(());
+    };
+    let (embed, components) = render::dialogue_message(&view);
+    let sent = ctx
+        .send(
+            CreateReply::default()
+                .embed(embed)
+                .components(components)
+                .ephemeral(!public)
+                .allowed_mentions(no_mentions()),
+        )
+        .await?;
+    if let DialogueStep::Done { answer_id, .. } = view.step {
+        if let Ok(message) = sent.message().await {
+            ctx.data()
+                .assistant
+                .store()
+                .attach_message(answer_id, &message.id.get().to_string())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn ephemeral(text: &str) -> CreateReply {
+    CreateReply::default()
+        .content(truncate(text, render::MAX_CONTENT))
+        .ephemeral(true)
+        .allowed_mentions(no_mentions())
+}
+
+/// Help desk statistics and knowledge management (staff)
+#[poise::command(
+    slash_command,
+    subcommands("stats", "unanswered", "show", "reload"),
+    default_member_permissions = "MANAGE_GUILD"
+)]
+pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Discord already hides `/kb` from people without Manage Server; the bot
+/// checks again, since server admins can change who sees a command.
+async fn is_manager(ctx: &Context<'_>) -> Result<bool, Error> {
+    let allowed = match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .member
+            .as_ref()
+            .and_then(|member| member.permissions)
+            .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)),
+        poise::Context::Prefix(_) => false,
+    };
+    if !allowed {
+        ctx.send(ephemeral("This needs the Manage Server permission.")).await?;
+    }
+    Ok(allowed)
+}
+
+/// How often each answer was shown and how people voted
+#[poise::command(slash_command)]
+pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    let stats = ctx.data().assistant.stats().await?;
+    let asked = stats.answers + stats.unanswered;
+    let answered_share = if asked == 0 {
+        "-".to_owned()
+    } else {
+        format!("{:.0}%", 100.0 * (asked - stats.escalated) as f64 / asked as f64)
+    };
+    let mut text = format!(
+        "**{}** answers shown, **{}** unanswered, **{}** escalated\nAnswered without escalation: **{answered_share}**\nVotes: 👍 {} · 👎 {}\n\n",
+        stats.answers, stats.unanswered, stats.escalated, stats.votes.helpful, stats.votes.not_helpful
+    );
+    text.push_str("`entry                      shown  👍   👎   helpful`\n");
+    for entry in &stats.entries {
+        let percent = entry
+            .helpful_percent()
+            .map_or_else(|| "-".to_owned(), |p| format!("{p:.0}%"));
+        text.push_str(&format!(
+            "`{:<26} {:>5} {:>4} {:>4} {:>8}`\n",
+            truncate(&entry.entry, 26),
+            entry.shown,
+            entry.helpful,
+            entry.not_helpful,
+            percent
+        ));
+    }
+    let embed = CreateEmbed::new()
+        .title("Help desk statistics")
+        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// Recent questions nobody had an answer for
+#[poise::command(slash_command)]
+pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
+    if !is_manager(&ctx).await? {
+        return Ok(());
+    }
+    let recent = ctx.data().assistant.store().recent_unanswered(15).await?;
+    let mut text = String::new();
+    for question in &recent {
+        let line = question.question.as_deref().unwrap_or("(removed)").replace('\n', " ");
+        let place = question
+            .channel_id
+            .as_deref()
+            .map(|c| format!(" in <#{c}>"))
+            .unwrap_or_default();
+        text.push_str(&format!("• {}{place}\n", truncate(&line, 200)));
+    }
+    if text.is_empty() {
+        text.push_str("No unanswered questions. 🎉");
+    }
+    let embed = CreateEmbed::new()
+        .title("Recent unanswered questions")
+        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true).allowed_mentions(no_mentions()))
+        .await?;
+    Ok(())
+}
+
+async fn entry_ids<'a>(ctx: Context<'a>, partial: &'a str) -> Vec<String> {
+    let partial = partial.to_lowercase();
+    ctx.data()
+        .assistant
+        .brain()
+        .knowledge
+        .entries()
+        .iter()
+        .filter(|e| e.id.contains(&partial) || e.title.to_lowercase().contains(&partial))
+        .map(|e| e.id.clone())
+        .take(25)
+        .collect()
+}
+
+/// Show one knowledge entry as people see it
+#[poise::command(slash_command)]
+pub async fn show(
+    ctx: Context<'_>,
+    #[description = "The entry's id"]
+    #[autocomplete = "entry_ids"]
+    entry: String,
+) -> Result<(), Error> {
+    let brain = ctx.data().assistant.brain();
+    let Some(found) = brain.knowledge.entry(&entry) else {
+        ctx.send(ephemeral(&format!("There is no entry `{}`.", truncate(&entry, 100)))).await?;
+        return Ok(());
+    };
+    let embed = CreateEmbed::new()
+        .title(truncate(&found.title, render::MAX_EMBED_TITLE))
+        .description(truncate(&found.body, render::MAX_EMBED_DESCRIPTION))
+        .field("id", format!("`{}`", found.id), true)
+        .field("tags", if found.tags.is_empty() { "-".to_owned() } else { found.tags.join(", ") }, true)
+        .field("examples", found.examples.len().to_string(), true);
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// Re-read the knowledge folder (the old knowledge stays if it is invalid)
+#[poise::command(slash_command)]
+pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    if !is_manager(&ctx).await? {
+        return Ok(());
+    }
+    let text = match ctx.data().reload() {
+        Ok(entries) => format!("Reloaded {entries} entries from `{}`.", knowledge_source(&ctx.data().config)),
+        Err(errors) => {
+            warn!(errors = errors.0.len(), "knowledge reload refused");
+            let mut text = String::from("The knowledge has errors, so I kept the previous version:\n```\n");
+            for problem in &errors.0 {
+                text.push_str(&format!("{problem}\n"));
+            }
+            text = truncate(&text, render::MAX_CONTENT - 4);
+            text.push_str("\n```");
+            text
+        }
+    };
+    ctx.send(ephemeral(&text)).await?;
+    Ok(())
+}
+
+/// Errors meant for people are shown; the rest are logged, and the person
+/// gets a short apology.
+pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
+    match failure {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            error!(command = %ctx.command().qualified_name, error = %format!("{error:#}"), "command failed");
+            let _ = ctx
+                .send(ephemeral("Sorry, something went wrong on my side. Please try again in a moment."))
+                .await;
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                error!(%error, "could not report an error");
+            }
+        }
+    }
+}

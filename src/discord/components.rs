@@ -1,0 +1,366 @@
+//! Buttons, selects and modals: votes, "Help me choose", "Talk to a
+//! human", "Did you mean…", the dialogue's steps and the improvement modal.
+//!
+//! Every component carries a versioned custom id ([`Action`]); its state
+//! lives in the store, so a click after a restart carries on. A stale,
+//! unknown or forged id gets a polite ephemeral reply and a log line.
+
+use serenity::all::{
+    ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind,
+    Context as SerenityContext, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditMessage,
+    MessageFlags, ModalInteraction,
+};
+use tracing::{info, warn};
+
+use super::custom_id::{Action, ParseError};
+use super::render::{self, no_mentions};
+use super::retry::with_retry;
+use super::triage::{self, Escalation};
+use super::{Data, Error};
+use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, Reply};
+use crate::store::{AnswerRecord, Origin};
+
+const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
+const NOT_YOURS: &str = "This recommendation belongs to someone else. Start your own with `/recommend`!";
+const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+fn origin_of(interaction_user: u64, guild: Option<u64>, channel: u64) -> Origin {
+    Origin {
+        front_end: "discord",
+        guild_id: guild.map(|g| g.to_string()),
+        channel_id: Some(channel.to_string()),
+        user_id: interaction_user.to_string(),
+        source_message_id: None,
+    }
+}
+
+fn ephemeral(text: &str) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+async fn respond(ctx: &SerenityContext, interaction: &ComponentInteraction, response: CreateInteractionResponse) -> Result<(), Error> {
+    with_retry("POST /interactions/{interaction_id}/{interaction_token}/callback", || {
+        interaction.create_response(&ctx.http, response.clone())
+    })
+    .await?;
+    Ok(())
+}
+
+pub async fn on_component(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction) -> Result<(), Error> {
+    let custom_id = interaction.data.custom_id.as_str();
+    let action = match Action::parse(custom_id) {
+        Ok(action) => action,
+        Err(problem) => {
+            warn!(custom_id, user = interaction.user.id.get(), %problem, "unusable component id");
+            let text = match problem {
+                ParseError::ForeignVersion => STALE,
+                ParseError::Malformed => "Sorry, I don't recognise that button.",
+            };
+            return respond(ctx, interaction, ephemeral(text)).await;
+        }
+    };
+    let store = data.assistant.store();
+    match store.claim_interaction(&interaction.id.get().to_string()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            info!(interaction = interaction.id.get(), "interaction replayed; already handled");
+            return Ok(());
+        }
+        Err(error) => {
+            warn!(%error, "could not record the interaction");
+            return respond(ctx, interaction, ephemeral(TRY_AGAIN)).await;
+        }
+    }
+    let span = tracing::info_span!(
+        "component",
+        guild = interaction.guild_id.map(|g| g.get()),
+        channel = interaction.channel_id.get(),
+        user = interaction.user.id.get(),
+        custom_id
+    );
+    let _entered = span.enter();
+    let result = match action {
+        Action::Vote { answer, helpful } => vote(ctx, data, interaction, answer, helpful).await,
+        Action::Choose { answer } => choose(ctx, data, interaction, answer).await,
+        Action::Human { answer } => human(ctx, data, interaction, answer).await,
+        Action::Alternative { answer } => alternative(ctx, data, interaction, answer).await,
+        Action::Improve { .. } => respond(ctx, interaction, ephemeral(STALE)).await,
+        Action::DialogueAnswer { session, slot, value } => {
+            step(ctx, data, interaction, session, DialogueEvent::Answer { slot, value }).await
+        }
+        Action::DialogueBack { session } => step(ctx, data, interaction, session, DialogueEvent::Back).await,
+        Action::DialogueRestart { session } => {
+            step(ctx, data, interaction, session, DialogueEvent::Restart).await
+        }
+    };
+    if let Err(error) = &result {
+        warn!(error = %format!("{error:#}"), "component failed");
+        // The interaction may not have been answered yet: try once.
+        let _ = interaction.create_response(&ctx.http, ephemeral(TRY_AGAIN)).await;
+    }
+    Ok(())
+}
+
+/// Loads the answer a component points at, or tells the user it is stale.
+async fn load_answer(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+) -> Result<Option<AnswerRecord>, Error> {
+    let record = data.assistant.store().answer(answer).await?;
+    if record.is_none() {
+        warn!(answer, "component for an unknown answer");
+        respond(ctx, interaction, ephemeral(STALE)).await?;
+    }
+    Ok(record)
+}
+
+fn is_ephemeral(interaction: &ComponentInteraction) -> bool {
+    interaction
+        .message
+        .flags
+        .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL))
+}
+
+async fn vote(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64, helpful: bool) -> Result<(), Error> {
+    let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
+        return Ok(());
+    };
+    let user = interaction.user.id.get().to_string();
+    let tally = data.assistant.vote(answer, &user, helpful).await?;
+    // The vote is stored: acknowledge it before anything else can fail.
+    let response = if helpful {
+        ephemeral("Thanks for your vote! Glad it helped. 🎉")
+    } else {
+        CreateInteractionResponse::Modal(render::improvement_modal(answer))
+    };
+    respond(ctx, interaction, response).await?;
+    if !is_ephemeral(interaction) {
+        if let Some(embed) = interaction.message.embeds.first() {
+            let embed = render::with_tally(CreateEmbed::from(embed.clone()), tally);
+            let edit = EditMessage::new().embed(embed);
+            let _ = with_retry("PATCH /channels/{channel_id}/messages/{message_id}", || {
+                interaction.channel_id.edit_message(&ctx.http, interaction.message.id, edit.clone())
+            })
+            .await;
+        }
+    }
+    if helpful && record.user_id == user {
+        if let Some(thread) = data.assistant.store().thread(&interaction.channel_id.get().to_string()).await? {
+            if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
+                triage::add_forum_tags(ctx, forum, interaction.channel_id.get(), &[data.config.solved_tag.as_str()]).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+    let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
+        return Ok(());
+    };
+    if record.user_id != interaction.user.id.get().to_string() {
+        return respond(ctx, interaction, ephemeral(NOT_YOURS)).await;
+    }
+    let brain = data.assistant.brain();
+    let Some(dialogue) = brain.knowledge.entry(&record.entry).and_then(|e| e.dialogue.clone()) else {
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
+    let prefilled = record
+        .question
+        .as_deref()
+        .map(|question| brain.matcher.find(question).slots)
+        .unwrap_or_default();
+    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
+    let Some(view) = data.assistant.start_dialogue(&dialogue, origin, &prefilled).await? else {
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
+    let (embed, components) = render::dialogue_message(&view);
+    let message = CreateInteractionResponseMessage::new()
+        .embed(embed)
+        .components(components)
+        .ephemeral(is_ephemeral(interaction))
+        .allowed_mentions(no_mentions());
+    respond(ctx, interaction, CreateInteractionResponse::Message(message)).await?;
+    if let DialogueStep::Done { answer_id, .. } = view.step {
+        attach_original(ctx, data, interaction, answer_id).await;
+    }
+    Ok(())
+}
+
+/// Links a recommendation to the message that shows it.
+async fn attach_original(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) {
+    if let Ok(message) = interaction.get_response(&ctx.http).await {
+        let _ = data.assistant.store().attach_message(answer, &message.id.get().to_string()).await;
+    }
+}
+
+async fn human(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+    let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
+        return Ok(());
+    };
+    let told = triage::escalate(
+        ctx,
+        data,
+        &Escalation {
+            guild: interaction.guild_id.map(|g| g.get()),
+            thread: interaction.channel_id.get(),
+            asker: interaction.user.id.get(),
+            question: record.question.as_deref().unwrap_or_default(),
+            entry: Some(&record.entry),
+        },
+    )
+    .await;
+    let text = if told {
+        "I've asked the support team to take a look. Someone will reply here."
+    } else {
+        "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
+    };
+    respond(ctx, interaction, ephemeral(text)).await?;
+    if let Some(thread) = data.assistant.store().thread(&interaction.channel_id.get().to_string()).await? {
+        if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
+            triage::add_forum_tags(ctx, forum, interaction.channel_id.get(), &[data.config.escalation_tag.as_str()]).await;
+        }
+    }
+    Ok(())
+}
+
+async fn alternative(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+    let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
+        return Ok(());
+    };
+    let ComponentInteractionDataKind::StringSelect { values } = &interaction.data.kind else {
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
+    let Some(entry) = values.first() else {
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
+    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
+    let question = record.question.as_deref().unwrap_or_default();
+    let Some(chosen) = data.assistant.answer_with(entry, question, origin).await? else {
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
+    let message = CreateInteractionResponseMessage::new()
+        .embed(render::answer_embed(&chosen, Default::default()))
+        .components(render::answer_components(&chosen))
+        .ephemeral(is_ephemeral(interaction))
+        .allowed_mentions(no_mentions());
+    respond(ctx, interaction, CreateInteractionResponse::Message(message)).await?;
+    attach_original(ctx, data, interaction, chosen.record.id).await;
+    Ok(())
+}
+
+async fn step(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, session: i64, event: DialogueEvent) -> Result<(), Error> {
+    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
+    let answered = match &event {
+        DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
+        _ => None,
+    };
+    let view = match data.assistant.dialogue_event(session, origin, event).await {
+        Ok(view) => view,
+        Err(DialogueFailure::NotYours) => return respond(ctx, interaction, ephemeral(NOT_YOURS)).await,
+        Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
+            warn!(session, "stale dialogue click");
+            return respond(ctx, interaction, ephemeral(STALE)).await;
+        }
+        Err(DialogueFailure::Store(error)) => return Err(error.into()),
+    };
+    let (embed, components) = render::dialogue_message(&view);
+    let Some((slot, value)) = answered else {
+        // Back and Restart redraw the step in place.
+        let update = CreateInteractionResponseMessage::new().embed(embed).components(components);
+        return respond(ctx, interaction, CreateInteractionResponse::UpdateMessage(update)).await;
+    };
+    // An answered step keeps its question and the choice, without buttons,
+    // and the next step (or the result) follows as a message of its own.
+    let prompt = view.dialogue.question(&slot).map(|q| q.prompt.clone()).unwrap_or_default();
+    let label = crate::dialogue::answer_label(&view.dialogue, &slot, &value).to_owned();
+    let update = CreateInteractionResponseMessage::new()
+        .embed(render::answered_step(&prompt, &label))
+        .components(Vec::new());
+    respond(ctx, interaction, CreateInteractionResponse::UpdateMessage(update)).await?;
+    let followup = CreateInteractionResponseFollowup::new()
+        .embed(embed)
+        .components(components)
+        .ephemeral(is_ephemeral(interaction))
+        .allowed_mentions(no_mentions());
+    let sent = with_retry("POST /webhooks/{application_id}/{interaction_token}", || {
+        interaction.create_followup(&ctx.http, followup.clone())
+    })
+    .await?;
+    if let DialogueStep::Done { answer_id, recommendation } = &view.step {
+        info!(outcome = %recommendation.outcome, "dialogue finished");
+        data.assistant.store().attach_message(*answer_id, &sent.id.get().to_string()).await?;
+    }
+    Ok(())
+}
+
+pub async fn on_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteraction) -> Result<(), Error> {
+    let respond_modal = |text: &'static str| async move {
+        let _ = with_retry("POST /interactions/{interaction_id}/{interaction_token}/callback", || {
+            modal.create_response(&ctx.http, ephemeral(text))
+        })
+        .await;
+    };
+    let Ok(Action::Improve { answer }) = Action::parse(&modal.data.custom_id) else {
+        warn!(custom_id = %modal.data.custom_id, "unusable modal id");
+        respond_modal(STALE).await;
+        return Ok(());
+    };
+    if !data.assistant.store().claim_interaction(&modal.id.get().to_string()).await? {
+        return Ok(());
+    }
+    let comment: String = modal
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|component| match component {
+            ActionRowComponent::InputText(input) if input.custom_id == render::COMMENT_FIELD => input.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let comment: String = comment.chars().take(usize::from(render::MAX_COMMENT)).collect();
+    let user = modal.user.id.get().to_string();
+    let Some(record) = data.assistant.store().answer(answer).await? else {
+        respond_modal(STALE).await;
+        return Ok(());
+    };
+    if let Err(error) = data.assistant.comment(answer, &user, &comment).await {
+        warn!(%error, "could not store the comment");
+        respond_modal(TRY_AGAIN).await;
+        return Ok(());
+    }
+    if comment.trim().is_empty() {
+        respond_modal("Thanks for your vote! It helps us improve the answers.").await;
+        return Ok(());
+    }
+    respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
+    let text = format!(
+        "Improvement suggestion for `{}` from <@{}> ({}):\n> {}",
+        record.entry,
+        user,
+        super::link(modal.guild_id.map(|g| g.get()), modal.channel_id.get()),
+        comment.trim().replace('\n', "\n> ")
+    );
+    triage::notify_staff(ctx, data, &text).await;
+    Ok(())
+}
+
+/// Replies to a slash command's answer are rendered like message answers.
+pub fn reply_for(reply: &Reply) -> (CreateEmbed, Vec<serenity::all::CreateActionRow>) {
+    match reply {
+        Reply::Answer(answer) => (
+            render::answer_embed(answer, Default::default()),
+            render::answer_components(answer),
+        ),
+        Reply::NoAnswer(_) => (render::no_answer_embed(false), Vec::new()),
+    }
+}

@@ -1,0 +1,280 @@
+//! The bot's look: answer embeds, buttons, dialogue steps, and the
+//! allowed-mentions defaults. Pure functions from domain results to
+//! serenity builders, so every limit is checked in one place.
+
+use serenity::all::{
+    ButtonStyle, Colour, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInputText, CreateModal, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, InputTextStyle, RoleId,
+};
+
+use super::custom_id::Action;
+use crate::assistant::{Answer, DialogueStep, DialogueView};
+use crate::dialogue::Recommendation;
+use crate::store::{AnswerId, Tally};
+
+/// Discord's limits.
+pub const MAX_CONTENT: usize = 2000;
+pub const MAX_EMBED_DESCRIPTION: usize = 4096;
+pub const MAX_EMBED_TITLE: usize = 256;
+pub const MAX_BUTTON_LABEL: usize = 80;
+pub const MAX_THREAD_NAME: usize = 100;
+pub const MAX_SELECT_OPTIONS: usize = 25;
+/// The improvement comment's limit.
+pub const MAX_COMMENT: u16 = 1000;
+/// The field of the improvement modal.
+pub const COMMENT_FIELD: &str = "comment";
+
+const ANSWER_COLOUR: Colour = Colour::new(0x3b82f6);
+const RESULT_COLOUR: Colour = Colour::new(0x10b981);
+const NO_ANSWER_COLOUR: Colour = Colour::new(0xf59e0b);
+
+/// No pings: user text quoted back never mentions anyone.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+}
+
+/// Pings exactly one role, nothing else.
+pub fn only_role(role: u64) -> CreateAllowedMentions {
+    CreateAllowedMentions::new().roles([RoleId::new(role)])
+}
+
+/// Cuts text to `max` characters, marking the cut with an ellipsis.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let cut = text
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..cut])
+        }
+    }
+}
+
+/// A thread name from a question: one line, no markup, within the limit.
+pub fn thread_name(question: &str, asker: &str) -> String {
+    let words: Vec<&str> = question
+        .split_whitespace()
+        .filter(|word| !(word.starts_with('<') && word.ends_with('>')))
+        .collect();
+    let line: String = words
+        .join(" ")
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '#') && !c.is_control())
+        .collect();
+    let line = line.trim();
+    if line.is_empty() {
+        truncate(&format!("Question from {asker}"), MAX_THREAD_NAME)
+    } else {
+        truncate(line, MAX_THREAD_NAME)
+    }
+}
+
+/// "👍 3 · 👎 1"
+pub fn tally_line(tally: Tally) -> String {
+    format!("👍 {} · 👎 {}", tally.helpful, tally.not_helpful)
+}
+
+fn footer(tally: Tally) -> CreateEmbedFooter {
+    CreateEmbedFooter::new(format!("Did this help? {}", tally_line(tally)))
+}
+
+/// The embed of an answer.
+pub fn answer_embed(answer: &Answer, tally: Tally) -> CreateEmbed {
+    CreateEmbed::new()
+        .title(truncate(&answer.entry.title, MAX_EMBED_TITLE))
+        .description(truncate(&answer.entry.body, MAX_EMBED_DESCRIPTION))
+        .colour(ANSWER_COLOUR)
+        .footer(footer(tally))
+}
+
+/// An existing embed with a new tally in its footer.
+pub fn with_tally(embed: CreateEmbed, tally: Tally) -> CreateEmbed {
+    embed.footer(footer(tally))
+}
+
+fn button(action: &Action, label: &str, style: ButtonStyle) -> CreateButton {
+    CreateButton::new(action.encode())
+        .label(truncate(label, MAX_BUTTON_LABEL))
+        .style(style)
+}
+
+fn vote_buttons(answer: AnswerId) -> Vec<CreateButton> {
+    vec![
+        button(&Action::Vote { answer, helpful: true }, "Helpful", ButtonStyle::Success)
+            .emoji('👍'),
+        button(&Action::Vote { answer, helpful: false }, "Not helpful", ButtonStyle::Secondary)
+            .emoji('👎'),
+    ]
+}
+
+/// The components of an answer: votes, the dialogue where offered, a
+/// person, and "Did you mean…" when runners-up are close.
+pub fn answer_components(answer: &Answer) -> Vec<CreateActionRow> {
+    let id = answer.record.id;
+    let mut buttons = vote_buttons(id);
+    if answer.entry.dialogue.is_some() {
+        buttons.push(button(&Action::Choose { answer: id }, "Help me choose", ButtonStyle::Primary));
+    }
+    buttons.push(button(&Action::Human { answer: id }, "Talk to a human", ButtonStyle::Secondary));
+    let mut rows = vec![CreateActionRow::Buttons(buttons)];
+    if !answer.close_alternatives.is_empty() {
+        let options = answer
+            .close_alternatives
+            .iter()
+            .take(MAX_SELECT_OPTIONS)
+            .map(|(entry, title)| CreateSelectMenuOption::new(truncate(title, 100), entry.clone()))
+            .collect();
+        rows.push(CreateActionRow::SelectMenu(
+            CreateSelectMenu::new(
+                Action::Alternative { answer: id }.encode(),
+                CreateSelectMenuKind::String { options },
+            )
+            .placeholder("Did you mean…"),
+        ));
+    }
+    rows
+}
+
+/// The honest reply when the knowledge has no answer.
+pub fn no_answer_embed(escalated: bool) -> CreateEmbed {
+    let next = if escalated {
+        "I've flagged it for the support team; someone will look at it here."
+    } else {
+        "I've noted it for the support team."
+    };
+    CreateEmbed::new()
+        .title("I don't have an answer for that yet")
+        .description(format!(
+            "Sorry, that's not something I know about. {next}\n\nI can help with POP and IMAP, missing mail, full mailboxes, offline access and backups."
+        ))
+        .colour(NO_ANSWER_COLOUR)
+}
+
+/// A dialogue step: the question with a button per option, "Not sure",
+/// "Back" and "Restart"; or the recommendation with vote buttons.
+pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let session = view.session_id;
+    match &view.step {
+        DialogueStep::Ask { question, number } => {
+            let mut options: Vec<CreateButton> = question
+                .values()
+                .into_iter()
+                .map(|value| {
+                    let style = if value == crate::knowledge::UNSURE {
+                        ButtonStyle::Secondary
+                    } else {
+                        ButtonStyle::Primary
+                    };
+                    button(
+                        &Action::DialogueAnswer {
+                            session,
+                            slot: question.slot.clone(),
+                            value: value.to_owned(),
+                        },
+                        question.label_of(value),
+                        style,
+                    )
+                })
+                .collect();
+            options.truncate(5);
+            let mut navigation = Vec::new();
+            if view.state.asked() > 0 {
+                navigation.push(button(&Action::DialogueBack { session }, "Back", ButtonStyle::Secondary));
+            }
+            navigation.push(button(&Action::DialogueRestart { session }, "Restart", ButtonStyle::Secondary));
+            let mut description = String::new();
+            if *number == 1 {
+                description.push_str(&view.dialogue.intro);
+                description.push_str("\n\n");
+            }
+            description.push_str(&format!("**{}**", question.prompt));
+            let embed = CreateEmbed::new()
+                .title(truncate(&format!("{} · question {number}", view.dialogue.title), MAX_EMBED_TITLE))
+                .description(truncate(&description, MAX_EMBED_DESCRIPTION))
+                .colour(ANSWER_COLOUR);
+            (
+                embed,
+                vec![CreateActionRow::Buttons(options), CreateActionRow::Buttons(navigation)],
+            )
+        }
+        DialogueStep::Done {
+            recommendation,
+            answer_id,
+        } => (
+            recommendation_embed(recommendation, Tally::default()),
+            vec![CreateActionRow::Buttons(vote_buttons(*answer_id))],
+        ),
+    }
+}
+
+pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbed {
+    let mut text = String::from("**Why:**\n");
+    for reason in &result.reasons {
+        text.push_str(&format!("• {}\n", reason.text));
+    }
+    for warning in &result.warnings {
+        text.push_str(&format!("\n⚠️ {warning}\n"));
+    }
+    CreateEmbed::new()
+        .title(truncate(&format!("My recommendation: {}", result.label), MAX_EMBED_TITLE))
+        .description(truncate(&text, MAX_EMBED_DESCRIPTION))
+        .colour(RESULT_COLOUR)
+        .footer(footer(tally))
+}
+
+/// A line noting which answer was picked, for a step message once answered.
+pub fn answered_step(prompt: &str, label: &str) -> CreateEmbed {
+    CreateEmbed::new()
+        .description(truncate(&format!("{prompt}\n→ **{label}**"), MAX_EMBED_DESCRIPTION))
+        .colour(ANSWER_COLOUR)
+}
+
+/// The "how can we improve this?" modal.
+pub fn improvement_modal(answer: AnswerId) -> CreateModal {
+    CreateModal::new(Action::Improve { answer }.encode(), "How can we improve this answer?")
+        .components(vec![CreateActionRow::InputText(
+            CreateInputText::new(InputTextStyle::Paragraph, "What was missing or wrong? (optional)", COMMENT_FIELD)
+                .required(false)
+                .max_length(MAX_COMMENT)
+                .placeholder("e.g. it didn't cover my mail app"),
+        )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_respects_characters_not_bytes() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        let long = "é".repeat(5000);
+        assert_eq!(truncate(&long, MAX_EMBED_DESCRIPTION).chars().count(), MAX_EMBED_DESCRIPTION);
+    }
+
+    #[test]
+    fn thread_names_drop_markup_and_fit_the_limit() {
+        assert_eq!(thread_name("**help** <@123> my `mail` is gone", "ann"), "help my mail is gone");
+        assert_eq!(thread_name("<@123>", "ann"), "Question from ann");
+        assert_eq!(thread_name(&"word ".repeat(100), "ann").chars().count(), MAX_THREAD_NAME);
+    }
+
+    #[test]
+    fn tally_reads_like_a_vote_count() {
+        assert_eq!(tally_line(Tally { helpful: 3, not_helpful: 1 }), "👍 3 · 👎 1");
+    }
+
+    #[test]
+    fn allowed_mentions_ping_nobody_or_only_the_role() {
+        let none = serde_json::to_value(no_mentions()).unwrap();
+        assert_eq!(none["parse"], serde_json::json!([]));
+        assert_eq!(none["users"], serde_json::json!([]));
+        assert_eq!(none["roles"], serde_json::json!([]));
+        let role = serde_json::to_value(only_role(42)).unwrap();
+        assert_eq!(role["parse"], serde_json::json!([]));
+        assert_eq!(role["roles"], serde_json::json!(["42"]));
+    }
+}

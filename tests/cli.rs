@@ -1,0 +1,457 @@
+//! The `helpdesk` binary, driven as a person or a script would: in an
+//! empty folder (so the built-in knowledge is used) with its database in
+//! that folder.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("HELPDESK_DATABASE_URL", self.path().join("helpdesk.db"))
+            .env("USER", "tester")
+            .env_remove("HELPDESK_KNOWLEDGE")
+            .env_remove("HELPDESK_THRESHOLD")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs the binary with `stdin` as its standard input.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_owned();
+        // Written from a thread so a full stdout pipe cannot deadlock us.
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(stdin.as_bytes());
+        });
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        output
+    }
+
+    /// Runs the binary and expects success.
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.run(args, stdin);
+        assert!(
+            output.status.success(),
+            "`helpdesk {}` failed: {}\n{}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs the binary and expects failure; returns stdout and stderr.
+    fn fails(&self, args: &[&str]) -> (String, String) {
+        let output = self.run(args, "");
+        assert!(
+            !output.status.success(),
+            "`helpdesk {}` succeeded:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+fn set<'a>(items: &[&'a str]) -> BTreeSet<&'a str> {
+    items.iter().copied().collect()
+}
+
+/// Checks one line of `ask --json` against the documented shape.
+fn assert_ask_line(line: &Value, question: &str) {
+    assert_eq!(
+        keys(line),
+        set(&["question", "entry", "confidence", "alternatives", "slots"]),
+        "{line}"
+    );
+    assert_eq!(line["question"], question);
+    assert!(
+        line["entry"].is_string() || line["entry"].is_null(),
+        "{line}"
+    );
+    let confidence = line["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence), "{line}");
+    for alternative in line["alternatives"].as_array().unwrap() {
+        assert_eq!(keys(alternative), set(&["entry", "confidence"]), "{line}");
+        assert!(alternative["entry"].is_string());
+        assert!(
+            alternative["confidence"].as_f64().unwrap() <= confidence,
+            "{line}"
+        );
+        assert_ne!(alternative["entry"], line["entry"], "{line}");
+    }
+    for value in line["slots"].as_object().unwrap().values() {
+        assert!(value.is_string(), "{line}");
+    }
+}
+
+const ENTRY_EXAMPLE: &str = "should i use imap or pop3 for my new account";
+const SEVERAL_DEVICES: &str = "I read mail on my phone and laptop, pop or imap?";
+const NONSENSE: &str = "what hydration should my sourdough starter have";
+
+#[test]
+fn ask_json_answers_arguments() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(
+        &["ask", "--json", ENTRY_EXAMPLE, SEVERAL_DEVICES, NONSENSE],
+        "",
+    );
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for (line, question) in lines.iter().zip([ENTRY_EXAMPLE, SEVERAL_DEVICES, NONSENSE]) {
+        assert_ask_line(line, question);
+    }
+    assert_eq!(lines[0]["entry"], "which-protocol");
+    assert_eq!(lines[1]["slots"]["devices"], "several", "{}", lines[1]);
+    assert!(lines[2]["entry"].is_null(), "{}", lines[2]);
+    assert!(lines[2]["slots"].as_object().unwrap().is_empty());
+    // `ask` needs no database.
+    assert!(!sandbox.path().join("helpdesk.db").exists());
+}
+
+#[test]
+fn ask_json_reads_questions_from_stdin() {
+    let sandbox = Sandbox::new();
+    let stdin = format!("{ENTRY_EXAMPLE}\n\n   \n{NONSENSE}\n{SEVERAL_DEVICES}");
+    let stdout = sandbox.ok(&["ask", "--json"], &stdin);
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 3, "blank lines are skipped: {stdout}");
+    for (line, question) in lines.iter().zip([ENTRY_EXAMPLE, NONSENSE, SEVERAL_DEVICES]) {
+        assert_ask_line(line, question);
+    }
+}
+
+#[test]
+fn ask_without_json_prints_one_line_per_question() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(&["ask", ENTRY_EXAMPLE, NONSENSE], "");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].starts_with("which-protocol\t"), "{stdout}");
+    assert!(lines[0].ends_with(ENTRY_EXAMPLE));
+    assert!(lines[1].starts_with("-\t"), "{stdout}");
+}
+
+#[test]
+fn ask_streams_20000_questions() {
+    let sandbox = Sandbox::new();
+    let pool: Vec<String> = common::heldout()
+        .into_iter()
+        .map(|q| q.question.replace(['\n', '\r'], " "))
+        .filter(|q| !q.trim().is_empty())
+        .collect();
+    let questions: Vec<&str> = pool
+        .iter()
+        .map(String::as_str)
+        .cycle()
+        .take(20_000)
+        .collect();
+    let stdout = sandbox.ok(&["ask", "--json"], &(questions.join("\n") + "\n"));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 20_000);
+    for (index, (line, question)) in lines.iter().zip(&questions).enumerate() {
+        // Parsing every line is slow in a debug build; a sample shows the
+        // order and shape are kept.
+        if index % 97 == 0 || index == 19_999 {
+            let line: Value = serde_json::from_str(line).unwrap();
+            assert_ask_line(&line, question);
+        }
+    }
+}
+
+#[test]
+fn recommend_json_gives_pop_for_one_offline_device_with_backups() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(
+        &[
+            "recommend",
+            "--json",
+            "devices=one",
+            "offline=yes",
+            "quota=no",
+            "storage=no",
+            "backups=yes",
+        ],
+        "",
+    );
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let result = &lines[0];
+    assert_eq!(
+        keys(result),
+        set(&["recommendation", "reasons", "warnings", "unanswered"])
+    );
+    assert_eq!(result["recommendation"], "pop");
+    let reasons = result["reasons"].as_array().unwrap();
+    assert!(!reasons.is_empty());
+    assert!(reasons
+        .iter()
+        .all(|r| r.as_str().is_some_and(|r| !r.is_empty())));
+    assert!(!result["warnings"].as_array().unwrap().is_empty());
+    assert_eq!(result["unanswered"], serde_json::json!([]));
+}
+
+#[test]
+fn recommend_json_lists_the_slots_it_did_not_need() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(&["recommend", "devices=several", "--json"], "");
+    let result = &json_lines(&stdout)[0];
+    assert_eq!(result["recommendation"], "imap");
+    let unanswered: BTreeSet<&str> = result["unanswered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot.as_str().unwrap())
+        .collect();
+    assert_eq!(unanswered, set(&["offline", "quota", "storage", "backups"]));
+}
+
+#[test]
+fn recommend_prints_a_readable_result() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(&["recommend", "devices=several"], "");
+    assert!(stdout.starts_with("Recommendation: IMAP"), "{stdout}");
+    assert!(
+        stdout.contains("not needed: offline, quota, storage, backups"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn recommend_refuses_bad_answers_listing_the_choices() {
+    let sandbox = Sandbox::new();
+    let (_, stderr) = sandbox.fails(&["recommend", "--json", "colour=red"]);
+    assert!(stderr.contains("colour"), "{stderr}");
+    for slot in ["devices", "offline", "quota", "storage", "backups"] {
+        assert!(stderr.contains(slot), "`{slot}` missing from: {stderr}");
+    }
+
+    let (stdout, stderr) = sandbox.fails(&["recommend", "--json", "devices=three"]);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("three"), "{stderr}");
+    assert!(stderr.contains("one, several, unsure"), "{stderr}");
+
+    let (_, stderr) = sandbox.fails(&["recommend", "devices"]);
+    assert!(stderr.contains("devices=one|several|unsure"), "{stderr}");
+
+    let (_, stderr) = sandbox.fails(&["recommend", "--dialogue", "nope", "devices=one"]);
+    assert!(stderr.contains("nope"), "{stderr}");
+}
+
+#[test]
+fn check_passes_the_shipped_knowledge() {
+    let sandbox = Sandbox::new();
+    let dir = common::knowledge_dir();
+    let stdout = sandbox.ok(&["check", dir.to_str().unwrap()], "");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("ok: "), "{stdout}");
+    assert!(!stdout.contains("error:"), "{stdout}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, change: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let changed = change(text.clone());
+    assert_ne!(changed, text, "{} did not change", path.display());
+    std::fs::write(path, changed).unwrap();
+}
+
+#[test]
+fn check_reports_every_problem_of_a_broken_copy_with_file_and_line() {
+    let sandbox = Sandbox::new();
+    let knowledge: PathBuf = sandbox.path().join("knowledge");
+    copy_dir(&common::knowledge_dir(), &knowledge);
+    // An unknown field on line 2, and a dangling `related` further down.
+    edit(&knowledge.join("pop.md"), |text| {
+        text.replacen("+++\n", "+++\ncolour = \"red\"\n", 1)
+    });
+    edit(&knowledge.join("imap.md"), |text| {
+        text.replacen("related = [", "related = [\"no-such-entry\", ", 1)
+    });
+    let related_line = std::fs::read_to_string(knowledge.join("imap.md"))
+        .unwrap()
+        .lines()
+        .position(|line| line.contains("no-such-entry"))
+        .unwrap()
+        + 1;
+
+    // `check` with no folder checks ./knowledge.
+    let (stdout, stderr) = sandbox.fails(&["check"]);
+    let all = format!("{stdout}{stderr}");
+    let pop = Path::new("knowledge").join("pop.md").display().to_string();
+    let imap = Path::new("knowledge").join("imap.md").display().to_string();
+    assert!(all.contains(&format!("{pop}:2: ")), "{all}");
+    assert!(all.contains("colour"), "{all}");
+    assert!(all.contains(&format!("{imap}:{related_line}: ")), "{all}");
+    assert!(all.contains("no-such-entry"), "{all}");
+
+    // Every command refuses the broken ./knowledge rather than guessing.
+    let (_, stderr) = sandbox.fails(&["ask", "what is imap"]);
+    assert!(stderr.contains(&pop), "{stderr}");
+}
+
+#[test]
+fn chat_answers_runs_the_dialogue_takes_a_vote_and_records_it() {
+    let sandbox = Sandbox::new();
+    let stdin = [
+        ENTRY_EXAMPLE,
+        "y",
+        "2",
+        "n",
+        "please add screenshots",
+        NONSENSE,
+        "",
+    ]
+    .join("\n")
+        + "\n";
+    let stdout = sandbox.ok(&["chat"], &stdin);
+    for expected in [
+        "Want me to help you choose",
+        "1. How many devices",
+        "1) Just one",
+        "2) Several",
+        "3) Not sure",
+        "My recommendation: IMAP",
+        "Did this help?",
+        "How could this answer be improved?",
+        "I've passed that on",
+        "Sorry, I don't have an answer",
+        "Bye!",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+
+    let stats = sandbox.ok(&["stats", "--json"], "");
+    let stats = &json_lines(&stats)[0];
+    assert_eq!(
+        keys(stats),
+        set(&[
+            "answers",
+            "unanswered",
+            "votes",
+            "entries",
+            "recent_unanswered"
+        ]),
+        "{stats}"
+    );
+    // The entry shown, then the recommendation voted on.
+    assert_eq!(stats["answers"], 2, "{stats}");
+    assert_eq!(stats["unanswered"], 1, "{stats}");
+    assert_eq!(
+        stats["votes"],
+        serde_json::json!({"helpful": 0, "not_helpful": 1})
+    );
+    let entries = stats["entries"].as_array().unwrap();
+    for entry in entries {
+        assert_eq!(
+            keys(entry),
+            set(&["entry", "shown", "helpful", "not_helpful"]),
+            "{entry}"
+        );
+    }
+    let recommendation = entries
+        .iter()
+        .find(|e| e["entry"] == "which-protocol:imap")
+        .unwrap_or_else(|| panic!("no recommendation in {stats}"));
+    assert_eq!(recommendation["shown"], 1);
+    assert_eq!(recommendation["helpful"], 0);
+    assert_eq!(recommendation["not_helpful"], 1);
+    let shown: u64 = entries.iter().map(|e| e["shown"].as_u64().unwrap()).sum();
+    assert_eq!(shown, 2, "{stats}");
+    assert_eq!(stats["recent_unanswered"], serde_json::json!([NONSENSE]));
+
+    let text = sandbox.ok(&["stats"], "");
+    assert!(
+        text.starts_with("2 answers shown, 1 questions unanswered"),
+        "{text}"
+    );
+    assert!(text.contains(NONSENSE), "{text}");
+}
+
+#[test]
+fn chat_ends_cleanly_when_input_ends_mid_dialogue() {
+    let sandbox = Sandbox::new();
+    let stdout = sandbox.ok(&["chat"], &format!("{ENTRY_EXAMPLE}\ny\n"));
+    assert!(stdout.contains("1. How many devices"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("Bye!"), "{stdout}");
+}
+
+#[test]
+fn stats_on_a_fresh_database_are_empty() {
+    let sandbox = Sandbox::new();
+    let stats = sandbox.ok(&["stats", "--json"], "");
+    assert_eq!(
+        json_lines(&stats)[0],
+        serde_json::json!({
+            "answers": 0,
+            "unanswered": 0,
+            "votes": {"helpful": 0, "not_helpful": 0},
+            "entries": [],
+            "recent_unanswered": [],
+        })
+    );
+}

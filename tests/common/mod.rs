@@ -1,0 +1,74 @@
+//! Helpers shared by the black-box tests.
+
+// Each test crate uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use helpdesk::knowledge::SourceFile;
+use serde::Deserialize;
+
+/// The shipped knowledge folder.
+pub fn knowledge_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+pub fn data_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// One line of `tests/data/heldout.jsonl`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heldout {
+    pub question: String,
+    /// The entry that answers it, or `None` when none should.
+    pub entry: Option<String>,
+    /// `plain` or `chat`.
+    pub style: String,
+}
+
+/// Every line of a JSON-lines file, parsed; blank lines are skipped.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(number, line)| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), number + 1))
+        })
+        .collect()
+}
+
+pub fn heldout() -> Vec<Heldout> {
+    read_jsonl(&data_file("heldout.jsonl"))
+}
+
+/// A valid knowledge entry file `<id>.md`.
+pub fn entry_file(
+    id: &str,
+    title: &str,
+    keywords: &[&str],
+    examples: &[&str],
+    body: &str,
+) -> SourceFile {
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|item| format!("{item:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    SourceFile {
+        path: PathBuf::from(format!("{id}.md")),
+        text: format!(
+            "+++\nid = \"{id}\"\ntitle = {title:?}\ntags = []\nkeywords = [{}]\nexamples = [{}]\n+++\n{body}\n",
+            list(keywords),
+            list(examples)
+        ),
+    }
+}

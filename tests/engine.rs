@@ -1,0 +1,483 @@
+//! The assistant's use cases end to end, through the public API, on an
+//! in-memory store: answers, unanswered questions, dialogues, votes, reload.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use helpdesk::assistant::{
+    Assistant, Brain, DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply,
+};
+use helpdesk::knowledge::Knowledge;
+use helpdesk::matcher::DEFAULT_THRESHOLD;
+use helpdesk::store::{self, AnswerKind, Origin, Store, Tally};
+
+const DIALOGUE: &str = "which-protocol";
+
+async fn assistant() -> Assistant {
+    let store = store::open("sqlite::memory:").await.unwrap();
+    Assistant::new(
+        Brain::new(Knowledge::builtin().unwrap(), DEFAULT_THRESHOLD),
+        store,
+    )
+}
+
+fn user(id: &str) -> Origin {
+    Origin::terminal(id)
+}
+
+fn from_message(user_id: &str, message: &str) -> Origin {
+    Origin {
+        front_end: "discord",
+        guild_id: Some("g".to_owned()),
+        channel_id: Some("c".to_owned()),
+        user_id: user_id.to_owned(),
+        source_message_id: Some(message.to_owned()),
+    }
+}
+
+fn answer(slot: &str, value: &str) -> DialogueEvent {
+    DialogueEvent::Answer {
+        slot: slot.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+/// The slot asked and its number, or a panic naming what was shown.
+fn asking(view: &DialogueView) -> (&str, usize) {
+    match &view.step {
+        DialogueStep::Ask { question, number } => (question.slot.as_str(), *number),
+        DialogueStep::Done { recommendation, .. } => {
+            panic!("expected a question, got {}", recommendation.outcome)
+        }
+    }
+}
+
+fn done(view: &DialogueView) -> (&str, i64) {
+    match &view.step {
+        DialogueStep::Done {
+            recommendation,
+            answer_id,
+        } => (recommendation.outcome.as_str(), *answer_id),
+        DialogueStep::Ask { question, .. } => {
+            panic!("expected a result, was asked {}", question.slot)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_question_is_answered_and_recorded() {
+    let assistant = assistant().await;
+    let question = "should i use imap or pop3 for my new account";
+    let Reply::Answer(answer) = assistant.ask(question, user("u1")).await.unwrap() else {
+        panic!("no answer for {question:?}");
+    };
+    assert_eq!(answer.entry.id, "which-protocol");
+    assert_eq!(answer.found.entry.as_deref(), Some("which-protocol"));
+    assert!(answer.record.created);
+    assert_eq!(answer.record.entry, answer.entry.id);
+    assert_eq!(answer.record.kind, AnswerKind::Entry);
+    assert_eq!(answer.record.question.as_deref(), Some(question));
+    for (id, _) in &answer.close_alternatives {
+        let alternative = answer
+            .found
+            .alternatives
+            .iter()
+            .find(|a| &a.entry == id)
+            .unwrap();
+        assert!(alternative.confidence >= 0.75 * answer.found.confidence);
+        assert_ne!(id, &answer.entry.id);
+    }
+
+    let stored = assistant
+        .store()
+        .answer(answer.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.entry, "which-protocol");
+    assert_eq!(stored.user_id, "u1");
+    let stats = assistant.stats().await.unwrap();
+    assert_eq!((stats.answers, stats.unanswered), (1, 0));
+    assert_eq!(stats.entries[0].entry, "which-protocol");
+    assert_eq!(stats.entries[0].shown, 1);
+}
+
+#[tokio::test]
+async fn a_replayed_message_is_answered_once() {
+    let assistant = assistant().await;
+    let question = "my mailbox is full";
+    let first = assistant
+        .ask(question, from_message("u1", "m1"))
+        .await
+        .unwrap();
+    let again = assistant
+        .ask(question, from_message("u1", "m1"))
+        .await
+        .unwrap();
+    let (Reply::Answer(first), Reply::Answer(again)) = (first, again) else {
+        panic!("no answer for {question:?}");
+    };
+    assert!(first.record.created);
+    assert!(!again.record.created);
+    assert_eq!(first.record.id, again.record.id);
+    assert_eq!(assistant.stats().await.unwrap().answers, 1);
+}
+
+#[tokio::test]
+async fn an_unanswerable_question_is_recorded_as_unanswered() {
+    let assistant = assistant().await;
+    let question = "sourdough starter hydration ratio for rye flour";
+    let Reply::NoAnswer(none) = assistant
+        .ask(question, from_message("u1", "m1"))
+        .await
+        .unwrap()
+    else {
+        panic!("{question:?} got an answer");
+    };
+    assert_eq!(none.found.entry, None);
+    assert!(none.record.created);
+    assert_eq!(none.record.question.as_deref(), Some(question));
+    // A replay does not count twice.
+    let Reply::NoAnswer(again) = assistant
+        .ask(question, from_message("u1", "m1"))
+        .await
+        .unwrap()
+    else {
+        panic!("{question:?} got an answer the second time");
+    };
+    assert_eq!(again.record.id, none.record.id);
+
+    let stats = assistant.stats().await.unwrap();
+    assert_eq!((stats.answers, stats.unanswered), (0, 1));
+    let recent = assistant.store().recent_unanswered(5).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].question.as_deref(), Some(question));
+}
+
+#[tokio::test]
+async fn slots_in_the_question_prefill_the_dialogue() {
+    let assistant = assistant().await;
+    let question = "I read mail on my phone and laptop, pop or imap?";
+    let Reply::Answer(answer) = assistant.ask(question, user("u1")).await.unwrap() else {
+        panic!("no answer for {question:?}");
+    };
+    assert_eq!(
+        answer.found.slots.get("devices").map(String::as_str),
+        Some("several"),
+        "{:?}",
+        answer.found.slots
+    );
+    assert_eq!(
+        answer.entry.dialogue.as_deref(),
+        Some(DIALOGUE),
+        "{question:?} matched `{}`, which offers no dialogue",
+        answer.entry.id
+    );
+    let view = assistant
+        .start_dialogue(DIALOGUE, user("u1"), &answer.found.slots)
+        .await
+        .unwrap()
+        .expect("the dialogue exists");
+    let (outcome, result) = done(&view);
+    assert_eq!(outcome, "imap");
+    assert_eq!(view.state.asked(), 0);
+    assert!(view.state.answers.iter().all(|a| a.prefilled));
+
+    let recorded = assistant.store().answer(result).await.unwrap().unwrap();
+    assert_eq!(recorded.kind, AnswerKind::Recommendation);
+    assert_eq!(recorded.entry, "which-protocol:imap");
+    let session = assistant
+        .store()
+        .dialogue_session(view.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(session.finished);
+    assert_eq!(session.result_answer_id, Some(result));
+}
+
+#[tokio::test]
+async fn an_unknown_dialogue_does_not_start() {
+    let assistant = assistant().await;
+    let view = assistant
+        .start_dialogue("no-such-dialogue", user("u1"), &BTreeMap::new())
+        .await
+        .unwrap();
+    assert!(view.is_none());
+}
+
+#[tokio::test]
+async fn a_dialogue_runs_to_a_recommendation_through_events() {
+    let assistant = assistant().await;
+    let owner = user("owner");
+    let view = assistant
+        .start_dialogue(DIALOGUE, owner.clone(), &BTreeMap::new())
+        .await
+        .unwrap()
+        .unwrap();
+    let session = view.session_id;
+    assert_eq!(asking(&view), ("devices", 1));
+
+    // Someone else clicking is refused and changes nothing.
+    let stranger = assistant
+        .dialogue_event(session, user("stranger"), answer("devices", "several"))
+        .await;
+    assert!(
+        matches!(stranger, Err(DialogueFailure::NotYours)),
+        "{stranger:?}"
+    );
+
+    // A click on a question that is not the current one is stale.
+    let stale = assistant
+        .dialogue_event(session, owner.clone(), answer("backups", "no"))
+        .await;
+    assert!(matches!(stale, Err(DialogueFailure::Stale)), "{stale:?}");
+    let invalid = assistant
+        .dialogue_event(session, owner.clone(), answer("devices", "three"))
+        .await;
+    assert!(
+        matches!(invalid, Err(DialogueFailure::Invalid(_))),
+        "{invalid:?}"
+    );
+    let unknown = assistant
+        .dialogue_event(session + 99, owner.clone(), DialogueEvent::Back)
+        .await;
+    assert!(
+        matches!(unknown, Err(DialogueFailure::Unknown)),
+        "{unknown:?}"
+    );
+
+    let view = assistant
+        .dialogue_event(session, owner.clone(), answer("devices", "one"))
+        .await
+        .unwrap();
+    let (second, number) = asking(&view);
+    assert_eq!(number, 2);
+    assert_ne!(second, "devices");
+    // The same click again, e.g. a double click, is stale now.
+    let replay = assistant
+        .dialogue_event(session, owner.clone(), answer("devices", "one"))
+        .await;
+    assert!(matches!(replay, Err(DialogueFailure::Stale)), "{replay:?}");
+
+    let view = assistant
+        .dialogue_event(session, owner.clone(), DialogueEvent::Back)
+        .await
+        .unwrap();
+    assert_eq!(asking(&view), ("devices", 1));
+
+    // One device, offline, safe storage and backups: POP.
+    let answers = BTreeMap::from([
+        ("devices", "one"),
+        ("offline", "yes"),
+        ("quota", "no"),
+        ("storage", "no"),
+        ("backups", "yes"),
+    ]);
+    let mut view = view;
+    let mut steps = 0;
+    let (outcome, result) = loop {
+        let slot = match &view.step {
+            DialogueStep::Done {
+                recommendation,
+                answer_id,
+            } => break (recommendation.outcome.clone(), *answer_id),
+            DialogueStep::Ask { question, .. } => question.slot.clone(),
+        };
+        steps += 1;
+        assert!(steps <= 5, "more than 5 questions");
+        view = assistant
+            .dialogue_event(
+                session,
+                owner.clone(),
+                answer(&slot, answers[slot.as_str()]),
+            )
+            .await
+            .unwrap();
+    };
+    assert_eq!(outcome, "pop");
+    let recorded = assistant.store().answer(result).await.unwrap().unwrap();
+    assert_eq!(recorded.entry, "which-protocol:pop");
+    assert_eq!(recorded.user_id, "owner");
+    let stored = assistant
+        .store()
+        .dialogue_session(session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.finished);
+    assert_eq!(stored.result_answer_id, Some(result));
+
+    // A finished dialogue only restarts.
+    let late = assistant
+        .dialogue_event(session, owner.clone(), answer("devices", "one"))
+        .await;
+    assert!(matches!(late, Err(DialogueFailure::Stale)), "{late:?}");
+    let late = assistant
+        .dialogue_event(session, owner.clone(), DialogueEvent::Back)
+        .await;
+    assert!(matches!(late, Err(DialogueFailure::Stale)), "{late:?}");
+    let view = assistant
+        .dialogue_event(session, owner.clone(), DialogueEvent::Restart)
+        .await
+        .unwrap();
+    assert_eq!(asking(&view), ("devices", 1));
+    assert!(view.state.answers.is_empty());
+    assert!(
+        !assistant
+            .store()
+            .dialogue_session(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .finished
+    );
+
+    // The recommendation takes votes like any answer.
+    assert_eq!(
+        assistant.vote(result, "owner", false).await.unwrap(),
+        Tally {
+            helpful: 0,
+            not_helpful: 1
+        }
+    );
+    assert_eq!(
+        assistant.comment(result, "someone", "   ").await.unwrap(),
+        Tally {
+            helpful: 0,
+            not_helpful: 1
+        },
+        "a blank comment was stored as a vote"
+    );
+    assert_eq!(
+        assistant
+            .comment(result, "owner", "more detail")
+            .await
+            .unwrap(),
+        Tally {
+            helpful: 0,
+            not_helpful: 1
+        }
+    );
+    assert_eq!(
+        assistant.vote(result, "owner", true).await.unwrap(),
+        Tally {
+            helpful: 1,
+            not_helpful: 0
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_dialogue_survives_a_restarted_assistant() {
+    // Two assistants on one database stand for a bot before and after a
+    // restart: the second carries on from the stored state.
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("helpdesk.db").display().to_string();
+    let open = || async {
+        let store: Arc<dyn Store> = store::open(&url).await.unwrap();
+        Assistant::new(
+            Brain::new(Knowledge::builtin().unwrap(), DEFAULT_THRESHOLD),
+            store,
+        )
+    };
+    let owner = user("owner");
+    let before = open().await;
+    let view = before
+        .start_dialogue(DIALOGUE, owner.clone(), &BTreeMap::new())
+        .await
+        .unwrap()
+        .unwrap();
+    let view = before
+        .dialogue_event(view.session_id, owner.clone(), answer("devices", "one"))
+        .await
+        .unwrap();
+    let (next, _) = asking(&view);
+    let next = next.to_owned();
+    drop(before);
+
+    let after = open().await;
+    let view = after
+        .dialogue_event(view.session_id, owner.clone(), answer(&next, "unsure"))
+        .await
+        .unwrap();
+    assert_eq!(view.state.value("devices"), Some("one"));
+    assert_eq!(view.state.value(&next), Some("unsure"));
+}
+
+#[tokio::test]
+async fn a_chosen_entry_is_shown_and_recorded() {
+    let assistant = assistant().await;
+    let shown = assistant
+        .answer_with("pop", "did you mean pop", user("u1"))
+        .await
+        .unwrap()
+        .expect("pop exists");
+    assert_eq!(shown.entry.id, "pop");
+    assert_eq!(shown.found.entry.as_deref(), Some("pop"));
+    assert_eq!(shown.record.entry, "pop");
+    assert!(assistant
+        .answer_with("no-such-entry", "x", user("u1"))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(assistant.stats().await.unwrap().answers, 1);
+}
+
+#[tokio::test]
+async fn reload_swaps_the_knowledge() {
+    let store = store::open("sqlite::memory:").await.unwrap();
+    let assistant = Assistant::new(Brain::new(Knowledge::builtin().unwrap(), 0.5), store);
+    let question = "what hydration should my sourdough starter have";
+    assert!(matches!(
+        assistant.ask(question, user("u1")).await.unwrap(),
+        Reply::NoAnswer(_)
+    ));
+    let old_brain = assistant.brain();
+
+    let baking = Knowledge::from_files(
+        Path::new("baking"),
+        vec![common::entry_file(
+            "sourdough",
+            "Feeding a sourdough starter",
+            &["sourdough", "starter", "hydration", "levain"],
+            &[
+                "how do i feed my sourdough starter",
+                "what hydration for a starter",
+                "my levain smells like acetone",
+                "sourdough starter not rising",
+                "how often to feed a starter",
+                "starter hydration 100 percent",
+                "can i keep my starter in the fridge",
+                "why is my sourdough flat",
+            ],
+            "Feed it equal weights of flour and water.",
+        )],
+    )
+    .unwrap();
+    assistant.reload(baking);
+
+    let brain = assistant.brain();
+    assert_eq!(brain.matcher.threshold(), 0.5, "reload lost the threshold");
+    assert_eq!(brain.knowledge.entries().len(), 1);
+    assert!(brain.knowledge.dialogue(DIALOGUE).is_none());
+    // A question in flight keeps the brain it started with.
+    assert!(old_brain.knowledge.entry("imap").is_some());
+
+    let Reply::Answer(answer) = assistant.ask(question, user("u1")).await.unwrap() else {
+        panic!("the reloaded knowledge did not answer {question:?}");
+    };
+    assert_eq!(answer.entry.id, "sourdough");
+    assert!(matches!(
+        assistant.ask("what is imap", user("u1")).await.unwrap(),
+        Reply::NoAnswer(_)
+    ));
+    let view = assistant
+        .start_dialogue(DIALOGUE, user("u1"), &BTreeMap::new())
+        .await
+        .unwrap();
+    assert!(view.is_none(), "the old dialogue outlived the reload");
+}

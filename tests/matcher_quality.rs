@@ -1,0 +1,274 @@
+//! How well the matcher does on questions it was not built from
+//! (`tests/data/heldout.jsonl`), and how well it picks dialogue answers out
+//! of questions (`tests/data/slots.jsonl`).
+//!
+//! `cargo test --test matcher_quality -- --nocapture` prints the figures
+//! and every miss.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use helpdesk::knowledge::Knowledge;
+use helpdesk::matcher::Matcher;
+use serde::Deserialize;
+
+use common::Heldout;
+
+const MIN_ACCURACY: f64 = 0.90;
+const MIN_ABSTENTION: f64 = 0.90;
+const MIN_SLOT_LINES: f64 = 0.85;
+const MAX_WRONG_SLOTS: f64 = 0.05;
+
+fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(|| Knowledge::load_dir(&common::knowledge_dir()).unwrap())
+}
+
+fn matcher() -> &'static Matcher {
+    static MATCHER: OnceLock<Matcher> = OnceLock::new();
+    MATCHER.get_or_init(|| Matcher::new(knowledge()))
+}
+
+fn key(question: &str) -> String {
+    question.trim().to_lowercase()
+}
+
+fn rate(hits: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        hits as f64 / total as f64
+    }
+}
+
+#[test]
+fn heldout_data_has_the_required_shape() {
+    let questions = common::heldout();
+    let out_of_scope = questions.iter().filter(|q| q.entry.is_none()).count();
+    let chat = questions.iter().filter(|q| q.style == "chat").count();
+    assert!(questions.len() >= 200, "{} questions", questions.len());
+    assert!(out_of_scope >= 50, "{out_of_scope} out of scope");
+    assert!(chat >= 30, "{chat} in chat style");
+    for question in &questions {
+        assert!(
+            ["plain", "chat"].contains(&question.style.as_str()),
+            "style {:?} of {:?}",
+            question.style,
+            question.question
+        );
+        assert!(!question.question.trim().is_empty());
+        if let Some(entry) = &question.entry {
+            assert!(
+                knowledge().entry(entry).is_some(),
+                "{:?} expects unknown entry `{entry}`",
+                question.question
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let repeated: Vec<_> = questions
+        .iter()
+        .filter(|q| !seen.insert(key(&q.question)))
+        .map(|q| q.question.as_str())
+        .collect();
+    assert!(repeated.is_empty(), "asked twice: {repeated:#?}");
+}
+
+#[test]
+fn heldout_questions_are_not_entry_examples() {
+    let examples: BTreeMap<String, &str> = knowledge()
+        .entries()
+        .iter()
+        .flat_map(|entry| entry.examples.iter().map(|e| (key(e), entry.id.as_str())))
+        .collect();
+    let leaked: Vec<String> = common::heldout()
+        .iter()
+        .filter_map(|q| {
+            examples
+                .get(&key(&q.question))
+                .map(|entry| format!("{:?} is an example of `{entry}`", q.question))
+        })
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "held-out questions that are examples: {leaked:#?}"
+    );
+}
+
+#[test]
+fn heldout_questions_are_not_out_of_scope_examples() {
+    let examples: BTreeMap<String, &str> = knowledge()
+        .out_of_scope()
+        .iter()
+        .flat_map(|topic| topic.examples.iter().map(|e| (key(e), topic.id.as_str())))
+        .collect();
+    let leaked: Vec<String> = common::heldout()
+        .iter()
+        .filter_map(|q| {
+            examples
+                .get(&key(&q.question))
+                .map(|topic| format!("{:?} is an example of out-of-scope `{topic}`", q.question))
+        })
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "held-out questions that are examples: {leaked:#?}"
+    );
+}
+
+#[derive(Default)]
+struct Score {
+    hits: usize,
+    total: usize,
+}
+
+impl Score {
+    fn add(&mut self, hit: bool) {
+        self.total += 1;
+        self.hits += usize::from(hit);
+    }
+
+    fn rate(&self) -> f64 {
+        rate(self.hits, self.total)
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} ({}/{})", self.rate(), self.hits, self.total)
+    }
+}
+
+#[test]
+fn matcher_answers_heldout_questions() {
+    let matcher = matcher();
+    let questions: Vec<Heldout> = common::heldout();
+    let mut in_scope = Score::default();
+    let mut abstained = Score::default();
+    let mut chat_in_scope = Score::default();
+    let mut chat_out_of_scope = Score::default();
+    let mut misses = Vec::new();
+    for question in &questions {
+        let found = matcher.find(&question.question);
+        let hit = found.entry == question.entry;
+        match &question.entry {
+            Some(_) => in_scope.add(hit),
+            None => abstained.add(hit),
+        }
+        if question.style == "chat" {
+            match &question.entry {
+                Some(_) => chat_in_scope.add(hit),
+                None => chat_out_of_scope.add(hit),
+            }
+        }
+        if !hit {
+            misses.push(format!(
+                "  expected {:<17} got {:<17} ({:.3}) [{}] {:?}",
+                question.entry.as_deref().unwrap_or("no entry"),
+                found.entry.as_deref().unwrap_or("no entry"),
+                found.confidence,
+                question.style,
+                question.question
+            ));
+        }
+    }
+    println!("held-out questions: {}", questions.len());
+    println!("in scope, top-1 accuracy:      {in_scope}");
+    println!("out of scope, \"no entry\" rate: {abstained}");
+    println!("chat style, in scope:          {chat_in_scope}");
+    println!("chat style, out of scope:      {chat_out_of_scope}");
+    println!("misses ({}):", misses.len());
+    for miss in &misses {
+        println!("{miss}");
+    }
+    let mut failures = Vec::new();
+    if in_scope.rate() < MIN_ACCURACY {
+        failures.push(format!("in-scope accuracy {in_scope} < {MIN_ACCURACY}"));
+    }
+    if abstained.rate() < MIN_ABSTENTION {
+        failures.push(format!(
+            "out-of-scope \"no entry\" rate {abstained} < {MIN_ABSTENTION}"
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("; "));
+}
+
+/// One line of `tests/data/slots.jsonl`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotCase {
+    question: String,
+    slots: BTreeMap<String, String>,
+}
+
+#[test]
+fn matcher_extracts_the_slots_stated_in_questions() {
+    let matcher = matcher();
+    let cases: Vec<SlotCase> = common::read_jsonl(&common::data_file("slots.jsonl"));
+    assert!(cases.len() >= 30, "{} slot cases", cases.len());
+    let dialogue = knowledge().dialogue("which-protocol").unwrap();
+    for case in &cases {
+        for (slot, value) in &case.slots {
+            let question = dialogue
+                .question(slot)
+                .unwrap_or_else(|| panic!("{:?} expects unknown slot `{slot}`", case.question));
+            assert!(
+                question.accepts(value),
+                "{:?}: {slot}={value}",
+                case.question
+            );
+        }
+    }
+
+    let mut exact = 0;
+    let mut mentions = 0;
+    let mut wrong = 0;
+    let mut missed = 0;
+    let mut misses = Vec::new();
+    for case in &cases {
+        let found = matcher.find(&case.question).slots;
+        mentions += case.slots.len();
+        missed += case
+            .slots
+            .keys()
+            .filter(|slot| !found.contains_key(*slot))
+            .count();
+        // A value other than the stated one, or one for a slot not
+        // mentioned at all: either way the dialogue would skip a question
+        // with the wrong answer.
+        wrong += found
+            .iter()
+            .filter(|(slot, value)| case.slots.get(*slot) != Some(*value))
+            .count();
+        if found == case.slots {
+            exact += 1;
+        } else {
+            misses.push(format!(
+                "  expected {:?} got {:?}: {:?}",
+                case.slots, found, case.question
+            ));
+        }
+    }
+    let line_rate = rate(exact, cases.len());
+    let wrong_rate = rate(wrong, mentions);
+    println!(
+        "slot lines exactly right: {line_rate:.3} ({exact}/{})",
+        cases.len()
+    );
+    println!("slot mentions: {mentions}, missed {missed}, wrong values {wrong} ({wrong_rate:.3})");
+    println!("misses ({}):", misses.len());
+    for miss in &misses {
+        println!("{miss}");
+    }
+    assert!(
+        wrong_rate <= MAX_WRONG_SLOTS,
+        "wrong values for {wrong} of {mentions} slot mentions"
+    );
+    assert!(
+        line_rate >= MIN_SLOT_LINES,
+        "slots exactly right on {exact} of {} lines ({line_rate:.3} < {MIN_SLOT_LINES})",
+        cases.len()
+    );
+}
