@@ -368,14 +368,14 @@ async fn a_broken_reload_keeps_the_old_knowledge_and_shows_the_errors() {
 
     std::fs::write(knowledge.join("broken.md"), "+++\nid = \"broken\"\ntitle = \"x\"\nkeywords = 3\n+++\nbody\n").unwrap();
     let manager = UserSpec::new(3_000_000_000_000_000_007, "mod").manager();
-    let command = standin.slash_command(&manager, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1}]));
+    let command = standin.slash_command(&manager, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1, "options": []}]));
     let reply = standin.wait_interaction_response(command.id, WAIT).await;
     let text = reply_text(&standin, command.id, &reply.data);
     assert!(text.contains("broken.md:4"), "the error names file and line: {text}");
     assert!(text.contains("kept the previous"), "{text}");
 
     let member = bystander();
-    let refused = standin.slash_command(&member, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1}]));
+    let refused = standin.slash_command(&member, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1, "options": []}]));
     let refused_reply = standin.wait_interaction_response(refused.id, WAIT).await;
     assert!(reply_text(&standin, refused.id, &refused_reply.data).contains("Manage Server"));
 
