@@ -285,6 +285,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_env_file_documents_every_key() {
+        let example = include_str!("../.env.example");
+        for (key, _) in KEYS {
+            assert!(example.contains(&format!("{key}=")), "{key} is missing from .env.example");
+        }
+    }
+
+    #[test]
     fn a_toml_file_is_read_and_unknown_keys_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("good.toml");
