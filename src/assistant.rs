@@ -13,8 +13,8 @@ use crate::dialogue::{self, DialogueState, Recommendation, Step};
 use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
 use crate::matcher::{Match, Matcher};
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, NewAnswer, NewUnanswered, Origin, Stats, Store,
-    StoreError, Tally, UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, NewAnswer, NewUnanswered, Origin, Stats, Store, StoreError,
+    Tally, UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -144,7 +144,11 @@ impl Assistant {
     pub async fn ask(&self, question: &str, origin: Origin) -> Result<Reply, StoreError> {
         let brain = self.brain();
         let found = brain.matcher.find(question);
-        match found.entry.as_deref().and_then(|id| brain.knowledge.entry(id)) {
+        match found
+            .entry
+            .as_deref()
+            .and_then(|id| brain.knowledge.entry(id))
+        {
             Some(entry) => {
                 let entry = entry.clone();
                 self.record_answer(&brain, entry, found, question, origin)

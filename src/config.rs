@@ -16,17 +16,50 @@ use crate::matcher::DEFAULT_THRESHOLD;
 /// the same list.
 pub const KEYS: &[(&str, &str)] = &[
     ("DISCORD_TOKEN", "the bot's token (required; never logged)"),
-    ("DISCORD_API_BASE", "a Discord-compatible API base URL, e.g. an HTTP proxy"),
-    ("HELPDESK_SUPPORT_CHANNELS", "comma-separated ids of the text or forum channels to watch"),
-    ("HELPDESK_SUPPORT_ROLE", "role id pinged when a question needs a human"),
-    ("HELPDESK_TRIAGE_CHANNEL", "channel id where escalations and comments are posted"),
-    ("HELPDESK_DATABASE_URL", "sqlite://PATH or a file path (default helpdesk.db)"),
-    ("HELPDESK_KNOWLEDGE", "the knowledge folder (default ./knowledge, else built in)"),
-    ("HELPDESK_THRESHOLD", "confidence under which a question gets no answer (default 0.35)"),
-    ("HELPDESK_COOLDOWN_QUESTIONS", "questions a person may ask per window (default 5)"),
-    ("HELPDESK_COOLDOWN_SECONDS", "the cooldown window in seconds (default 60)"),
-    ("HELPDESK_SOLVED_TAG", "forum tag applied when the asker votes helpful (default Solved)"),
-    ("HELPDESK_ESCALATION_TAG", "forum tag applied on escalation (default Needs human)"),
+    (
+        "DISCORD_API_BASE",
+        "a Discord-compatible API base URL, e.g. an HTTP proxy",
+    ),
+    (
+        "HELPDESK_SUPPORT_CHANNELS",
+        "comma-separated ids of the text or forum channels to watch",
+    ),
+    (
+        "HELPDESK_SUPPORT_ROLE",
+        "role id pinged when a question needs a human",
+    ),
+    (
+        "HELPDESK_TRIAGE_CHANNEL",
+        "channel id where escalations and comments are posted",
+    ),
+    (
+        "HELPDESK_DATABASE_URL",
+        "sqlite://PATH or a file path (default helpdesk.db)",
+    ),
+    (
+        "HELPDESK_KNOWLEDGE",
+        "the knowledge folder (default ./knowledge, else built in)",
+    ),
+    (
+        "HELPDESK_THRESHOLD",
+        "confidence under which a question gets no answer (default 0.35)",
+    ),
+    (
+        "HELPDESK_COOLDOWN_QUESTIONS",
+        "questions a person may ask per window (default 5)",
+    ),
+    (
+        "HELPDESK_COOLDOWN_SECONDS",
+        "the cooldown window in seconds (default 60)",
+    ),
+    (
+        "HELPDESK_SOLVED_TAG",
+        "forum tag applied when the asker votes helpful (default Solved)",
+    ),
+    (
+        "HELPDESK_ESCALATION_TAG",
+        "forum tag applied on escalation (default Needs human)",
+    ),
 ];
 
 /// The bot token: shown nowhere, not even in `Debug` output.
@@ -64,7 +97,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{key} is required ({what})")]
-    Missing { key: &'static str, what: &'static str },
+    Missing {
+        key: &'static str,
+        what: &'static str,
+    },
     #[error("{key} is malformed: {problem}")]
     Malformed { key: String, problem: String },
     #[error("{file}: unknown key {key} (known keys: {known})")]
@@ -94,12 +130,7 @@ impl Config {
 
     /// Parses settings given as key -> text.
     pub fn from_values(values: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |key: &str| {
-            values
-                .get(key)
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |key: &str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
         let token = get("DISCORD_TOKEN").ok_or(ConfigError::Missing {
             key: "DISCORD_TOKEN",
             what: "the bot token from the Discord developer portal",
@@ -112,7 +143,10 @@ impl Config {
                 if base.starts_with("http://") || base.starts_with("https://") {
                     Ok(base.trim_end_matches('/').to_owned())
                 } else {
-                    Err(malformed("DISCORD_API_BASE", "must start with http:// or https://"))
+                    Err(malformed(
+                        "DISCORD_API_BASE",
+                        "must start with http:// or https://",
+                    ))
                 }
             })
             .transpose()?;
@@ -127,14 +161,24 @@ impl Config {
             .transpose()?
             .unwrap_or_default();
         let optional_id = |key: &str| get(key).map(|id| snowflake(key, id)).transpose();
-        let threshold = parse_or(get("HELPDESK_THRESHOLD"), "HELPDESK_THRESHOLD", DEFAULT_THRESHOLD)?;
+        let threshold = parse_or(
+            get("HELPDESK_THRESHOLD"),
+            "HELPDESK_THRESHOLD",
+            DEFAULT_THRESHOLD,
+        )?;
         if !(0.0..=1.0).contains(&threshold) {
             return Err(malformed("HELPDESK_THRESHOLD", "must be between 0 and 1"));
         }
-        let cooldown_questions: u32 =
-            parse_or(get("HELPDESK_COOLDOWN_QUESTIONS"), "HELPDESK_COOLDOWN_QUESTIONS", 5)?;
-        let cooldown_seconds: u64 =
-            parse_or(get("HELPDESK_COOLDOWN_SECONDS"), "HELPDESK_COOLDOWN_SECONDS", 60)?;
+        let cooldown_questions: u32 = parse_or(
+            get("HELPDESK_COOLDOWN_QUESTIONS"),
+            "HELPDESK_COOLDOWN_QUESTIONS",
+            5,
+        )?;
+        let cooldown_seconds: u64 = parse_or(
+            get("HELPDESK_COOLDOWN_SECONDS"),
+            "HELPDESK_COOLDOWN_SECONDS",
+            60,
+        )?;
         Ok(Self {
             token: Token(token.to_owned()),
             api_base,
@@ -166,11 +210,18 @@ fn malformed(key: &str, problem: impl Into<String>) -> ConfigError {
 fn snowflake(key: &str, text: &str) -> Result<u64, ConfigError> {
     match text.parse::<u64>() {
         Ok(id) if id > 0 => Ok(id),
-        _ => Err(malformed(key, format!("`{text}` is not a Discord id (a positive number)"))),
+        _ => Err(malformed(
+            key,
+            format!("`{text}` is not a Discord id (a positive number)"),
+        )),
     }
 }
 
-fn parse_or<T: std::str::FromStr>(value: Option<&str>, key: &str, default: T) -> Result<T, ConfigError> {
+fn parse_or<T: std::str::FromStr>(
+    value: Option<&str>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError> {
     match value {
         None => Ok(default),
         Some(text) => text
@@ -288,7 +339,10 @@ mod tests {
     fn the_example_env_file_documents_every_key() {
         let example = include_str!("../.env.example");
         for (key, _) in KEYS {
-            assert!(example.contains(&format!("{key}=")), "{key} is missing from .env.example");
+            assert!(
+                example.contains(&format!("{key}=")),
+                "{key} is missing from .env.example"
+            );
         }
     }
 
@@ -296,13 +350,20 @@ mod tests {
     fn a_toml_file_is_read_and_unknown_keys_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("good.toml");
-        std::fs::write(&good, "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_THRESHOLD = 0.5\n").unwrap();
+        std::fs::write(
+            &good,
+            "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_THRESHOLD = 0.5\n",
+        )
+        .unwrap();
         let read = read_file(&good).unwrap();
         assert_eq!(read["HELPDESK_SUPPORT_CHANNELS"], "1,2");
         assert_eq!(read["HELPDESK_THRESHOLD"], "0.5");
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "HELPDESK_SUPPORT_CHANEL = 1\n").unwrap();
         let error = read_file(&bad).unwrap_err().to_string();
-        assert!(error.contains("unknown key HELPDESK_SUPPORT_CHANEL"), "{error}");
+        assert!(
+            error.contains("unknown key HELPDESK_SUPPORT_CHANEL"),
+            "{error}"
+        );
     }
 }

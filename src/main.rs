@@ -20,7 +20,12 @@ struct Cli {
     #[arg(long, global = true, env = "HELPDESK_KNOWLEDGE")]
     knowledge: Option<PathBuf>,
     /// Database: sqlite://PATH or a file path
-    #[arg(long, global = true, env = "HELPDESK_DATABASE_URL", default_value = "helpdesk.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_DATABASE_URL",
+        default_value = "helpdesk.db"
+    )]
     database: String,
     /// Confidence under which a question gets "no answer"
     #[arg(long, global = true, env = "HELPDESK_THRESHOLD", default_value_t = DEFAULT_THRESHOLD)]
@@ -90,7 +95,9 @@ fn init_logging(serving: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
     if std::env::var("HELPDESK_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -106,7 +113,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .or(cli.knowledge)
                 .unwrap_or_else(|| PathBuf::from("knowledge"));
             let valid = terminal::check(&dir, stdout.lock())?;
-            return Ok(if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            return Ok(if valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         Command::Ask { json, questions } => {
             let knowledge = load_knowledge(cli.knowledge.as_deref())?;
@@ -123,13 +134,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let knowledge = load_knowledge(cli.knowledge.as_deref())?;
             terminal::recommend(&knowledge, &dialogue, &answers, stdout.lock(), json)?;
         }
-        Command::Chat => with_assistant(&cli.knowledge, &cli.database, cli.threshold, |assistant| async move {
-            let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
-            terminal::chat(&assistant, &format!("terminal:{user}"), io::stdin().lock(), io::stdout().lock()).await
-        })?,
+        Command::Chat => with_assistant(
+            &cli.knowledge,
+            &cli.database,
+            cli.threshold,
+            |assistant| async move {
+                let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
+                terminal::chat(
+                    &assistant,
+                    &format!("terminal:{user}"),
+                    io::stdin().lock(),
+                    io::stdout().lock(),
+                )
+                .await
+            },
+        )?,
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
-            let knowledge = load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
+            let knowledge =
+                load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let store = store::open(&config.database_url)
@@ -139,9 +162,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 helpdesk::discord::serve(config, std::sync::Arc::new(assistant)).await
             })?;
         }
-        Command::Stats { json } => with_assistant(&cli.knowledge, &cli.database, cli.threshold, |assistant| async move {
-            terminal::stats(&assistant, io::stdout().lock(), json).await
-        })?,
+        Command::Stats { json } => with_assistant(
+            &cli.knowledge,
+            &cli.database,
+            cli.threshold,
+            |assistant| async move { terminal::stats(&assistant, io::stdout().lock(), json).await },
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -72,7 +72,10 @@ pub fn recommend(
     let mut given = BTreeMap::new();
     for pair in answers {
         let Some((slot, value)) = pair.split_once('=') else {
-            bail!("`{pair}` is not SLOT=VALUE (slots: {})", slot_list(knowledge, dialogue_id));
+            bail!(
+                "`{pair}` is not SLOT=VALUE (slots: {})",
+                slot_list(knowledge, dialogue_id)
+            );
         };
         let (slot, value) = (slot.trim(), value.trim());
         dialogue::check_answer(dialogue, slot, value)?;
@@ -116,7 +119,11 @@ fn slot_list(knowledge: &Knowledge, dialogue_id: &str) -> String {
 }
 
 /// `helpdesk stats`.
-pub async fn stats(assistant: &Assistant, mut out: impl Write, as_json: bool) -> anyhow::Result<()> {
+pub async fn stats(
+    assistant: &Assistant,
+    mut out: impl Write,
+    as_json: bool,
+) -> anyhow::Result<()> {
     let stats = assistant.stats().await?;
     let recent = assistant.store().recent_unanswered(20).await?;
     if as_json {
@@ -137,7 +144,11 @@ pub async fn stats(assistant: &Assistant, mut out: impl Write, as_json: bool) ->
         "{} answers shown, {} questions unanswered; votes: {} helpful, {} not helpful",
         stats.answers, stats.unanswered, stats.votes.helpful, stats.votes.not_helpful
     )?;
-    writeln!(out, "{:<28} {:>6} {:>8} {:>12} {:>9}", "entry", "shown", "helpful", "not helpful", "helpful %")?;
+    writeln!(
+        out,
+        "{:<28} {:>6} {:>8} {:>12} {:>9}",
+        "entry", "shown", "helpful", "not helpful", "helpful %"
+    )?;
     for entry in &stats.entries {
         let percent = entry
             .helpful_percent()
@@ -231,23 +242,35 @@ pub async fn chat(
                 )?;
             }
             Reply::Answer(answer) => {
-                writeln!(out, "\n{}\n\n{}", answer.entry.title, plain(&answer.entry.body))?;
+                writeln!(
+                    out,
+                    "\n{}\n\n{}",
+                    answer.entry.title,
+                    plain(&answer.entry.body)
+                )?;
                 if !answer.close_alternatives.is_empty() {
-                    let titles: Vec<_> =
-                        answer.close_alternatives.iter().map(|(_, t)| t.as_str()).collect();
+                    let titles: Vec<_> = answer
+                        .close_alternatives
+                        .iter()
+                        .map(|(_, t)| t.as_str())
+                        .collect();
                     writeln!(out, "\n(Related: {})", titles.join(" · "))?;
                 }
                 let mut voted = false;
                 if let Some(dialogue_id) = &answer.entry.dialogue {
-                    if confirm(&mut input, &mut out, "\nWant me to help you choose with a few quick questions? [y/n] ")?
-                        == Some(true)
+                    if confirm(
+                        &mut input,
+                        &mut out,
+                        "\nWant me to help you choose with a few quick questions? [y/n] ",
+                    )? == Some(true)
                     {
                         let view = assistant
                             .start_dialogue(dialogue_id, origin.clone(), &answer.found.slots)
                             .await?;
                         if let Some(view) = view {
                             let Some(result_answer) =
-                                run_dialogue(assistant, view, &origin, &mut input, &mut out).await?
+                                run_dialogue(assistant, view, &origin, &mut input, &mut out)
+                                    .await?
                             else {
                                 break;
                             };
@@ -304,13 +327,21 @@ async fn run_dialogue(
                 match choice.as_str() {
                     "b" | "back" => DialogueEvent::Back,
                     "r" | "restart" => DialogueEvent::Restart,
-                    other => match other.parse::<usize>().ok().and_then(|n| values.get(n.wrapping_sub(1))) {
+                    other => match other
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| values.get(n.wrapping_sub(1)))
+                    {
                         Some(value) => DialogueEvent::Answer {
                             slot: question.slot.clone(),
                             value: (*value).to_owned(),
                         },
                         None => {
-                            writeln!(out, "Please type a number from 1 to {}, b or r.", values.len())?;
+                            writeln!(
+                                out,
+                                "Please type a number from 1 to {}, b or r.",
+                                values.len()
+                            )?;
                             continue;
                         }
                     },
@@ -338,7 +369,10 @@ async fn ask_vote(
         writeln!(out, "Great, thanks for letting me know!")?;
         return Ok(());
     }
-    write!(out, "Sorry about that. How could this answer be improved? (Enter skips)\n> ")?;
+    write!(
+        out,
+        "Sorry about that. How could this answer be improved? (Enter skips)\n> "
+    )?;
     out.flush()?;
     if let Some(comment) = read_line(input)? {
         if !comment.is_empty() {
@@ -350,7 +384,11 @@ async fn ask_vote(
 }
 
 /// Asks a yes/no question until it gets an answer; `None` at end of input.
-fn confirm(input: &mut impl BufRead, out: &mut impl Write, prompt: &str) -> anyhow::Result<Option<bool>> {
+fn confirm(
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+    prompt: &str,
+) -> anyhow::Result<Option<bool>> {
     loop {
         write!(out, "{prompt}")?;
         out.flush()?;

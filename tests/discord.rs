@@ -8,7 +8,9 @@ mod support;
 use helpdesk::knowledge::Knowledge;
 use helpdesk::store::Store;
 use serde_json::{json, Value};
-use support::bot::{knowledge_dir, standin, Bot, Workspace, FORUM, OTHER, ROLE, TEXT, TRIAGE, WAIT};
+use support::bot::{
+    knowledge_dir, standin, Bot, Workspace, FORUM, OTHER, ROLE, TEXT, TRIAGE, WAIT,
+};
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
 
 fn asker() -> UserSpec {
@@ -24,15 +26,28 @@ fn knowledge() -> Knowledge {
 }
 
 fn title_of(entry: &str) -> String {
-    knowledge().entry(entry).expect("entry exists").title.clone()
+    knowledge()
+        .entry(entry)
+        .expect("entry exists")
+        .title
+        .clone()
 }
 
 fn embed_title(message: &StoredMessage) -> String {
-    message.embeds().first().and_then(|e| e["title"].as_str()).unwrap_or_default().to_owned()
+    message
+        .embeds()
+        .first()
+        .and_then(|e| e["title"].as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn embed_text(message: &StoredMessage) -> String {
-    message.embeds().first().map(|e| e.to_string()).unwrap_or_default()
+    message
+        .embeds()
+        .first()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 fn id_starting(message: &StoredMessage, prefix: &str) -> String {
@@ -48,12 +63,22 @@ fn id_starting(message: &StoredMessage, prefix: &str) -> String {
 fn assert_no_unexpected_pings(standin: &StandIn, channels: &[u64]) {
     let bot = standin.bot_user_id();
     for channel in channels {
-        for message in standin.messages_in(*channel).into_iter().filter(|m| m.author_id() == bot) {
+        for message in standin
+            .messages_in(*channel)
+            .into_iter()
+            .filter(|m| m.author_id() == bot)
+        {
             let allowed = message.allowed_mentions.clone().unwrap_or_else(|| {
-                panic!("bot message without allowed_mentions: {}", message.content())
+                panic!(
+                    "bot message without allowed_mentions: {}",
+                    message.content()
+                )
             });
             assert_eq!(allowed["parse"], json!([]), "{allowed}");
-            assert!(allowed["users"].as_array().is_none_or(|u| u.is_empty()), "{allowed}");
+            assert!(
+                allowed["users"].as_array().is_none_or(|u| u.is_empty()),
+                "{allowed}"
+            );
             let roles = allowed["roles"].as_array().cloned().unwrap_or_default();
             assert!(
                 roles.is_empty() || roles == [json!(ROLE.to_string())],
@@ -68,18 +93,31 @@ fn assert_no_unexpected_pings(standin: &StandIn, channels: &[u64]) {
 async fn ask(standin: &StandIn, user: &UserSpec, text: &str) -> (u64, StoredMessage) {
     let question = standin.send_message(MessageSpec::new(TEXT, user, text));
     let answer = standin
-        .wait_message_in(question, |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(), WAIT)
+        .wait_message_in(
+            question,
+            |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
+            WAIT,
+        )
         .await;
     (question, answer)
 }
 
 /// The newest bot message in `channel` carrying a component `prefix*`.
-async fn wait_component(standin: &StandIn, channel: u64, prefix: &str, after: u64) -> StoredMessage {
+async fn wait_component(
+    standin: &StandIn,
+    channel: u64,
+    prefix: &str,
+    after: u64,
+) -> StoredMessage {
     let bot = standin.bot_user_id();
     standin
         .wait_message_in(
             channel,
-            |m| m.author_id() == bot && m.id > after && m.custom_ids().iter().any(|id| id.starts_with(prefix)),
+            |m| {
+                m.author_id() == bot
+                    && m.id > after
+                    && m.custom_ids().iter().any(|id| id.starts_with(prefix))
+            },
             WAIT,
         )
         .await
@@ -93,12 +131,17 @@ async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
     let question = "hey, my mailbox is full and people get bounce backs saying 552 mailbox full when they email me. what do i do?";
     let (message_id, answer) = ask(&standin, &asker(), question).await;
 
-    let thread = standin.channel(message_id).expect("a thread started from the question");
+    let thread = standin
+        .channel(message_id)
+        .expect("a thread started from the question");
     assert!(thread.is_thread());
     let name = thread.name.clone();
     assert!(!name.is_empty() && name.chars().count() <= 100, "{name}");
     assert!(name.starts_with("hey, my mailbox is full"), "{name}");
-    assert_eq!(answer.channel_id, message_id, "the answer is inside the thread");
+    assert_eq!(
+        answer.channel_id, message_id,
+        "the answer is inside the thread"
+    );
     assert_eq!(embed_title(&answer), title_of("mailbox-quota"));
     let ids = answer.custom_ids();
     assert!(ids.iter().any(|id| id.ends_with(":up")), "{ids:?}");
@@ -120,14 +163,30 @@ async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
 
 /// Clicks the dialogue button for `value` on the current step and returns
 /// the next step's message.
-async fn answer_step(standin: &StandIn, user: &UserSpec, thread: u64, step: &StoredMessage, slot: &str, value: &str) -> StoredMessage {
+async fn answer_step(
+    standin: &StandIn,
+    user: &UserSpec,
+    thread: u64,
+    step: &StoredMessage,
+    slot: &str,
+    value: &str,
+) -> StoredMessage {
     let id = id_starting(step, "hd1:dlg:");
     let session = id.split(':').nth(2).expect("session id");
     let custom_id = format!("hd1:dlg:{session}:set:{slot}:{value}");
     let click = standin.click_button(user, standin.guild_id(), thread, step.id, &custom_id);
     let response = standin.wait_interaction_response(click.id, WAIT).await;
-    assert_eq!(response.kind, 7, "an answered step is updated in place: {:?}", response.data);
-    assert!(response.data["components"].as_array().is_none_or(|c| c.is_empty()), "answered steps lose their buttons");
+    assert_eq!(
+        response.kind, 7,
+        "an answered step is updated in place: {:?}",
+        response.data
+    );
+    assert!(
+        response.data["components"]
+            .as_array()
+            .is_none_or(|c| c.is_empty()),
+        "answered steps lose their buttons"
+    );
     wait_component(standin, thread, "hd1:", step.id).await
 }
 
@@ -136,12 +195,18 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
     let _bot = Bot::start(&standin, &workspace, &[]).await;
-    let (thread, answer) = ask(&standin, &asker(), "Should I use POP or IMAP for my account?").await;
+    let (thread, answer) = ask(
+        &standin,
+        &asker(),
+        "Should I use POP or IMAP for my account?",
+    )
+    .await;
     assert_eq!(embed_title(&answer), title_of("which-protocol"));
 
     // Someone else cannot start the asker's dialogue.
     let choose = id_starting(&answer, "hd1:choose:");
-    let refused = standin.click_button(&bystander(), standin.guild_id(), thread, answer.id, &choose);
+    let refused =
+        standin.click_button(&bystander(), standin.guild_id(), thread, answer.id, &choose);
     let refused = standin.wait_interaction_response(refused.id, WAIT).await;
     assert!(refused.is_ephemeral());
     assert!(refused.content().unwrap_or_default().contains("/recommend"));
@@ -149,18 +214,41 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
     let click = standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &choose);
     let response = standin.wait_interaction_response(click.id, WAIT).await;
     assert_eq!(response.kind, 4);
-    let first = standin.original_response(click.id).expect("the first step is a message");
-    assert!(first.custom_ids().iter().any(|id| id.ends_with(":set:devices:one")), "{:?}", first.custom_ids());
-    assert!(first.custom_ids().iter().any(|id| id.ends_with(":set:devices:unsure")));
+    let first = standin
+        .original_response(click.id)
+        .expect("the first step is a message");
+    assert!(
+        first
+            .custom_ids()
+            .iter()
+            .any(|id| id.ends_with(":set:devices:one")),
+        "{:?}",
+        first.custom_ids()
+    );
+    assert!(first
+        .custom_ids()
+        .iter()
+        .any(|id| id.ends_with(":set:devices:unsure")));
     assert!(first.custom_ids().iter().any(|id| id.ends_with(":restart")));
 
     // A second user's click on the step is refused politely.
-    let other = standin.click_button(&bystander(), standin.guild_id(), thread, first.id, &id_starting(&first, "hd1:dlg:"));
+    let other = standin.click_button(
+        &bystander(),
+        standin.guild_id(),
+        thread,
+        first.id,
+        &id_starting(&first, "hd1:dlg:"),
+    );
     let other = standin.wait_interaction_response(other.id, WAIT).await;
     assert!(other.is_ephemeral() && other.content().unwrap_or_default().contains("/recommend"));
 
     let mut step = answer_step(&standin, &asker(), thread, &first, "devices", "one").await;
-    for (slot, value) in [("offline", "yes"), ("quota", "no"), ("storage", "no"), ("backups", "yes")] {
+    for (slot, value) in [
+        ("offline", "yes"),
+        ("quota", "no"),
+        ("storage", "no"),
+        ("backups", "yes"),
+    ] {
         if step.custom_ids().iter().any(|id| id.contains(":dlg:")) {
             step = answer_step(&standin, &asker(), thread, &step, slot, value).await;
         }
@@ -177,9 +265,18 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
         .reason
         .clone();
     let text = embed_text(&result);
-    assert!(text.contains(&offline_reason[..40.min(offline_reason.len())]), "reasons follow the clicks: {text}");
-    assert!(text.contains(&dialogue.warnings[0][..30]), "the mixing warning is shown: {text}");
-    assert!(result.custom_ids().iter().any(|id| id.starts_with("hd1:vote:")));
+    assert!(
+        text.contains(&offline_reason[..40.min(offline_reason.len())]),
+        "reasons follow the clicks: {text}"
+    );
+    assert!(
+        text.contains(&dialogue.warnings[0][..30]),
+        "the mixing warning is shown: {text}"
+    );
+    assert!(result
+        .custom_ids()
+        .iter()
+        .any(|id| id.starts_with("hd1:vote:")));
     assert_no_unexpected_pings(&standin, &[thread]);
     standin.assert_no_violations();
 }
@@ -190,7 +287,13 @@ async fn a_restarted_bot_continues_the_dialogue() {
     let workspace = Workspace::new();
     let mut bot = Bot::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask(&standin, &asker(), "pop or imap, which one should I pick?").await;
-    let click = standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &id_starting(&answer, "hd1:choose:"));
+    let click = standin.click_button(
+        &asker(),
+        standin.guild_id(),
+        thread,
+        answer.id,
+        &id_starting(&answer, "hd1:choose:"),
+    );
     standin.wait_interaction_response(click.id, WAIT).await;
     let first = standin.original_response(click.id).expect("first step");
     let second = answer_step(&standin, &asker(), thread, &first, "devices", "one").await;
@@ -199,8 +302,17 @@ async fn a_restarted_bot_continues_the_dialogue() {
     let _bot = Bot::start(&standin, &workspace, &[]).await;
     let third = answer_step(&standin, &asker(), thread, &second, "offline", "no").await;
     let text = embed_text(&third);
-    assert!(text.contains("question 3") || text.contains("recommendation"), "continues after the restart: {text}");
-    assert!(!third.custom_ids().iter().any(|id| id.contains(":set:devices:")), "devices is not asked again");
+    assert!(
+        text.contains("question 3") || text.contains("recommendation"),
+        "continues after the restart: {text}"
+    );
+    assert!(
+        !third
+            .custom_ids()
+            .iter()
+            .any(|id| id.contains(":set:devices:")),
+        "devices is not asked again"
+    );
     standin.assert_no_violations();
 }
 
@@ -218,7 +330,9 @@ async fn a_vote_can_change_and_carries_an_improvement_comment() {
     let ack = standin.wait_interaction_response(click.id, WAIT).await;
     assert!(ack.is_ephemeral(), "a vote is acknowledged ephemerally");
     standin
-        .wait_until_true("the tally 👍 1 · 👎 0", WAIT, |s| embed_text(&s.message(answer.id).unwrap()).contains("👍 1 · 👎 0"))
+        .wait_until_true("the tally 👍 1 · 👎 0", WAIT, |s| {
+            embed_text(&s.message(answer.id).unwrap()).contains("👍 1 · 👎 0")
+        })
         .await;
 
     let click = standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &down);
@@ -226,20 +340,43 @@ async fn a_vote_can_change_and_carries_an_improvement_comment() {
     assert_eq!(modal.kind, 9, "not helpful opens the improvement modal");
     let modal_id = modal.custom_id().expect("modal id").to_owned();
     standin
-        .wait_until_true("the tally 👍 0 · 👎 1", WAIT, |s| embed_text(&s.message(answer.id).unwrap()).contains("👍 0 · 👎 1"))
+        .wait_until_true("the tally 👍 0 · 👎 1", WAIT, |s| {
+            embed_text(&s.message(answer.id).unwrap()).contains("👍 0 · 👎 1")
+        })
         .await;
-    let submit = standin.submit_modal(&asker(), standin.guild_id(), thread, &modal_id, &[("comment", "It should mention <@&123> and @everyone in Outlook")]);
+    let submit = standin.submit_modal(
+        &asker(),
+        standin.guild_id(),
+        thread,
+        &modal_id,
+        &[(
+            "comment",
+            "It should mention <@&123> and @everyone in Outlook",
+        )],
+    );
     let thanks = standin.wait_interaction_response(submit.id, WAIT).await;
     assert!(thanks.is_ephemeral());
 
     let store = workspace.store().await;
-    let record = store.answer_for_source(&thread.to_string()).await.unwrap().unwrap();
+    let record = store
+        .answer_for_source(&thread.to_string())
+        .await
+        .unwrap()
+        .unwrap();
     let tally = store.tally(record.id).await.unwrap();
-    assert_eq!((tally.helpful, tally.not_helpful), (0, 1), "one vote per person, the latest wins");
+    assert_eq!(
+        (tally.helpful, tally.not_helpful),
+        (0, 1),
+        "one vote per person, the latest wins"
+    );
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.votes.not_helpful, 1);
     let triage = standin
-        .wait_message_in(TRIAGE, |m| m.content().contains("Improvement suggestion"), WAIT)
+        .wait_message_in(
+            TRIAGE,
+            |m| m.content().contains("Improvement suggestion"),
+            WAIT,
+        )
         .await;
     assert!(triage.content().contains("It should mention"));
     assert_no_unexpected_pings(&standin, &[thread, TRIAGE]);
@@ -251,20 +388,38 @@ async fn an_unanswerable_question_is_recorded_and_escalated_to_the_role_only() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
     let _bot = Bot::start(&standin, &workspace, &[]).await;
-    let question = "how do I set up DKIM and SPF records for my domain? @everyone <@3000000000000000002>";
+    let question =
+        "how do I set up DKIM and SPF records for my domain? @everyone <@3000000000000000002>";
     let message_id = standin.send_message(MessageSpec::new(TEXT, &asker(), question));
     let honest = standin
-        .wait_message_in(message_id, |m| embed_title(m).contains("don't have an answer"), WAIT)
+        .wait_message_in(
+            message_id,
+            |m| embed_title(m).contains("don't have an answer"),
+            WAIT,
+        )
         .await;
-    assert!(honest.custom_ids().is_empty() || !honest.custom_ids().iter().any(|id| id.contains(":vote:")));
+    assert!(
+        honest.custom_ids().is_empty()
+            || !honest.custom_ids().iter().any(|id| id.contains(":vote:"))
+    );
     let ping = standin
-        .wait_message_in(message_id, |m| m.content().contains(&format!("<@&{ROLE}>")), WAIT)
+        .wait_message_in(
+            message_id,
+            |m| m.content().contains(&format!("<@&{ROLE}>")),
+            WAIT,
+        )
         .await;
     let allowed = ping.allowed_mentions.clone().unwrap();
     assert_eq!(allowed["roles"], json!([ROLE.to_string()]));
     assert_eq!(allowed["parse"], json!([]));
-    let triage = standin.wait_message_in(TRIAGE, |m| m.content().contains("no answer"), WAIT).await;
-    assert!(triage.content().contains(&message_id.to_string()), "links the thread: {}", triage.content());
+    let triage = standin
+        .wait_message_in(TRIAGE, |m| m.content().contains("no answer"), WAIT)
+        .await;
+    assert!(
+        triage.content().contains(&message_id.to_string()),
+        "links the thread: {}",
+        triage.content()
+    );
 
     let store = workspace.store().await;
     standin
@@ -284,14 +439,32 @@ async fn no_pings_no_bots_and_forged_buttons_get_a_polite_reply() {
     let workspace = Workspace::new();
     let _bot = Bot::start(&standin, &workspace, &[]).await;
     let robot = UserSpec::new(3_000_000_000_000_000_009, "otherbot").bot();
-    let from_bot = standin.send_message(MessageSpec::new(TEXT, &robot, "my mailbox is full, what do I do?"));
-    let (thread, answer) = ask(&standin, &asker(), "@everyone @here my emails disappeared from my phone after I set up outlook!!").await;
+    let from_bot = standin.send_message(MessageSpec::new(
+        TEXT,
+        &robot,
+        "my mailbox is full, what do I do?",
+    ));
+    let (thread, answer) = ask(
+        &standin,
+        &asker(),
+        "@everyone @here my emails disappeared from my phone after I set up outlook!!",
+    )
+    .await;
     assert_eq!(embed_title(&answer), title_of("missing-email"));
-    assert!(standin.channel(from_bot).is_none(), "a bot's message gets no thread");
+    assert!(
+        standin.channel(from_bot).is_none(),
+        "a bot's message gets no thread"
+    );
     assert!(standin.messages_in(from_bot).is_empty());
 
-    for forged in ["hd1:vote:999999:up", "hd0:vote:1:up", "hd1:dlg:abc:set:x:y", "totally-made-up"] {
-        let click = standin.click_forged_button(&asker(), standin.guild_id(), thread, answer.id, forged);
+    for forged in [
+        "hd1:vote:999999:up",
+        "hd0:vote:1:up",
+        "hd1:dlg:abc:set:x:y",
+        "totally-made-up",
+    ] {
+        let click =
+            standin.click_forged_button(&asker(), standin.guild_id(), thread, answer.id, forged);
         let reply = standin.wait_interaction_response(click.id, WAIT).await;
         assert!(reply.is_ephemeral(), "{forged}");
         assert!(!reply.content().unwrap_or_default().is_empty(), "{forged}");
@@ -307,12 +480,26 @@ async fn a_gateway_reconnect_loses_and_doubles_nothing() {
     let _bot = Bot::start(&standin, &workspace, &[]).await;
     let (first, _) = ask(&standin, &asker(), "what is pop3?").await;
     standin.reconnect();
-    let second = standin.send_message(MessageSpec::new(TEXT, &asker(), "can I use imap on my phone and pop on my laptop?"));
-    standin.wait_until_true("a resume", WAIT, |s| s.resume_count() >= 1).await;
-    let third = standin.send_message(MessageSpec::new(TEXT, &bystander(), "how do i back up my emails"));
+    let second = standin.send_message(MessageSpec::new(
+        TEXT,
+        &asker(),
+        "can I use imap on my phone and pop on my laptop?",
+    ));
+    standin
+        .wait_until_true("a resume", WAIT, |s| s.resume_count() >= 1)
+        .await;
+    let third = standin.send_message(MessageSpec::new(
+        TEXT,
+        &bystander(),
+        "how do i back up my emails",
+    ));
     for question in [second, third] {
         standin
-            .wait_message_in(question, |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(), WAIT)
+            .wait_message_in(
+                question,
+                |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
+                WAIT,
+            )
             .await;
     }
     // Give any duplicate a chance to appear, then count.
@@ -337,12 +524,20 @@ async fn rate_limits_and_server_errors_are_retried_without_losing_the_answer() {
     standin.fail_next("POST /channels/{channel_id}/messages", 429, Some(0.2), 1);
     let (thread, _) = ask(&standin, &asker(), "is my mail backed up if i use imap").await;
     let answers = |s: &StandIn, channel: u64| {
-        s.messages_in(channel).into_iter().filter(|m| m.author_id() == s.bot_user_id() && !m.embeds().is_empty()).count()
+        s.messages_in(channel)
+            .into_iter()
+            .filter(|m| m.author_id() == s.bot_user_id() && !m.embeds().is_empty())
+            .count()
     };
     assert_eq!(answers(&standin, thread), 1, "delivered once after the 429");
 
     standin.fail_next("POST /channels/{channel_id}/messages", 500, None, 2);
-    let (second, _) = ask(&standin, &asker(), "how can I read my email offline on a plane?").await;
+    let (second, _) = ask(
+        &standin,
+        &asker(),
+        "how can I read my email offline on a plane?",
+    )
+    .await;
     assert_eq!(answers(&standin, second), 1);
     let failed = standin
         .requests_to("POST", "/channels/{channel_id}/messages")
@@ -351,8 +546,14 @@ async fn rate_limits_and_server_errors_are_retried_without_losing_the_answer() {
         .count();
     assert_eq!(failed, 3, "the injected failures were really hit");
     let logs = bot.logs();
-    assert!(logs.contains("POST /channels/{channel_id}/messages") && logs.contains("500"), "failures are logged with route and status");
-    assert!(!logs.contains("standin-secret-token"), "the token never appears in logs");
+    assert!(
+        logs.contains("POST /channels/{channel_id}/messages") && logs.contains("500"),
+        "failures are logged with route and status"
+    );
+    assert!(
+        !logs.contains("standin-secret-token"),
+        "the token never appears in logs"
+    );
     assert_eq!(workspace.store().await.stats().await.unwrap().answers, 2);
     standin.assert_no_violations();
 }
@@ -366,21 +567,44 @@ async fn a_broken_reload_keeps_the_old_knowledge_and_shows_the_errors() {
     let folder = knowledge.display().to_string();
     let _bot = Bot::start(&standin, &workspace, &[("HELPDESK_KNOWLEDGE", &folder)]).await;
 
-    std::fs::write(knowledge.join("broken.md"), "+++\nid = \"broken\"\ntitle = \"x\"\nkeywords = 3\n+++\nbody\n").unwrap();
+    std::fs::write(
+        knowledge.join("broken.md"),
+        "+++\nid = \"broken\"\ntitle = \"x\"\nkeywords = 3\n+++\nbody\n",
+    )
+    .unwrap();
     let manager = UserSpec::new(3_000_000_000_000_000_007, "mod").manager();
-    let command = standin.slash_command(&manager, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1, "options": []}]));
+    let command = standin.slash_command(
+        &manager,
+        standin.guild_id(),
+        OTHER,
+        "kb",
+        json!([{"name": "reload", "type": 1, "options": []}]),
+    );
     let reply = standin.wait_interaction_response(command.id, WAIT).await;
     let text = reply_text(&standin, command.id, &reply.data);
-    assert!(text.contains("broken.md:4"), "the error names file and line: {text}");
+    assert!(
+        text.contains("broken.md:4"),
+        "the error names file and line: {text}"
+    );
     assert!(text.contains("kept the previous"), "{text}");
 
     let member = bystander();
-    let refused = standin.slash_command(&member, standin.guild_id(), OTHER, "kb", json!([{"name": "reload", "type": 1, "options": []}]));
+    let refused = standin.slash_command(
+        &member,
+        standin.guild_id(),
+        OTHER,
+        "kb",
+        json!([{"name": "reload", "type": 1, "options": []}]),
+    );
     let refused_reply = standin.wait_interaction_response(refused.id, WAIT).await;
     assert!(reply_text(&standin, refused.id, &refused_reply.data).contains("Manage Server"));
 
     let (_, answer) = ask(&standin, &asker(), "what does pop do with my mail?").await;
-    assert_eq!(embed_title(&answer), title_of("pop"), "the old knowledge still answers");
+    assert_eq!(
+        embed_title(&answer),
+        title_of("pop"),
+        "the old knowledge still answers"
+    );
     standin.assert_no_violations();
 }
 
@@ -389,15 +613,25 @@ async fn forum_posts_are_answered_in_their_thread_and_tagged() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
     let _bot = Bot::start(&standin, &workspace, &[]).await;
-    let post = standin.create_forum_post(FORUM, &asker(), "Mailbox full", "thunderbird says quota exceeded and mail bounces");
+    let post = standin.create_forum_post(
+        FORUM,
+        &asker(),
+        "Mailbox full",
+        "thunderbird says quota exceeded and mail bounces",
+    );
     let answer = standin
-        .wait_message_in(post.thread_id, |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(), WAIT)
+        .wait_message_in(
+            post.thread_id,
+            |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
+            WAIT,
+        )
         .await;
     assert_eq!(embed_title(&answer), title_of("mailbox-quota"));
     let quota = standin.tag_id(FORUM, "Quota");
     standin
         .wait_until_true("the Quota tag", WAIT, |s| {
-            s.channel(post.thread_id).is_some_and(|c| c.applied_tags.contains(&quota))
+            s.channel(post.thread_id)
+                .is_some_and(|c| c.applied_tags.contains(&quota))
         })
         .await;
     let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
@@ -405,7 +639,8 @@ async fn forum_posts_are_answered_in_their_thread_and_tagged() {
     let solved = standin.tag_id(FORUM, "Solved");
     standin
         .wait_until_true("the Solved tag", WAIT, |s| {
-            s.channel(post.thread_id).is_some_and(|c| c.applied_tags.contains(&solved))
+            s.channel(post.thread_id)
+                .is_some_and(|c| c.applied_tags.contains(&solved))
         })
         .await;
     standin.assert_no_violations();

@@ -92,7 +92,10 @@ pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
     let public = is_public_here(&ctx).await?;
     let brain = ctx.data().assistant.brain();
     let Some(dialogue) = brain.knowledge.dialogues().first().map(|d| d.id.clone()) else {
-        ctx.send(ephemeral("There is no recommendation dialogue in this knowledge base.")).await?;
+        ctx.send(ephemeral(
+            "There is no recommendation dialogue in this knowledge base.",
+        ))
+        .await?;
         return Ok(());
     };
     let view = ctx
@@ -101,7 +104,10 @@ pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
         .start_dialogue(&dialogue, origin(&ctx), &Default::default())
         .await?;
     let Some(view) = view else {
-        ctx.send(ephemeral("There is no recommendation dialogue in this knowledge base.")).await?;
+        ctx.send(ephemeral(
+            "There is no recommendation dialogue in this knowledge base.",
+        ))
+        .await?;
         return Ok(());
     };
     let (embed, components) = render::dialogue_message(&view);
@@ -152,11 +158,14 @@ async fn is_manager(ctx: &Context<'_>) -> Result<bool, Error> {
             .member
             .as_ref()
             .and_then(|member| member.permissions)
-            .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)),
+            .is_some_and(|p| {
+                p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
+            }),
         poise::Context::Prefix(_) => false,
     };
     if !allowed {
-        ctx.send(ephemeral("This needs the Manage Server permission.")).await?;
+        ctx.send(ephemeral("This needs the Manage Server permission."))
+            .await?;
     }
     Ok(allowed)
 }
@@ -169,7 +178,10 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let answered_share = if asked == 0 {
         "-".to_owned()
     } else {
-        format!("{:.0}%", 100.0 * (asked - stats.escalated) as f64 / asked as f64)
+        format!(
+            "{:.0}%",
+            100.0 * (asked - stats.escalated) as f64 / asked as f64
+        )
     };
     let mut text = format!(
         "**{}** answers shown, **{}** unanswered, **{}** escalated\nAnswered without escalation: **{answered_share}**\nVotes: 👍 {} · 👎 {}\n\n",
@@ -192,7 +204,8 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let embed = CreateEmbed::new()
         .title("Help desk statistics")
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true)).await?;
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+        .await?;
     Ok(())
 }
 
@@ -205,7 +218,11 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     let recent = ctx.data().assistant.store().recent_unanswered(15).await?;
     let mut text = String::new();
     for question in &recent {
-        let line = question.question.as_deref().unwrap_or("(removed)").replace('\n', " ");
+        let line = question
+            .question
+            .as_deref()
+            .unwrap_or("(removed)")
+            .replace('\n', " ");
         let place = question
             .channel_id
             .as_deref()
@@ -219,8 +236,13 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     let embed = CreateEmbed::new()
         .title("Recent unanswered questions")
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true).allowed_mentions(no_mentions()))
-        .await?;
+    ctx.send(
+        CreateReply::default()
+            .embed(embed)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -248,16 +270,29 @@ pub async fn show(
 ) -> Result<(), Error> {
     let brain = ctx.data().assistant.brain();
     let Some(found) = brain.knowledge.entry(&entry) else {
-        ctx.send(ephemeral(&format!("There is no entry `{}`.", truncate(&entry, 100)))).await?;
+        ctx.send(ephemeral(&format!(
+            "There is no entry `{}`.",
+            truncate(&entry, 100)
+        )))
+        .await?;
         return Ok(());
     };
     let embed = CreateEmbed::new()
         .title(truncate(&found.title, render::MAX_EMBED_TITLE))
         .description(truncate(&found.body, render::MAX_EMBED_DESCRIPTION))
         .field("id", format!("`{}`", found.id), true)
-        .field("tags", if found.tags.is_empty() { "-".to_owned() } else { found.tags.join(", ") }, true)
+        .field(
+            "tags",
+            if found.tags.is_empty() {
+                "-".to_owned()
+            } else {
+                found.tags.join(", ")
+            },
+            true,
+        )
         .field("examples", found.examples.len().to_string(), true);
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true)).await?;
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+        .await?;
     Ok(())
 }
 
@@ -268,10 +303,14 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let text = match ctx.data().reload() {
-        Ok(entries) => format!("Reloaded {entries} entries from `{}`.", knowledge_source(&ctx.data().config)),
+        Ok(entries) => format!(
+            "Reloaded {entries} entries from `{}`.",
+            knowledge_source(&ctx.data().config)
+        ),
         Err(errors) => {
             warn!(errors = errors.0.len(), "knowledge reload refused");
-            let mut text = String::from("The knowledge has errors, so I kept the previous version:\n```\n");
+            let mut text =
+                String::from("The knowledge has errors, so I kept the previous version:\n```\n");
             for problem in &errors.0 {
                 text.push_str(&format!("{problem}\n"));
             }
@@ -291,7 +330,9 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
         poise::FrameworkError::Command { error, ctx, .. } => {
             error!(command = %ctx.command().qualified_name, error = %format!("{error:#}"), "command failed");
             let _ = ctx
-                .send(ephemeral("Sorry, something went wrong on my side. Please try again in a moment."))
+                .send(ephemeral(
+                    "Sorry, something went wrong on my side. Please try again in a moment.",
+                ))
                 .await;
         }
         other => {

@@ -8,8 +8,8 @@
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind,
     Context as SerenityContext, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditMessage,
-    MessageFlags, ModalInteraction,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditMessage, MessageFlags,
+    ModalInteraction,
 };
 use tracing::{info, warn};
 
@@ -22,7 +22,8 @@ use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, Reply};
 use crate::store::{AnswerRecord, Origin};
 
 const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
-const NOT_YOURS: &str = "This recommendation belongs to someone else. Start your own with `/recommend`!";
+const NOT_YOURS: &str =
+    "This recommendation belongs to someone else. Start your own with `/recommend`!";
 const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 
 fn origin_of(interaction_user: u64, guild: Option<u64>, channel: u64) -> Origin {
@@ -44,15 +45,24 @@ fn ephemeral(text: &str) -> CreateInteractionResponse {
     )
 }
 
-async fn respond(ctx: &SerenityContext, interaction: &ComponentInteraction, response: CreateInteractionResponse) -> Result<(), Error> {
-    with_retry("POST /interactions/{interaction_id}/{interaction_token}/callback", || {
-        interaction.create_response(&ctx.http, response.clone())
-    })
+async fn respond(
+    ctx: &SerenityContext,
+    interaction: &ComponentInteraction,
+    response: CreateInteractionResponse,
+) -> Result<(), Error> {
+    with_retry(
+        "POST /interactions/{interaction_id}/{interaction_token}/callback",
+        || interaction.create_response(&ctx.http, response.clone()),
+    )
     .await?;
     Ok(())
 }
 
-pub async fn on_component(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction) -> Result<(), Error> {
+pub async fn on_component(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+) -> Result<(), Error> {
     let custom_id = interaction.data.custom_id.as_str();
     let action = match Action::parse(custom_id) {
         Ok(action) => action,
@@ -66,10 +76,16 @@ pub async fn on_component(ctx: &SerenityContext, data: &Data, interaction: &Comp
         }
     };
     let store = data.assistant.store();
-    match store.claim_interaction(&interaction.id.get().to_string()).await {
+    match store
+        .claim_interaction(&interaction.id.get().to_string())
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
-            info!(interaction = interaction.id.get(), "interaction replayed; already handled");
+            info!(
+                interaction = interaction.id.get(),
+                "interaction replayed; already handled"
+            );
             return Ok(());
         }
         Err(error) => {
@@ -91,10 +107,23 @@ pub async fn on_component(ctx: &SerenityContext, data: &Data, interaction: &Comp
         Action::Human { answer } => human(ctx, data, interaction, answer).await,
         Action::Alternative { answer } => alternative(ctx, data, interaction, answer).await,
         Action::Improve { .. } => respond(ctx, interaction, ephemeral(STALE)).await,
-        Action::DialogueAnswer { session, slot, value } => {
-            step(ctx, data, interaction, session, DialogueEvent::Answer { slot, value }).await
+        Action::DialogueAnswer {
+            session,
+            slot,
+            value,
+        } => {
+            step(
+                ctx,
+                data,
+                interaction,
+                session,
+                DialogueEvent::Answer { slot, value },
+            )
+            .await
         }
-        Action::DialogueBack { session } => step(ctx, data, interaction, session, DialogueEvent::Back).await,
+        Action::DialogueBack { session } => {
+            step(ctx, data, interaction, session, DialogueEvent::Back).await
+        }
         Action::DialogueRestart { session } => {
             step(ctx, data, interaction, session, DialogueEvent::Restart).await
         }
@@ -102,7 +131,9 @@ pub async fn on_component(ctx: &SerenityContext, data: &Data, interaction: &Comp
     if let Err(error) = &result {
         warn!(error = %format!("{error:#}"), "component failed");
         // The interaction may not have been answered yet: try once.
-        let _ = interaction.create_response(&ctx.http, ephemeral(TRY_AGAIN)).await;
+        let _ = interaction
+            .create_response(&ctx.http, ephemeral(TRY_AGAIN))
+            .await;
     }
     Ok(())
 }
@@ -129,7 +160,13 @@ fn is_ephemeral(interaction: &ComponentInteraction) -> bool {
         .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL))
 }
 
-async fn vote(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64, helpful: bool) -> Result<(), Error> {
+async fn vote(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+    helpful: bool,
+) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
@@ -147,22 +184,40 @@ async fn vote(ctx: &SerenityContext, data: &Data, interaction: &ComponentInterac
             let embed = render::with_tally(CreateEmbed::from(embed.clone()), tally);
             let edit = EditMessage::new().embed(embed);
             let _ = with_retry("PATCH /channels/{channel_id}/messages/{message_id}", || {
-                interaction.channel_id.edit_message(&ctx.http, interaction.message.id, edit.clone())
+                interaction
+                    .channel_id
+                    .edit_message(&ctx.http, interaction.message.id, edit.clone())
             })
             .await;
         }
     }
     if helpful && record.user_id == user {
-        if let Some(thread) = data.assistant.store().thread(&interaction.channel_id.get().to_string()).await? {
+        if let Some(thread) = data
+            .assistant
+            .store()
+            .thread(&interaction.channel_id.get().to_string())
+            .await?
+        {
             if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
-                triage::add_forum_tags(ctx, forum, interaction.channel_id.get(), &[data.config.solved_tag.as_str()]).await;
+                triage::add_forum_tags(
+                    ctx,
+                    forum,
+                    interaction.channel_id.get(),
+                    &[data.config.solved_tag.as_str()],
+                )
+                .await;
             }
         }
     }
     Ok(())
 }
 
-async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+async fn choose(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
@@ -170,7 +225,11 @@ async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInter
         return respond(ctx, interaction, ephemeral(NOT_YOURS)).await;
     }
     let brain = data.assistant.brain();
-    let Some(dialogue) = brain.knowledge.entry(&record.entry).and_then(|e| e.dialogue.clone()) else {
+    let Some(dialogue) = brain
+        .knowledge
+        .entry(&record.entry)
+        .and_then(|e| e.dialogue.clone())
+    else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
     let prefilled = record
@@ -178,8 +237,16 @@ async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInter
         .as_deref()
         .map(|question| brain.matcher.find(question).slots)
         .unwrap_or_default();
-    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
-    let Some(view) = data.assistant.start_dialogue(&dialogue, origin, &prefilled).await? else {
+    let origin = origin_of(
+        interaction.user.id.get(),
+        interaction.guild_id.map(|g| g.get()),
+        interaction.channel_id.get(),
+    );
+    let Some(view) = data
+        .assistant
+        .start_dialogue(&dialogue, origin, &prefilled)
+        .await?
+    else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
     let (embed, components) = render::dialogue_message(&view);
@@ -188,7 +255,12 @@ async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInter
         .components(components)
         .ephemeral(is_ephemeral(interaction))
         .allowed_mentions(no_mentions());
-    respond(ctx, interaction, CreateInteractionResponse::Message(message)).await?;
+    respond(
+        ctx,
+        interaction,
+        CreateInteractionResponse::Message(message),
+    )
+    .await?;
     if let DialogueStep::Done { answer_id, .. } = view.step {
         attach_original(ctx, data, interaction, answer_id).await;
     }
@@ -196,13 +268,27 @@ async fn choose(ctx: &SerenityContext, data: &Data, interaction: &ComponentInter
 }
 
 /// Links a recommendation to the message that shows it.
-async fn attach_original(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) {
+async fn attach_original(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+) {
     if let Ok(message) = interaction.get_response(&ctx.http).await {
-        let _ = data.assistant.store().attach_message(answer, &message.id.get().to_string()).await;
+        let _ = data
+            .assistant
+            .store()
+            .attach_message(answer, &message.id.get().to_string())
+            .await;
     }
 }
 
-async fn human(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+async fn human(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
@@ -224,15 +310,31 @@ async fn human(ctx: &SerenityContext, data: &Data, interaction: &ComponentIntera
         "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
     };
     respond(ctx, interaction, ephemeral(text)).await?;
-    if let Some(thread) = data.assistant.store().thread(&interaction.channel_id.get().to_string()).await? {
+    if let Some(thread) = data
+        .assistant
+        .store()
+        .thread(&interaction.channel_id.get().to_string())
+        .await?
+    {
         if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
-            triage::add_forum_tags(ctx, forum, interaction.channel_id.get(), &[data.config.escalation_tag.as_str()]).await;
+            triage::add_forum_tags(
+                ctx,
+                forum,
+                interaction.channel_id.get(),
+                &[data.config.escalation_tag.as_str()],
+            )
+            .await;
         }
     }
     Ok(())
 }
 
-async fn alternative(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, answer: i64) -> Result<(), Error> {
+async fn alternative(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    answer: i64,
+) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
@@ -242,7 +344,11 @@ async fn alternative(ctx: &SerenityContext, data: &Data, interaction: &Component
     let Some(entry) = values.first() else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
-    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
+    let origin = origin_of(
+        interaction.user.id.get(),
+        interaction.guild_id.map(|g| g.get()),
+        interaction.channel_id.get(),
+    );
     let question = record.question.as_deref().unwrap_or_default();
     let Some(chosen) = data.assistant.answer_with(entry, question, origin).await? else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
@@ -252,20 +358,37 @@ async fn alternative(ctx: &SerenityContext, data: &Data, interaction: &Component
         .components(render::answer_components(&chosen))
         .ephemeral(is_ephemeral(interaction))
         .allowed_mentions(no_mentions());
-    respond(ctx, interaction, CreateInteractionResponse::Message(message)).await?;
+    respond(
+        ctx,
+        interaction,
+        CreateInteractionResponse::Message(message),
+    )
+    .await?;
     attach_original(ctx, data, interaction, chosen.record.id).await;
     Ok(())
 }
 
-async fn step(ctx: &SerenityContext, data: &Data, interaction: &ComponentInteraction, session: i64, event: DialogueEvent) -> Result<(), Error> {
-    let origin = origin_of(interaction.user.id.get(), interaction.guild_id.map(|g| g.get()), interaction.channel_id.get());
+async fn step(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    session: i64,
+    event: DialogueEvent,
+) -> Result<(), Error> {
+    let origin = origin_of(
+        interaction.user.id.get(),
+        interaction.guild_id.map(|g| g.get()),
+        interaction.channel_id.get(),
+    );
     let answered = match &event {
         DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
         _ => None,
     };
     let view = match data.assistant.dialogue_event(session, origin, event).await {
         Ok(view) => view,
-        Err(DialogueFailure::NotYours) => return respond(ctx, interaction, ephemeral(NOT_YOURS)).await,
+        Err(DialogueFailure::NotYours) => {
+            return respond(ctx, interaction, ephemeral(NOT_YOURS)).await
+        }
         Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
             warn!(session, "stale dialogue click");
             return respond(ctx, interaction, ephemeral(STALE)).await;
@@ -275,38 +398,67 @@ async fn step(ctx: &SerenityContext, data: &Data, interaction: &ComponentInterac
     let (embed, components) = render::dialogue_message(&view);
     let Some((slot, value)) = answered else {
         // Back and Restart redraw the step in place.
-        let update = CreateInteractionResponseMessage::new().embed(embed).components(components);
-        return respond(ctx, interaction, CreateInteractionResponse::UpdateMessage(update)).await;
+        let update = CreateInteractionResponseMessage::new()
+            .embed(embed)
+            .components(components);
+        return respond(
+            ctx,
+            interaction,
+            CreateInteractionResponse::UpdateMessage(update),
+        )
+        .await;
     };
     // An answered step keeps its question and the choice, without buttons,
     // and the next step (or the result) follows as a message of its own.
-    let prompt = view.dialogue.question(&slot).map(|q| q.prompt.clone()).unwrap_or_default();
+    let prompt = view
+        .dialogue
+        .question(&slot)
+        .map(|q| q.prompt.clone())
+        .unwrap_or_default();
     let label = crate::dialogue::answer_label(&view.dialogue, &slot, &value).to_owned();
     let update = CreateInteractionResponseMessage::new()
         .embed(render::answered_step(&prompt, &label))
         .components(Vec::new());
-    respond(ctx, interaction, CreateInteractionResponse::UpdateMessage(update)).await?;
+    respond(
+        ctx,
+        interaction,
+        CreateInteractionResponse::UpdateMessage(update),
+    )
+    .await?;
     let followup = CreateInteractionResponseFollowup::new()
         .embed(embed)
         .components(components)
         .ephemeral(is_ephemeral(interaction))
         .allowed_mentions(no_mentions());
-    let sent = with_retry("POST /webhooks/{application_id}/{interaction_token}", || {
-        interaction.create_followup(&ctx.http, followup.clone())
-    })
+    let sent = with_retry(
+        "POST /webhooks/{application_id}/{interaction_token}",
+        || interaction.create_followup(&ctx.http, followup.clone()),
+    )
     .await?;
-    if let DialogueStep::Done { answer_id, recommendation } = &view.step {
+    if let DialogueStep::Done {
+        answer_id,
+        recommendation,
+    } = &view.step
+    {
         info!(outcome = %recommendation.outcome, "dialogue finished");
-        data.assistant.store().attach_message(*answer_id, &sent.id.get().to_string()).await?;
+        data.assistant
+            .store()
+            .attach_message(*answer_id, &sent.id.get().to_string())
+            .await?;
     }
     Ok(())
 }
 
-pub async fn on_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteraction) -> Result<(), Error> {
+pub async fn on_modal(
+    ctx: &SerenityContext,
+    data: &Data,
+    modal: &ModalInteraction,
+) -> Result<(), Error> {
     let respond_modal = |text: &'static str| async move {
-        let _ = with_retry("POST /interactions/{interaction_id}/{interaction_token}/callback", || {
-            modal.create_response(&ctx.http, ephemeral(text))
-        })
+        let _ = with_retry(
+            "POST /interactions/{interaction_id}/{interaction_token}/callback",
+            || modal.create_response(&ctx.http, ephemeral(text)),
+        )
         .await;
     };
     let Ok(Action::Improve { answer }) = Action::parse(&modal.data.custom_id) else {
@@ -314,7 +466,12 @@ pub async fn on_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteracti
         respond_modal(STALE).await;
         return Ok(());
     };
-    if !data.assistant.store().claim_interaction(&modal.id.get().to_string()).await? {
+    if !data
+        .assistant
+        .store()
+        .claim_interaction(&modal.id.get().to_string())
+        .await?
+    {
         return Ok(());
     }
     let comment: String = modal
@@ -323,11 +480,16 @@ pub async fn on_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteracti
         .iter()
         .flat_map(|row| &row.components)
         .find_map(|component| match component {
-            ActionRowComponent::InputText(input) if input.custom_id == render::COMMENT_FIELD => input.value.clone(),
+            ActionRowComponent::InputText(input) if input.custom_id == render::COMMENT_FIELD => {
+                input.value.clone()
+            }
             _ => None,
         })
         .unwrap_or_default();
-    let comment: String = comment.chars().take(usize::from(render::MAX_COMMENT)).collect();
+    let comment: String = comment
+        .chars()
+        .take(usize::from(render::MAX_COMMENT))
+        .collect();
     let user = modal.user.id.get().to_string();
     let Some(record) = data.assistant.store().answer(answer).await? else {
         respond_modal(STALE).await;

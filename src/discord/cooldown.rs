@@ -38,10 +38,17 @@ impl Cooldown {
         };
         // Forget people whose window has passed, so the map stays small.
         if recent.len() > 10_000 {
-            recent.retain(|_, (times, _)| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+            recent.retain(|_, (times, _)| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
         }
         let (times, notified) = recent.entry(user).or_default();
-        while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             times.pop_front();
         }
         if times.len() < self.limit {
@@ -69,7 +76,11 @@ mod tests {
         assert_eq!(cooldown.check(1, start), Verdict::Allowed);
         assert_eq!(cooldown.check(1, start), Verdict::Notify);
         assert_eq!(cooldown.check(1, start), Verdict::Quiet);
-        assert_eq!(cooldown.check(2, start), Verdict::Allowed, "others are not affected");
+        assert_eq!(
+            cooldown.check(2, start),
+            Verdict::Allowed,
+            "others are not affected"
+        );
         let later = start + Duration::from_secs(61);
         assert_eq!(cooldown.check(1, later), Verdict::Allowed);
     }

@@ -17,23 +17,38 @@ const MAX_LEN: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Vote on an answer.
-    Vote { answer: i64, helpful: bool },
+    Vote {
+        answer: i64,
+        helpful: bool,
+    },
     /// Start the dialogue an answer offers.
-    Choose { answer: i64 },
+    Choose {
+        answer: i64,
+    },
     /// Ask for a person.
-    Human { answer: i64 },
+    Human {
+        answer: i64,
+    },
     /// The "Did you mean…" select of an answer.
-    Alternative { answer: i64 },
+    Alternative {
+        answer: i64,
+    },
     /// The improvement modal of a "not helpful" vote.
-    Improve { answer: i64 },
+    Improve {
+        answer: i64,
+    },
     /// Answer the current question of a dialogue session.
     DialogueAnswer {
         session: i64,
         slot: String,
         value: String,
     },
-    DialogueBack { session: i64 },
-    DialogueRestart { session: i64 },
+    DialogueBack {
+        session: i64,
+    },
+    DialogueRestart {
+        session: i64,
+    },
 }
 
 /// Why an id could not be read.
@@ -49,7 +64,11 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Vote { answer, helpful } => {
-                write!(f, "{PREFIX}:vote:{answer}:{}", if *helpful { "up" } else { "down" })
+                write!(
+                    f,
+                    "{PREFIX}:vote:{answer}:{}",
+                    if *helpful { "up" } else { "down" }
+                )
             }
             Self::Choose { answer } => write!(f, "{PREFIX}:choose:{answer}"),
             Self::Human { answer } => write!(f, "{PREFIX}:human:{answer}"),
@@ -138,13 +157,23 @@ mod tests {
     #[test]
     fn every_action_round_trips() {
         let actions = [
-            Action::Vote { answer: 7, helpful: true },
-            Action::Vote { answer: 7, helpful: false },
+            Action::Vote {
+                answer: 7,
+                helpful: true,
+            },
+            Action::Vote {
+                answer: 7,
+                helpful: false,
+            },
             Action::Choose { answer: 1 },
             Action::Human { answer: 2 },
             Action::Alternative { answer: 3 },
             Action::Improve { answer: 4 },
-            Action::DialogueAnswer { session: 5, slot: "devices".into(), value: "several".into() },
+            Action::DialogueAnswer {
+                session: 5,
+                slot: "devices".into(),
+                value: "several".into(),
+            },
             Action::DialogueBack { session: 6 },
             Action::DialogueRestart { session: 6 },
         ];
@@ -157,12 +186,24 @@ mod tests {
 
     #[test]
     fn ids_from_elsewhere_are_told_apart_from_broken_ones() {
-        assert_eq!(Action::parse("hd0:vote:1:up"), Err(ParseError::ForeignVersion));
+        assert_eq!(
+            Action::parse("hd0:vote:1:up"),
+            Err(ParseError::ForeignVersion)
+        );
         assert_eq!(Action::parse("vote:1:up"), Err(ParseError::ForeignVersion));
-        assert_eq!(Action::parse("hd1:vote:1:maybe"), Err(ParseError::Malformed));
+        assert_eq!(
+            Action::parse("hd1:vote:1:maybe"),
+            Err(ParseError::Malformed)
+        );
         assert_eq!(Action::parse("hd1:vote:-1:up"), Err(ParseError::Malformed));
-        assert_eq!(Action::parse("hd1:vote:99999999999999999999:up"), Err(ParseError::Malformed));
-        assert_eq!(Action::parse("hd1:dlg:1:set:dev ices:one"), Err(ParseError::Malformed));
+        assert_eq!(
+            Action::parse("hd1:vote:99999999999999999999:up"),
+            Err(ParseError::Malformed)
+        );
+        assert_eq!(
+            Action::parse("hd1:dlg:1:set:dev ices:one"),
+            Err(ParseError::Malformed)
+        );
         assert_eq!(Action::parse(""), Err(ParseError::ForeignVersion));
     }
 

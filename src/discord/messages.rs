@@ -33,13 +33,20 @@ enum Place {
     Thread { forum: Option<u64> },
 }
 
-pub async fn on_message(ctx: &SerenityContext, data: &Data, message: &Message) -> Result<(), Error> {
+pub async fn on_message(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+) -> Result<(), Error> {
     let bot = data.bot_id.get().copied();
     let from_a_person = !message.author.bot
         && !message.author.system
         && message.webhook_id.is_none()
         && Some(message.author.id) != bot
-        && matches!(message.kind, MessageType::Regular | MessageType::InlineReply);
+        && matches!(
+            message.kind,
+            MessageType::Regular | MessageType::InlineReply
+        );
     if !from_a_person || message.content.trim().is_empty() {
         return Ok(());
     }
@@ -88,7 +95,12 @@ async fn place_of(
             if let Some(thread) = channel.guild() {
                 if let Some(parent) = thread.parent_id.filter(|p| data.is_watched(*p)) {
                     let question = format!("{}\n{}", thread.name, message.content);
-                    return Ok(Some((Place::Thread { forum: Some(parent.get()) }, question)));
+                    return Ok(Some((
+                        Place::Thread {
+                            forum: Some(parent.get()),
+                        },
+                        question,
+                    )));
                 }
             }
         }
@@ -178,7 +190,8 @@ async fn answer(
             }
         }
         Reply::NoAnswer(none) => {
-            let escalates = data.config.support_role.is_some() || data.config.triage_channel.is_some();
+            let escalates =
+                data.config.support_role.is_some() || data.config.triage_channel.is_some();
             let create = CreateMessage::new()
                 .embed(render::no_answer_embed(escalates))
                 .allowed_mentions(no_mentions());
@@ -203,7 +216,13 @@ async fn answer(
                 store.mark_escalated(none.record.id).await?;
             }
             if let Some(forum) = forum {
-                triage::add_forum_tags(ctx, forum, thread.get(), &[data.config.escalation_tag.as_str()]).await;
+                triage::add_forum_tags(
+                    ctx,
+                    forum,
+                    thread.get(),
+                    &[data.config.escalation_tag.as_str()],
+                )
+                .await;
             }
         }
     }
@@ -216,11 +235,14 @@ async fn answer(
 async fn open_thread(ctx: &SerenityContext, message: &Message, question: &str) -> ChannelId {
     let builder = CreateThread::new(render::thread_name(question, &message.author.name))
         .auto_archive_duration(AutoArchiveDuration::OneDay);
-    let created = with_retry("POST /channels/{channel_id}/messages/{message_id}/threads", || {
-        message
-            .channel_id
-            .create_thread_from_message(&ctx.http, message.id, builder.clone())
-    })
+    let created = with_retry(
+        "POST /channels/{channel_id}/messages/{message_id}/threads",
+        || {
+            message
+                .channel_id
+                .create_thread_from_message(&ctx.http, message.id, builder.clone())
+        },
+    )
     .await;
     match created {
         Ok(thread) => thread.id,

@@ -73,7 +73,10 @@ pub fn build_http(config: &Config) -> Http {
     let builder = HttpBuilder::new(config.token.expose());
     match &config.api_base {
         // serenity's ratelimiter ignores a proxy; the bot retries instead.
-        Some(base) => builder.proxy(base.as_str()).ratelimiter_disabled(true).build(),
+        Some(base) => builder
+            .proxy(base.as_str())
+            .ratelimiter_disabled(true)
+            .build(),
         None => builder.build(),
     }
 }

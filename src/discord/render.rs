@@ -103,10 +103,24 @@ fn button(action: &Action, label: &str, style: ButtonStyle) -> CreateButton {
 
 fn vote_buttons(answer: AnswerId) -> Vec<CreateButton> {
     vec![
-        button(&Action::Vote { answer, helpful: true }, "Helpful", ButtonStyle::Success)
-            .emoji('👍'),
-        button(&Action::Vote { answer, helpful: false }, "Not helpful", ButtonStyle::Secondary)
-            .emoji('👎'),
+        button(
+            &Action::Vote {
+                answer,
+                helpful: true,
+            },
+            "Helpful",
+            ButtonStyle::Success,
+        )
+        .emoji('👍'),
+        button(
+            &Action::Vote {
+                answer,
+                helpful: false,
+            },
+            "Not helpful",
+            ButtonStyle::Secondary,
+        )
+        .emoji('👎'),
     ]
 }
 
@@ -116,9 +130,17 @@ pub fn answer_components(answer: &Answer) -> Vec<CreateActionRow> {
     let id = answer.record.id;
     let mut buttons = vote_buttons(id);
     if answer.entry.dialogue.is_some() {
-        buttons.push(button(&Action::Choose { answer: id }, "Help me choose", ButtonStyle::Primary));
+        buttons.push(button(
+            &Action::Choose { answer: id },
+            "Help me choose",
+            ButtonStyle::Primary,
+        ));
     }
-    buttons.push(button(&Action::Human { answer: id }, "Talk to a human", ButtonStyle::Secondary));
+    buttons.push(button(
+        &Action::Human { answer: id },
+        "Talk to a human",
+        ButtonStyle::Secondary,
+    ));
     let mut rows = vec![CreateActionRow::Buttons(buttons)];
     if !answer.close_alternatives.is_empty() {
         let options = answer
@@ -182,9 +204,17 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
             options.truncate(5);
             let mut navigation = Vec::new();
             if view.state.asked() > 0 {
-                navigation.push(button(&Action::DialogueBack { session }, "Back", ButtonStyle::Secondary));
+                navigation.push(button(
+                    &Action::DialogueBack { session },
+                    "Back",
+                    ButtonStyle::Secondary,
+                ));
             }
-            navigation.push(button(&Action::DialogueRestart { session }, "Restart", ButtonStyle::Secondary));
+            navigation.push(button(
+                &Action::DialogueRestart { session },
+                "Restart",
+                ButtonStyle::Secondary,
+            ));
             let mut description = String::new();
             if *number == 1 {
                 description.push_str(&view.dialogue.intro);
@@ -192,12 +222,18 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
             }
             description.push_str(&format!("**{}**", question.prompt));
             let embed = CreateEmbed::new()
-                .title(truncate(&format!("{} · question {number}", view.dialogue.title), MAX_EMBED_TITLE))
+                .title(truncate(
+                    &format!("{} · question {number}", view.dialogue.title),
+                    MAX_EMBED_TITLE,
+                ))
                 .description(truncate(&description, MAX_EMBED_DESCRIPTION))
                 .colour(ANSWER_COLOUR);
             (
                 embed,
-                vec![CreateActionRow::Buttons(options), CreateActionRow::Buttons(navigation)],
+                vec![
+                    CreateActionRow::Buttons(options),
+                    CreateActionRow::Buttons(navigation),
+                ],
             )
         }
         DialogueStep::Done {
@@ -219,7 +255,10 @@ pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbe
         text.push_str(&format!("\n⚠️ {warning}\n"));
     }
     CreateEmbed::new()
-        .title(truncate(&format!("My recommendation: {}", result.label), MAX_EMBED_TITLE))
+        .title(truncate(
+            &format!("My recommendation: {}", result.label),
+            MAX_EMBED_TITLE,
+        ))
         .description(truncate(&text, MAX_EMBED_DESCRIPTION))
         .colour(RESULT_COLOUR)
         .footer(footer(tally))
@@ -228,19 +267,29 @@ pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbe
 /// A line noting which answer was picked, for a step message once answered.
 pub fn answered_step(prompt: &str, label: &str) -> CreateEmbed {
     CreateEmbed::new()
-        .description(truncate(&format!("{prompt}\n→ **{label}**"), MAX_EMBED_DESCRIPTION))
+        .description(truncate(
+            &format!("{prompt}\n→ **{label}**"),
+            MAX_EMBED_DESCRIPTION,
+        ))
         .colour(ANSWER_COLOUR)
 }
 
 /// The "how can we improve this?" modal.
 pub fn improvement_modal(answer: AnswerId) -> CreateModal {
-    CreateModal::new(Action::Improve { answer }.encode(), "How can we improve this answer?")
-        .components(vec![CreateActionRow::InputText(
-            CreateInputText::new(InputTextStyle::Paragraph, "What was missing or wrong? (optional)", COMMENT_FIELD)
-                .required(false)
-                .max_length(MAX_COMMENT)
-                .placeholder("e.g. it didn't cover my mail app"),
-        )])
+    CreateModal::new(
+        Action::Improve { answer }.encode(),
+        "How can we improve this answer?",
+    )
+    .components(vec![CreateActionRow::InputText(
+        CreateInputText::new(
+            InputTextStyle::Paragraph,
+            "What was missing or wrong? (optional)",
+            COMMENT_FIELD,
+        )
+        .required(false)
+        .max_length(MAX_COMMENT)
+        .placeholder("e.g. it didn't cover my mail app"),
+    )])
 }
 
 #[cfg(test)]
@@ -252,19 +301,34 @@ mod tests {
         assert_eq!(truncate("abc", 3), "abc");
         assert_eq!(truncate("abcd", 3), "ab…");
         let long = "é".repeat(5000);
-        assert_eq!(truncate(&long, MAX_EMBED_DESCRIPTION).chars().count(), MAX_EMBED_DESCRIPTION);
+        assert_eq!(
+            truncate(&long, MAX_EMBED_DESCRIPTION).chars().count(),
+            MAX_EMBED_DESCRIPTION
+        );
     }
 
     #[test]
     fn thread_names_drop_markup_and_fit_the_limit() {
-        assert_eq!(thread_name("**help** <@123> my `mail` is gone", "ann"), "help my mail is gone");
+        assert_eq!(
+            thread_name("**help** <@123> my `mail` is gone", "ann"),
+            "help my mail is gone"
+        );
         assert_eq!(thread_name("<@123>", "ann"), "Question from ann");
-        assert_eq!(thread_name(&"word ".repeat(100), "ann").chars().count(), MAX_THREAD_NAME);
+        assert_eq!(
+            thread_name(&"word ".repeat(100), "ann").chars().count(),
+            MAX_THREAD_NAME
+        );
     }
 
     #[test]
     fn tally_reads_like_a_vote_count() {
-        assert_eq!(tally_line(Tally { helpful: 3, not_helpful: 1 }), "👍 3 · 👎 1");
+        assert_eq!(
+            tally_line(Tally {
+                helpful: 3,
+                not_helpful: 1
+            }),
+            "👍 3 · 👎 1"
+        );
     }
 
     #[test]

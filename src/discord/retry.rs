@@ -57,7 +57,13 @@ where
                     warn!(route, ?status, %error, "discord call failed");
                     return Err(error);
                 }
-                warn!(route, ?status, attempt, backoff_ms = backoff.as_millis() as u64, "discord call failed, retrying");
+                warn!(
+                    route,
+                    ?status,
+                    attempt,
+                    backoff_ms = backoff.as_millis() as u64,
+                    "discord call failed, retrying"
+                );
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
                 attempt += 1;

@@ -48,7 +48,9 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
             ),
             render::MAX_CONTENT,
         );
-        let message = CreateMessage::new().content(content).allowed_mentions(no_mentions());
+        let message = CreateMessage::new()
+            .content(content)
+            .allowed_mentions(no_mentions());
         let sent = with_retry("POST /channels/{channel_id}/messages", || {
             ChannelId::new(triage).send_message(&ctx.http, message.clone())
         })
@@ -85,11 +87,17 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
             return;
         }
     };
-    let Some(forum_channel) = forum_channel else { return };
+    let Some(forum_channel) = forum_channel else {
+        return;
+    };
     let wanted: Vec<ForumTagId> = forum_channel
         .available_tags
         .iter()
-        .filter(|tag| names.iter().any(|name| name.eq_ignore_ascii_case(&tag.name)))
+        .filter(|tag| {
+            names
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(&tag.name))
+        })
         .map(|tag| tag.id)
         .collect();
     if wanted.is_empty() {

@@ -13,9 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub use error::{KnowledgeError, LoadErrors};
-pub use model::{
-    AnswerOption, Dialogue, Entry, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
-};
+pub use model::{AnswerOption, Dialogue, Entry, OutOfScopeTopic, Outcome, Question, Rule, UNSURE};
 
 /// The knowledge shipped with helpdesk, compiled into the binary so it works
 /// from any directory.
@@ -70,9 +68,8 @@ impl Knowledge {
 
     /// Reads every `*.md` and `dialogues/*.toml` file of a folder.
     pub fn load_dir(dir: &Path) -> Result<Self, LoadErrors> {
-        let files = read_folder(dir).map_err(|error| {
-            LoadErrors(vec![KnowledgeError::new(dir, None, error.to_string())])
-        })?;
+        let files = read_folder(dir)
+            .map_err(|error| LoadErrors(vec![KnowledgeError::new(dir, None, error.to_string())]))?;
         Self::from_files(dir, files)
     }
 
@@ -219,7 +216,7 @@ impl FileKind {
             .and_then(|p| p.file_name())
             .is_some_and(|name| name == "dialogues");
         // `map_or`, not `is_none_or`: that is Rust 1.82 and the MSRV is 1.80.
-        let top_level = path.parent().map_or(true, |p| p.as_os_str().is_empty());
+        let top_level = path.parent().is_none_or(|p| p.as_os_str().is_empty());
         match extension {
             Some("md") if top_level && !is_readme(path) => Self::Entry,
             Some("toml") if in_dialogues => Self::Dialogue,

@@ -68,9 +68,15 @@ pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError
     check(
         is_valid_id(&entry.id),
         line_of_value(text, "id", &entry.id),
-        format!("id `{}` must be lowercase letters, digits and dashes", entry.id),
+        format!(
+            "id `{}` must be lowercase letters, digits and dashes",
+            entry.id
+        ),
     );
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     check(
         stem == entry.id,
         line_of_value(text, "id", &entry.id),
@@ -127,7 +133,10 @@ pub(super) fn dialogue(path: &Path, text: &str) -> Result<Dialogue, Vec<Knowledg
     })?;
     dialogue.source = path.to_path_buf();
     let mut errors = Vec::new();
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if dialogue.id != stem || !is_valid_id(&dialogue.id) {
         errors.push(error(
             Some(&dialogue.id),

@@ -655,13 +655,31 @@ fn dangling_names_are_reported_on_the_line_that_names_them() {
             "dialogue = \"ghost\"",
         ],
     )
-    .replacen("keywords = [\"haunted\", \"widgets\", \"gadgets\"]\n", "", 1);
+    .replacen(
+        "keywords = [\"haunted\", \"widgets\", \"gadgets\"]\n",
+        "",
+        1,
+    );
     let errors = errors_of(vec![file("haunted.md", text.clone())]);
     assert_eq!(errors.len(), 2, "{errors:#?}");
-    let related = errors.iter().find(|e| e.message.contains("related")).unwrap();
-    assert_eq!(related.line, Some(line_in(&text, "  \"ghost\",")), "{related}");
-    let dialogue = errors.iter().find(|e| e.message.contains("dialogue")).unwrap();
-    assert_eq!(dialogue.line, Some(line_in(&text, "dialogue = ")), "{dialogue}");
+    let related = errors
+        .iter()
+        .find(|e| e.message.contains("related"))
+        .unwrap();
+    assert_eq!(
+        related.line,
+        Some(line_in(&text, "  \"ghost\",")),
+        "{related}"
+    );
+    let dialogue = errors
+        .iter()
+        .find(|e| e.message.contains("dialogue"))
+        .unwrap();
+    assert_eq!(
+        dialogue.line,
+        Some(line_in(&text, "dialogue = ")),
+        "{dialogue}"
+    );
 }
 
 #[test]

@@ -12,8 +12,8 @@ use sqlx::sqlite::{
 use sqlx::Row;
 
 use super::{
-    now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, NewAnswer,
-    NewUnanswered, Origin, Stats, Store, StoreError, Tally, ThreadRecord, UnansweredRecord,
+    now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, NewAnswer, NewUnanswered,
+    Origin, Stats, Store, StoreError, Tally, ThreadRecord, UnansweredRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -266,7 +266,8 @@ impl Store for SqliteStore {
         if let Some(row) = inserted {
             return unanswered_from_row(&row, true);
         }
-        let sql = format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE source_message_id = ?");
+        let sql =
+            format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE source_message_id = ?");
         let row = sqlx::query(&sql)
             .bind(&origin.source_message_id)
             .fetch_one(&self.pool)
@@ -402,10 +403,11 @@ impl Store for SqliteStore {
     }
 
     async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
-        let row = sqlx::query("SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = ?")
-            .bind(thread_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = ?")
+                .bind(thread_id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|row| {
             Ok(ThreadRecord {
                 thread_id: row.try_get("thread_id")?,
@@ -417,12 +419,13 @@ impl Store for SqliteStore {
     }
 
     async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {
-        let result =
-            sqlx::query("INSERT INTO interactions (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(interaction_id)
-                .bind(now())
-                .execute(&self.pool)
-                .await?;
+        let result = sqlx::query(
+            "INSERT INTO interactions (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(interaction_id)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 

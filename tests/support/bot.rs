@@ -68,14 +68,16 @@ impl Bot {
     /// Starts the binary and waits until it is connected and has registered
     /// its commands.
     pub async fn start(standin: &StandIn, workspace: &Workspace, extra: &[(&str, &str)]) -> Bot {
-        let registered_before = standin.requests_to("PUT", "/applications/{application_id}/commands").len();
+        let registered_before = standin
+            .requests_to("PUT", "/applications/{application_id}/commands")
+            .len();
         let bot = Self::spawn(standin, workspace, extra);
         standin
-            .wait_until_true(
-                "the bot to register its commands",
-                WAIT,
-                |s| s.requests_to("PUT", "/applications/{application_id}/commands").len() > registered_before,
-            )
+            .wait_until_true("the bot to register its commands", WAIT, |s| {
+                s.requests_to("PUT", "/applications/{application_id}/commands")
+                    .len()
+                    > registered_before
+            })
             .await;
         bot
     }

@@ -112,15 +112,21 @@ impl Spec {
         // Permission bitfields are typed as integers in the contract, but
         // Discord documents them as strings and accepts digit strings (the
         // contract's own README says so); serenity and poise send strings.
-        if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        if let Some(schemas) = doc
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
             for schema in schemas.values_mut() {
-                let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+                let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut)
+                else {
                     continue;
                 };
                 for name in ["default_member_permissions", "permissions"] {
                     if let Some(property) = properties.get_mut(name) {
                         let typed_integer = property["type"] == json!("integer")
-                            || property["type"].as_array().is_some_and(|t| t.contains(&json!("integer")));
+                            || property["type"]
+                                .as_array()
+                                .is_some_and(|t| t.contains(&json!("integer")));
                         if typed_integer {
                             let original = property.clone();
                             *property = json!({ "anyOf": [original, { "type": "string", "pattern": "^[0-9]+$" }] });
