@@ -668,3 +668,78 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_elsewhere_and_slash_ask_are_answered() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let mut spec = MessageSpec::new(
+        OTHER,
+        &asker(),
+        "<@1100000000000000001> what is the difference between pop and imap?",
+    );
+    spec.mentions = vec![standin.bot_user()];
+    let mentioned = standin.send_message(spec);
+    let answer = standin
+        .wait_message_in(
+            mentioned,
+            |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        answer.channel_id, mentioned,
+        "answered in a thread started from the mention"
+    );
+    let unrelated =
+        standin.send_message(MessageSpec::new(OTHER, &bystander(), "my mailbox is full"));
+
+    let command = standin.slash_command(&asker(), standin.guild_id(), OTHER, "ask", json!([{"name": "question", "type": 3, "value": "how do I read my mail offline on a plane?"}]));
+    let reply = standin.wait_interaction_response(command.id, WAIT).await;
+    assert!(
+        reply.is_ephemeral(),
+        "/ask outside watched channels is private"
+    );
+    assert!(reply_text(&standin, command.id, &reply.data).contains(&title_of("offline-access")));
+    assert!(
+        standin.channel(unrelated).is_none(),
+        "unwatched channels are left alone"
+    );
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cooldown_sends_one_polite_notice() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(
+        &standin,
+        &workspace,
+        &[("HELPDESK_COOLDOWN_QUESTIONS", "1")],
+    )
+    .await;
+    ask(&standin, &asker(), "what is imap?").await;
+    let second = standin.send_message(MessageSpec::new(TEXT, &asker(), "what is pop?"));
+    let third = standin.send_message(MessageSpec::new(TEXT, &asker(), "and what about quotas?"));
+    let notice = standin
+        .wait_message_in(
+            TEXT,
+            |m| m.author_id() == standin.bot_user_id() && m.content().contains("wait a minute"),
+            WAIT,
+        )
+        .await;
+    assert!(notice.allowed_mentions.is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let notices = standin
+        .messages_in(TEXT)
+        .into_iter()
+        .filter(|m| m.author_id() == standin.bot_user_id() && m.content().contains("wait a minute"))
+        .count();
+    assert_eq!(notices, 1, "one notice, not one per message");
+    assert!(
+        standin.channel(second).is_none() && standin.channel(third).is_none(),
+        "over the budget: no answers"
+    );
+    standin.assert_no_violations();
+}
