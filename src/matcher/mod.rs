@@ -38,7 +38,6 @@ const FIELDS: usize = 4;
 const EXAMPLES_FIELD: usize = 2;
 /// How much a term found in each field counts (BM25F field weights).
 const FIELD_WEIGHT: [f32; FIELDS] = [2.0, 3.0, 1.0, 0.4];
-fn knob(name: &str, default: f32) -> f32 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default) }
 /// Length normalisation per field.
 const FIELD_B: [f32; FIELDS] = [0.3, 0.3, 0.75, 0.75];
 const K1: f32 = 1.2;
@@ -54,8 +53,11 @@ const EVIDENCE_SCALE: f32 = 4.0;
 const PATTERN_FLOOR: f32 = 0.75;
 /// How much the nearest example counts against the whole-entry ranking.
 const NEAREST_SHARE: f32 = 0.5;
-/// How many of an entry's nearest examples are averaged.
+/// How many of an entry's nearest examples count, and how much each (the
+/// nearest first): an entry that several examples come close to is a safer
+/// bet than one with a single lucky neighbour.
 const NEAREST_K: usize = 3;
+const NEAREST_WEIGHTS: [f32; NEAREST_K] = [1.0, 0.5, 0.25];
 /// Above this many patterns a single `RegexSet` gets too large; patterns
 /// are then tried only for the best-ranked candidates.
 const MAX_PATTERN_SET: usize = 512;
@@ -112,8 +114,6 @@ pub struct Matcher {
     example_postings: Vec<Vec<u32>>,
     /// Per example: its document and the length of its idf vector.
     examples: Vec<(u32, f32)>,
-    /// Per term, its idf over examples rather than documents.
-    example_idf: Vec<f32>,
     avg_len: [f32; FIELDS],
     unknown_weight: f32,
     fuzzy: FuzzyIndex,
@@ -226,7 +226,7 @@ impl Matcher {
             .iter()
             .map(|list| bm25_idf(doc_count, list.len() as f32))
             .collect();
-        let unknown_weight = knob("UW",UNKNOWN_WORD_FACTOR) * bm25_idf(doc_count, 1.0);
+        let unknown_weight = UNKNOWN_WORD_FACTOR * bm25_idf(doc_count, 1.0);
         let mut example_postings: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
         for (index, (_, ids)) in example_terms.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -234,20 +234,10 @@ impl Matcher {
                 example_postings[id as usize].push(index);
             }
         }
-        let example_count = example_terms.len().max(1) as f32;
-        let example_idf: Vec<f32> = if knob("EI", 1.0) > 0.5 {
-            example_postings
-                .iter()
-                .enumerate()
-                .map(|(id, list)| if list.is_empty() { idf[id] } else { bm25_idf(example_count, list.len() as f32) })
-                .collect()
-        } else {
-            idf.clone()
-        };
         let examples = example_terms
             .iter()
             .map(|(doc, ids)| {
-                let norm: f32 = ids.iter().map(|&id| example_idf[id as usize].powi(2)).sum();
+                let norm: f32 = ids.iter().map(|&id| idf[id as usize].powi(2)).sum();
                 (*doc, norm.sqrt())
             })
             .collect();
@@ -267,13 +257,12 @@ impl Matcher {
             postings,
             example_postings,
             examples,
-            example_idf,
             avg_len,
             unknown_weight,
             fuzzy,
             patterns: compile_patterns(texts),
             slots,
-            threshold: knob("TH",DEFAULT_THRESHOLD),
+            threshold: DEFAULT_THRESHOLD,
         }
     }
 
@@ -330,11 +319,10 @@ impl Matcher {
                 .iter()
                 .filter_map(|t| t.id.map(|id| t.factor * self.idf[id as usize]))
                 .sum::<f32>();
-        let unknown_example = knob("UE", 1.0) * self.unknown_weight;
-        let query_norm = (unknown * unknown_example.powi(2)
+        let query_norm = (unknown * self.unknown_weight.powi(2)
             + query
                 .iter()
-                .filter_map(|t| t.id.map(|id| (t.factor * self.example_idf[id as usize]).powi(2)))
+                .filter_map(|t| t.id.map(|id| (t.factor * self.idf[id as usize]).powi(2)))
                 .sum::<f32>())
         .sqrt();
 
@@ -350,9 +338,8 @@ impl Matcher {
                 score[doc] += term.factor * idf * tf * (K1 + 1.0) / (tf + K1);
                 matched[doc] += term.factor * idf;
             }
-            let eidf = self.example_idf[id as usize];
             for &example in &self.example_postings[id as usize] {
-                dot[example as usize] += term.factor * eidf * eidf;
+                dot[example as usize] += term.factor * idf * idf;
             }
         }
         let mut top = vec![[0.0f32; NEAREST_K]; self.docs.len()];
@@ -367,12 +354,16 @@ impl Matcher {
                 }
             }
         }
-        let k = (knob("K", 1.0) as usize).clamp(1, NEAREST_K);
-        let kw: [f32; NEAREST_K] = [1.0, knob("K2", 0.5), knob("K3", 0.25)];
-        let kw_sum: f32 = kw[..k].iter().sum();
+        let weight_sum: f32 = NEAREST_WEIGHTS.iter().sum();
         let nearest: Vec<f32> = top
             .iter()
-            .map(|best| best[..k].iter().zip(&kw).map(|(c, w)| c * w).sum::<f32>() / kw_sum)
+            .map(|best| {
+                best.iter()
+                    .zip(&NEAREST_WEIGHTS)
+                    .map(|(cosine, weight)| cosine * weight)
+                    .sum::<f32>()
+                    / weight_sum
+            })
             .collect();
         let mut ranked: Vec<(usize, f32)> = (0..self.docs.len())
             .filter(|&doc| score[doc] > 0.0)
@@ -382,15 +373,18 @@ impl Matcher {
                 } else {
                     0.0
                 };
-                let evidence = 1.0 - (-score[doc] / knob("ES", EVIDENCE_SCALE)).exp();
-                let ranked = evidence * coverage.powf(knob("CP", 0.5));
-                (doc, knob("NS",NEAREST_SHARE) * nearest[doc] + (1.0 - knob("NS",NEAREST_SHARE)) * ranked.powf(knob("RP",1.0)))
+                let evidence = 1.0 - (-score[doc] / EVIDENCE_SCALE).exp();
+                let ranked = evidence * coverage.sqrt();
+                (
+                    doc,
+                    NEAREST_SHARE * nearest[doc] + (1.0 - NEAREST_SHARE) * ranked,
+                )
             })
             .collect();
         for doc in self.pattern_hits(normalized, &ranked) {
             match ranked.iter_mut().find(|(known, _)| *known == doc) {
-                Some(entry) => entry.1 = knob("PF", PATTERN_FLOOR) + (1.0 - knob("PF", PATTERN_FLOOR)) * entry.1,
-                None => ranked.push((doc, knob("PF", PATTERN_FLOOR))),
+                Some(entry) => entry.1 = PATTERN_FLOOR + (1.0 - PATTERN_FLOOR) * entry.1,
+                None => ranked.push((doc, PATTERN_FLOOR)),
             }
         }
         ranked
@@ -413,7 +407,10 @@ impl Matcher {
             push_term(&mut query, found);
         }
         for pair in resolved.windows(2) {
-            let found = self.vocab.get(&bigram(&pair[0], &pair[1])).map(|&id| (id, 1.0));
+            let found = self
+                .vocab
+                .get(&bigram(&pair[0], &pair[1]))
+                .map(|&id| (id, 1.0));
             if found.is_some() {
                 push_term(&mut query, found);
             }
@@ -428,7 +425,7 @@ impl Matcher {
             .map(|field| {
                 let norm =
                     1.0 - FIELD_B[field] + FIELD_B[field] * lengths[field] / self.avg_len[field];
-                [knob("W0",2.0),knob("W1",3.0),knob("W2",1.0),knob("W3",0.4)][field] * tf[field] / norm
+                FIELD_WEIGHT[field] * tf[field] / norm
             })
             .sum()
     }
@@ -514,12 +511,12 @@ fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
         let mut owner = Vec::with_capacity(total);
         for (doc, text) in texts.iter().enumerate() {
             for pattern in text.patterns {
-                if Regex::new(pattern).is_ok() {
-                    sources.push(pattern.as_str());
-                    owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
-                }
+                sources.push(normalize::ascii_classes(pattern));
+                owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
             }
         }
+        // The knowledge was validated, so the set compiles; if it somehow
+        // does not, the patterns are tried one by one below.
         if let Ok(set) = RegexSet::new(&sources) {
             return Patterns::Set { set, owner };
         }
@@ -530,7 +527,7 @@ fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
             .map(|text| {
                 text.patterns
                     .iter()
-                    .filter_map(|p| Regex::new(p).ok())
+                    .filter_map(|p| Regex::new(&normalize::ascii_classes(p)).ok())
                     .collect()
             })
             .collect(),
