@@ -101,7 +101,13 @@ impl Action {
             return Err(ParseError::ForeignVersion);
         }
         let parts: Vec<&str> = parts.collect();
-        let number = |text: &str| text.parse::<i64>().ok().filter(|n| *n > 0);
+        // Only the canonical form ("7", never "07") is accepted, so one id
+        // means one thing.
+        let number = |text: &str| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && !text.starts_with('0') && !text.starts_with('+'))
+        };
         let action = match parts.as_slice() {
             ["vote", answer, "up"] => Self::Vote {
                 answer: number(answer).ok_or(ParseError::Malformed)?,

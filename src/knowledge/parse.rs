@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::model::{Dialogue, Entry, OutOfScopeTopic, UNSURE};
@@ -267,13 +266,18 @@ pub(super) fn out_of_scope(
     }
 }
 
-/// Compiles a knowledge pattern, describing the problem for an author.
-pub(crate) fn compile_pattern(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| {
-        let detail = e.to_string();
-        let last = detail.lines().last().unwrap_or_default().trim().to_owned();
-        format!("pattern `{pattern}` does not compile: {last}")
-    })
+/// Checks that a knowledge pattern is valid `regex` syntax, describing the
+/// problem for an author. Only parsed here: the matcher compiles every
+/// pattern once, in its own sets, so validation costs no second compile.
+pub(crate) fn compile_pattern(pattern: &str) -> Result<(), String> {
+    regex_syntax::Parser::new()
+        .parse(pattern)
+        .map(drop)
+        .map_err(|e| {
+            let detail = e.to_string();
+            let last = detail.lines().last().unwrap_or_default().trim().to_owned();
+            format!("pattern `{pattern}` does not compile: {last}")
+        })
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -17,7 +17,7 @@ mod terms;
 
 use std::collections::{BTreeMap, HashMap};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
@@ -97,8 +97,11 @@ struct Posting {
 }
 
 enum Patterns {
-    /// Every pattern in one automaton; `owner[i]` is pattern i's document.
-    Set { set: RegexSet, owner: Vec<u32> },
+    /// Every pattern, each with its owning document, all tried. Separate
+    /// regexes rather than one `RegexSet`: a set of many bounded
+    /// repetitions outgrows the lazy DFA's cache and falls back to the
+    /// slow PikeVM on every question, while each small regex stays fast.
+    All(Vec<(u32, Regex)>),
     /// Per document, tried for the best candidates only.
     PerDoc(Vec<Vec<Regex>>),
 }
@@ -433,10 +436,10 @@ impl Matcher {
     /// Documents one of whose patterns fires on the question.
     fn pattern_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
         let mut hits: Vec<usize> = match &self.patterns {
-            Patterns::Set { set, owner } => set
-                .matches(normalized)
-                .into_iter()
-                .map(|i| owner[i] as usize)
+            Patterns::All(all) => all
+                .iter()
+                .filter(|(_, re)| re.is_match(normalized))
+                .map(|&(doc, _)| doc as usize)
                 .collect(),
             Patterns::PerDoc(per_doc) => {
                 let mut best: Vec<&(usize, f32)> = ranked.iter().collect();
@@ -507,19 +510,16 @@ fn round(value: f32) -> f32 {
 fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
     let total: usize = texts.iter().map(|t| t.patterns.len()).sum();
     if total <= MAX_PATTERN_SET {
-        let mut sources = Vec::with_capacity(total);
-        let mut owner = Vec::with_capacity(total);
+        let mut all = Vec::with_capacity(total);
         for (doc, text) in texts.iter().enumerate() {
             for pattern in text.patterns {
-                sources.push(normalize::ascii_classes(pattern));
-                owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
+                // The knowledge was validated, so every pattern compiles.
+                if let Ok(re) = Regex::new(&normalize::ascii_classes(pattern)) {
+                    all.push((u32::try_from(doc).unwrap_or(u32::MAX), re));
+                }
             }
         }
-        // The knowledge was validated, so the set compiles; if it somehow
-        // does not, the patterns are tried one by one below.
-        if let Ok(set) = RegexSet::new(&sources) {
-            return Patterns::Set { set, owner };
-        }
+        return Patterns::All(all);
     }
     Patterns::PerDoc(
         texts
