@@ -62,6 +62,10 @@ const NEAREST_WEIGHTS: [f32; NEAREST_K] = [1.0, 0.5, 0.25];
 /// are then tried only for the best-ranked candidates.
 const MAX_PATTERN_SET: usize = 512;
 const PATTERN_CANDIDATES: usize = 32;
+/// The lazy DFA cache of a pattern set. Authors' bounded repetitions make
+/// many states; with the default cache the set falls back to the PikeVM on
+/// most questions. The cache fills lazily, so memory grows only as needed.
+const PATTERN_DFA_CACHE: usize = 64 << 20;
 
 /// The matcher's verdict on one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -97,11 +101,8 @@ struct Posting {
 }
 
 enum Patterns {
-    /// Every pattern, each with its owning document, all tried. Separate
-    /// regexes rather than one `RegexSet`: a set of many bounded
-    /// repetitions outgrows the lazy DFA's cache and falls back to the
-    /// slow PikeVM on every question, while each small regex stays fast.
-    All(Vec<(u32, Regex)>),
+    /// Every pattern in one set; `owner[i]` is pattern i's document.
+    All(regex::RegexSet, Vec<u32>),
     /// Per document, tried for the best candidates only.
     PerDoc(Vec<Vec<Regex>>),
 }
@@ -436,10 +437,10 @@ impl Matcher {
     /// Documents one of whose patterns fires on the question.
     fn pattern_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
         let mut hits: Vec<usize> = match &self.patterns {
-            Patterns::All(all) => all
-                .iter()
-                .filter(|(_, re)| re.is_match(normalized))
-                .map(|&(doc, _)| doc as usize)
+            Patterns::All(set, owner) => set
+                .matches(normalized)
+                .into_iter()
+                .map(|i| owner[i] as usize)
                 .collect(),
             Patterns::PerDoc(per_doc) => {
                 let mut best: Vec<&(usize, f32)> = ranked.iter().collect();
@@ -510,16 +511,20 @@ fn round(value: f32) -> f32 {
 fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
     let total: usize = texts.iter().map(|t| t.patterns.len()).sum();
     if total <= MAX_PATTERN_SET {
-        let mut all = Vec::with_capacity(total);
+        let mut sources = Vec::with_capacity(total);
+        let mut owner = Vec::with_capacity(total);
         for (doc, text) in texts.iter().enumerate() {
             for pattern in text.patterns {
-                // The knowledge was validated, so every pattern compiles.
-                if let Ok(re) = Regex::new(&normalize::ascii_classes(pattern)) {
-                    all.push((u32::try_from(doc).unwrap_or(u32::MAX), re));
-                }
+                sources.push(normalize::ascii_classes(pattern));
+                owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
             }
         }
-        return Patterns::All(all);
+        if let Ok(set) = regex::RegexSetBuilder::new(&sources)
+            .dfa_size_limit(PATTERN_DFA_CACHE)
+            .build()
+        {
+            return Patterns::All(set, owner);
+        }
     }
     Patterns::PerDoc(
         texts

@@ -40,7 +40,11 @@ impl SlotExtractor {
         // The knowledge was validated, so every pattern compiles; if one
         // somehow does not, the set is left out rather than half-trusted.
         Self {
-            set: RegexSet::new(&sources).ok(),
+            // A generous lazy-DFA cache keeps the set off the slow PikeVM.
+            set: regex::RegexSetBuilder::new(&sources)
+                .dfa_size_limit(super::PATTERN_DFA_CACHE)
+                .build()
+                .ok(),
             regexes: OnceLock::new(),
             answers,
         }
