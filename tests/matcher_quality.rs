@@ -22,7 +22,7 @@ const TARGET_ACCURACY: f64 = 0.90;
 const TARGET_ABSTENTION: f64 = 0.90;
 const TARGET_SLOT_LINES: f64 = 0.85;
 /// The floors a change may not fall below: the figures measured when the
-/// held-out set was last run (in-scope 0.863, no entry 0.936, slot lines
+/// held-out set was last run (in-scope 0.859, no entry 0.936, slot lines
 /// 0.688), less a small margin. In-scope accuracy and slot extraction are
 /// still under their targets; see the README.
 const MIN_ACCURACY: f64 = 0.85;
