@@ -192,22 +192,26 @@ async fn vote(
         }
     }
     if helpful && record.user_id == user {
-        if let Some(thread) = data
-            .assistant
-            .store()
-            .thread(&interaction.channel_id.get().to_string())
-            .await?
-        {
-            if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
-                triage::add_forum_tags(
-                    ctx,
-                    forum,
-                    interaction.channel_id.get(),
-                    &[data.config.solved_tag.as_str()],
-                )
-                .await;
-            }
-        }
+        tag_forum_post(ctx, data, interaction, &data.config.solved_tag).await?;
+    }
+    Ok(())
+}
+
+/// Adds a tag to the forum post the interaction happened in, if it is one
+/// the bot answered.
+async fn tag_forum_post(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    tag: &str,
+) -> Result<(), Error> {
+    let channel = interaction.channel_id.get();
+    let thread = data.assistant.store().thread(&channel.to_string()).await?;
+    if let Some(forum) = thread
+        .and_then(|t| t.forum_id)
+        .and_then(|id| id.parse().ok())
+    {
+        triage::add_forum_tags(ctx, forum, channel, &[tag]).await;
     }
     Ok(())
 }
@@ -310,23 +314,7 @@ async fn human(
         "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
     };
     respond(ctx, interaction, ephemeral(text)).await?;
-    if let Some(thread) = data
-        .assistant
-        .store()
-        .thread(&interaction.channel_id.get().to_string())
-        .await?
-    {
-        if let Some(forum) = thread.forum_id.and_then(|id| id.parse().ok()) {
-            triage::add_forum_tags(
-                ctx,
-                forum,
-                interaction.channel_id.get(),
-                &[data.config.escalation_tag.as_str()],
-            )
-            .await;
-        }
-    }
-    Ok(())
+    tag_forum_post(ctx, data, interaction, &data.config.escalation_tag).await
 }
 
 async fn alternative(
