@@ -254,6 +254,24 @@ async fn choose(
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
     let (embed, components) = render::dialogue_message(&view);
+    let result = match view.step {
+        DialogueStep::Done { answer_id, .. } => Some(answer_id),
+        DialogueStep::Ask { .. } => None,
+    };
+    reply_with(ctx, data, interaction, embed, components, result).await?;
+    Ok(())
+}
+
+/// Replies with a new message (private where the clicked one was), and
+/// links `answer`, if any, to it.
+async fn reply_with(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &ComponentInteraction,
+    embed: CreateEmbed,
+    components: Vec<serenity::all::CreateActionRow>,
+    answer: Option<i64>,
+) -> Result<(), Error> {
     let message = CreateInteractionResponseMessage::new()
         .embed(embed)
         .components(components)
@@ -265,13 +283,13 @@ async fn choose(
         CreateInteractionResponse::Message(message),
     )
     .await?;
-    if let DialogueStep::Done { answer_id, .. } = view.step {
-        attach_original(ctx, data, interaction, answer_id).await;
+    if let Some(answer) = answer {
+        attach_original(ctx, data, interaction, answer).await;
     }
     Ok(())
 }
 
-/// Links a recommendation to the message that shows it.
+/// Links an answer to the message that shows it.
 async fn attach_original(
     ctx: &SerenityContext,
     data: &Data,
@@ -341,18 +359,17 @@ async fn alternative(
     let Some(chosen) = data.assistant.answer_with(entry, question, origin).await? else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
-    let message = CreateInteractionResponseMessage::new()
-        .embed(render::answer_embed(&chosen, Default::default()))
-        .components(render::answer_components(&chosen))
-        .ephemeral(is_ephemeral(interaction))
-        .allowed_mentions(no_mentions());
-    respond(
+    let embed = render::answer_embed(&chosen, Default::default());
+    let components = render::answer_components(&chosen);
+    reply_with(
         ctx,
+        data,
         interaction,
-        CreateInteractionResponse::Message(message),
+        embed,
+        components,
+        Some(chosen.record.id),
     )
     .await?;
-    attach_original(ctx, data, interaction, chosen.record.id).await;
     Ok(())
 }
 
