@@ -12,9 +12,10 @@ use std::sync::{Arc, RwLock};
 use crate::dialogue::{self, DialogueState, Recommendation, Step};
 use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
 use crate::matcher::{Match, Matcher};
+use crate::operations::metric;
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, NewAnswer, NewUnanswered, Origin, Stats, Store, StoreError,
-    Tally, UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, ForgetReport, NewAnswer, NewUnanswered, Origin, Stats,
+    Store, StoreError, Tally, UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -142,6 +143,7 @@ impl Assistant {
 
     /// Answers a question, or records it as unanswered.
     pub async fn ask(&self, question: &str, origin: Origin) -> Result<Reply, StoreError> {
+        metrics::counter!(metric::QUESTIONS_RECEIVED).increment(1);
         let brain = self.brain();
         let found = brain.matcher.find(question);
         match found
@@ -163,6 +165,9 @@ impl Assistant {
                         origin,
                     })
                     .await?;
+                if record.created {
+                    metrics::counter!(metric::UNANSWERED).increment(1);
+                }
                 Ok(Reply::NoAnswer(NoAnswer { record, found }))
             }
         }
@@ -209,6 +214,9 @@ impl Assistant {
                 origin,
             })
             .await?;
+        if record.created {
+            metrics::counter!(metric::ANSWERS, "entry" => entry.id.clone()).increment(1);
+        }
         let close_alternatives = found
             .alternatives
             .iter()
@@ -298,6 +306,8 @@ impl Assistant {
                 self.store
                     .update_dialogue(session_id, &encode(&state), false, None)
                     .await?;
+                metrics::counter!(metric::DIALOGUE_STEPS, "dialogue" => dialogue.id.clone())
+                    .increment(1);
                 DialogueStep::Ask {
                     question: question.clone(),
                     number: state.asked() + 1,
@@ -320,6 +330,12 @@ impl Assistant {
                 self.store
                     .update_dialogue(session_id, &encode(&state), true, Some(record.id))
                     .await?;
+                metrics::counter!(
+                    metric::DIALOGUE_COMPLETIONS,
+                    "dialogue" => dialogue.id.clone(),
+                    "recommendation" => recommendation.outcome.clone(),
+                )
+                .increment(1);
                 DialogueStep::Done {
                     recommendation,
                     answer_id: record.id,
@@ -340,7 +356,15 @@ impl Assistant {
         user_id: &str,
         helpful: bool,
     ) -> Result<Tally, StoreError> {
-        self.store.record_vote(answer, user_id, helpful).await
+        let record = self
+            .store
+            .answer(answer)
+            .await?
+            .ok_or(StoreError::NoSuchAnswer(answer))?;
+        let tally = self.store.record_vote(answer, user_id, helpful).await?;
+        let value = if helpful { "helpful" } else { "not_helpful" };
+        metrics::counter!(metric::VOTES, "entry" => record.entry, "value" => value).increment(1);
+        Ok(tally)
     }
 
     /// Stores an improvement comment with the person's vote; blank comments
@@ -356,6 +380,12 @@ impl Assistant {
             return self.store.tally(answer).await;
         }
         self.store.record_comment(answer, user_id, comment).await
+    }
+
+    /// Deletes a person's votes and comments and erases their questions'
+    /// text, on their request.
+    pub async fn forget(&self, user_id: &str) -> Result<ForgetReport, StoreError> {
+        self.store.forget_user(user_id).await
     }
 
     pub async fn stats(&self) -> Result<Stats, StoreError> {

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,7 +35,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "HELPDESK_DATABASE_URL",
-        "sqlite://PATH or a file path (default helpdesk.db)",
+        "sqlite://PATH, a file path, or postgres://... (default helpdesk.db)",
     ),
     (
         "HELPDESK_KNOWLEDGE",
@@ -60,7 +61,76 @@ pub const KEYS: &[(&str, &str)] = &[
         "HELPDESK_ESCALATION_TAG",
         "forum tag applied on escalation (default Needs human)",
     ),
+    (
+        "HELPDESK_SHARDS",
+        "FIRST-LAST/TOTAL: the Discord shards this process runs (default all)",
+    ),
+    (
+        "HELPDESK_HTTP_ADDR",
+        "address of /healthz, /readyz and /metrics (default 127.0.0.1:9477)",
+    ),
+    (
+        "HELPDESK_RETENTION_DAYS",
+        "days question texts and comments are kept (default: kept)",
+    ),
 ];
+
+/// Logging keys, read before the configuration by the binary itself.
+pub const LOGGING_KEYS: &[(&str, &str)] = &[
+    ("RUST_LOG", "log filter (default info)"),
+    (
+        "HELPDESK_LOG_FORMAT",
+        "`json` for JSON lines (default text)",
+    ),
+];
+
+/// The address the operations endpoints listen on by default.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9477";
+
+/// A range of Discord shards run by one process: `FIRST-LAST/TOTAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u16,
+    pub last: u16,
+    pub total: u16,
+}
+
+impl ShardRange {
+    /// The shard that receives a guild's events, as Discord routes them.
+    pub fn shard_of(guild_id: u64, total: u16) -> u16 {
+        ((guild_id >> 22) % u64::from(total.max(1))) as u16
+    }
+}
+
+impl std::str::FromStr for ShardRange {
+    type Err = String;
+
+    /// `0-1/4` (shards 0 and 1 of 4) or `2/4` (shard 2 of 4).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (range, total) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not FIRST-LAST/TOTAL, e.g. 0-1/4"))?;
+        let number = |part: &str| {
+            part.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("`{part}` in `{text}` is not a shard number"))
+        };
+        let (first, last) = match range.split_once('-') {
+            Some((first, last)) => (number(first)?, number(last)?),
+            None => (number(range)?, number(range)?),
+        };
+        let total = number(total)?;
+        if total == 0 {
+            return Err("the shard total must be at least 1".to_owned());
+        }
+        if first > last || last >= total {
+            return Err(format!(
+                "`{text}`: shards must satisfy FIRST <= LAST < TOTAL"
+            ));
+        }
+        Ok(Self { first, last, total })
+    }
+}
 
 /// The bot token: shown nowhere, not even in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -92,6 +162,11 @@ pub struct Config {
     pub cooldown_window: Duration,
     pub solved_tag: String,
     pub escalation_tag: String,
+    /// None: one process runs every shard.
+    pub shards: Option<ShardRange>,
+    pub http_addr: SocketAddr,
+    /// None: question texts and comments are kept.
+    pub retention: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -179,6 +254,28 @@ impl Config {
             "HELPDESK_COOLDOWN_SECONDS",
             60,
         )?;
+        let shards = get("HELPDESK_SHARDS")
+            .map(|text| text.parse().map_err(|e| malformed("HELPDESK_SHARDS", e)))
+            .transpose()?;
+        let http_addr_text = get("HELPDESK_HTTP_ADDR").unwrap_or(DEFAULT_HTTP_ADDR);
+        let http_addr = http_addr_text.parse().map_err(|_| {
+            malformed(
+                "HELPDESK_HTTP_ADDR",
+                format!("`{http_addr_text}` is not an address like 127.0.0.1:9477"),
+            )
+        })?;
+        let retention = match get("HELPDESK_RETENTION_DAYS") {
+            None => None,
+            Some(text) => match text.parse::<u32>() {
+                Ok(days) if days > 0 => Some(Duration::from_secs(u64::from(days) * 86_400)),
+                _ => {
+                    return Err(malformed(
+                        "HELPDESK_RETENTION_DAYS",
+                        format!("`{text}` is not a positive number of days"),
+                    ))
+                }
+            },
+        };
         Ok(Self {
             token: Token(token.to_owned()),
             api_base,
@@ -196,7 +293,25 @@ impl Config {
             escalation_tag: get("HELPDESK_ESCALATION_TAG")
                 .unwrap_or("Needs human")
                 .to_owned(),
+            shards,
+            http_addr,
+            retention,
         })
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact_database_url(url: &str) -> String {
+    let (Some(scheme_end), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return url.to_owned();
+    };
+    let credentials_start = scheme_end + 3;
+    if at < credentials_start {
+        return url.to_owned();
+    }
+    match url[credentials_start..at].split_once(':') {
+        Some((user, _password)) => format!("{}{user}:***{}", &url[..credentials_start], &url[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -307,6 +422,12 @@ mod tests {
             ("HELPDESK_THRESHOLD", "1.5"),
             ("HELPDESK_COOLDOWN_QUESTIONS", "many"),
             ("DISCORD_API_BASE", "localhost:8080"),
+            ("HELPDESK_SHARDS", "3-1/4"),
+            ("HELPDESK_SHARDS", "0-4/4"),
+            ("HELPDESK_SHARDS", "0/0"),
+            ("HELPDESK_HTTP_ADDR", "localhost"),
+            ("HELPDESK_RETENTION_DAYS", "0"),
+            ("HELPDESK_RETENTION_DAYS", "a week"),
         ] {
             let error = Config::from_values(&values(&[("DISCORD_TOKEN", "t"), (key, bad)]))
                 .unwrap_err()
@@ -330,6 +451,48 @@ mod tests {
     }
 
     #[test]
+    fn shard_ranges_parse_and_route_guilds_like_discord() {
+        let range: ShardRange = "0-1/4".parse().unwrap();
+        assert_eq!((range.first, range.last, range.total), (0, 1, 4));
+        let single: ShardRange = "2/4".parse().unwrap();
+        assert_eq!((single.first, single.last, single.total), (2, 2, 4));
+        // Discord's formula: (guild_id >> 22) % shard_count.
+        assert_eq!(ShardRange::shard_of(41_771_983_423_143_937, 4), 2);
+        assert_eq!(ShardRange::shard_of(3 << 22, 4), 3);
+        assert_eq!(ShardRange::shard_of(5 << 22, 4), 1);
+    }
+
+    #[test]
+    fn operations_settings_have_defaults_and_parse() {
+        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
+        assert_eq!(config.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert_eq!((config.shards, config.retention), (None, None));
+        let config = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "t"),
+            ("HELPDESK_HTTP_ADDR", "0.0.0.0:80"),
+            ("HELPDESK_RETENTION_DAYS", "30"),
+        ]))
+        .unwrap();
+        assert_eq!(config.http_addr.port(), 80);
+        assert_eq!(config.retention, Some(Duration::from_secs(30 * 86_400)));
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_database_url("postgres://bot:s3cret@db:5432/helpdesk"),
+            "postgres://bot:***@db:5432/helpdesk"
+        );
+        for unchanged in [
+            "postgres://postgres@127.0.0.1/test",
+            "sqlite:///var/lib/helpdesk/helpdesk.db",
+            "helpdesk.db",
+        ] {
+            assert_eq!(redact_database_url(unchanged), unchanged);
+        }
+    }
+
+    #[test]
     fn the_token_never_shows_in_debug_output() {
         let config = Config::from_values(&values(&[("DISCORD_TOKEN", "sekrit-token")])).unwrap();
         assert!(!format!("{config:?}").contains("sekrit-token"));
@@ -338,7 +501,7 @@ mod tests {
     #[test]
     fn the_example_env_file_documents_every_key() {
         let example = include_str!("../.env.example");
-        for (key, _) in KEYS {
+        for (key, _) in KEYS.iter().chain(LOGGING_KEYS) {
             assert!(
                 example.contains(&format!("{key}=")),
                 "{key} is missing from .env.example"

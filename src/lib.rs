@@ -11,12 +11,14 @@
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
 //! - [`assistant`]: the use cases every front end shares: answer, run a
 //!   dialogue, vote, record what had no answer.
-//! - [`store`]: the storage interface and its SQLite backend (migrations in
-//!   `migrations/`).
+//! - [`store`]: the storage interface and its SQLite and PostgreSQL
+//!   backends (migrations in `migrations/`).
 //! - [`config`]: typed configuration for `serve`, from the environment and
 //!   an optional TOML file.
 //! - [`discord`]: the Discord front end (serenity + poise): threads, embeds,
 //!   buttons, the dialogue in a thread, votes, escalation, `/kb`.
+//! - [`operations`]: metrics and the `/healthz`, `/readyz`, `/metrics`
+//!   endpoints `serve` exposes.
 //! - [`terminal`]: the terminal front end (`chat`, `ask`, `recommend`,
 //!   `stats`, `check`).
 //!
@@ -31,5 +33,6 @@ pub mod dialogue;
 pub mod discord;
 pub mod knowledge;
 pub mod matcher;
+pub mod operations;
 pub mod store;
 pub mod terminal;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use helpdesk::assistant::{Assistant, Brain};
-use helpdesk::config::Config;
+use helpdesk::config::{redact_database_url, Config};
 use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
 use helpdesk::{store, terminal};
@@ -19,7 +19,7 @@ struct Cli {
     /// Knowledge folder [default: ./knowledge if present, else the built-in knowledge]
     #[arg(long, global = true, env = "HELPDESK_KNOWLEDGE")]
     knowledge: Option<PathBuf>,
-    /// Database: sqlite://PATH or a file path
+    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB
     #[arg(
         long,
         global = true,
@@ -70,6 +70,24 @@ enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+    },
+    /// Apply the database migrations and exit (serve also applies them)
+    Migrate,
+    /// Per-entry stats, votes with comments and unanswered questions, for a
+    /// spreadsheet
+    Export {
+        #[arg(long, value_enum, default_value_t = terminal::ExportFormat::Json)]
+        format: terminal::ExportFormat,
+        /// json: a file (default stdout); csv: a folder that gets
+        /// entries.csv, votes.csv and unanswered.csv
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Exit 0 if a running bot's /healthz answers, 1 otherwise (for
+    /// container health checks)
+    Healthcheck {
+        #[arg(long, env = "HELPDESK_HTTP_ADDR", default_value = helpdesk::config::DEFAULT_HTTP_ADDR)]
+        addr: std::net::SocketAddr,
     },
 }
 
@@ -153,13 +171,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(config.as_deref())?;
             let knowledge =
                 load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
+            let prometheus = helpdesk::operations::install_prometheus()
+                .context("installing the metrics recorder")?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let store = store::open(&config.database_url)
                     .await
                     .context("opening the database (HELPDESK_DATABASE_URL)")?;
                 let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
-                helpdesk::discord::serve(config, std::sync::Arc::new(assistant)).await
+                helpdesk::discord::serve(config, std::sync::Arc::new(assistant), Some(prometheus))
+                    .await
             })?;
         }
         Command::Stats { json } => with_assistant(
@@ -168,6 +189,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.threshold,
             |assistant| async move { terminal::stats(&assistant, io::stdout().lock(), json).await },
         )?,
+        Command::Migrate => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let applied = runtime
+                .block_on(store::migrate(&cli.database))
+                .with_context(|| {
+                    format!(
+                        "migrating the database `{}`",
+                        redact_database_url(&cli.database)
+                    )
+                })?;
+            writeln!(
+                io::stdout(),
+                "{applied} migration(s) applied; the database is up to date"
+            )?;
+        }
+        Command::Export { format, output } => with_assistant(
+            &cli.knowledge,
+            &cli.database,
+            cli.threshold,
+            |assistant| async move { terminal::export(&assistant, format, output.as_deref()).await },
+        )?,
+        Command::Healthcheck { addr } => {
+            let healthy =
+                helpdesk::operations::healthcheck(addr, std::time::Duration::from_secs(3))
+                    .unwrap_or(false);
+            return Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -189,7 +243,7 @@ where
     runtime.block_on(async {
         let store = store::open(database)
             .await
-            .with_context(|| format!("opening the database `{database}`"))?;
+            .with_context(|| format!("opening the database `{}`", redact_database_url(database)))?;
         body(Assistant::new(Brain::new(knowledge, threshold), store)).await
     })
 }

@@ -1,4 +1,5 @@
-//! The terminal front end: `chat`, `ask`, `recommend`, `stats`, `check`.
+//! The terminal front end: `chat`, `ask`, `recommend`, `stats`, `export`,
+//! `check`.
 //!
 //! Every command reads from a `BufRead` and writes to a `Write`, so tests
 //! drive them with bytes and the binary with stdin and stdout.
@@ -423,4 +424,54 @@ fn one_line(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
     }
+}
+
+/// What `helpdesk export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON document with every table.
+    Json,
+    /// One CSV file per table, for spreadsheets.
+    Csv,
+}
+
+/// `helpdesk export`: per-entry stats, votes with comments and unanswered
+/// questions. JSON goes to `output` (a file) or stdout; CSV needs `output`,
+/// a folder that gets `entries.csv`, `votes.csv` and `unanswered.csv`.
+pub async fn export(
+    assistant: &Assistant,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    let export = assistant.store().export().await?;
+    match format {
+        ExportFormat::Json => {
+            let text = serde_json::to_string_pretty(&export)?;
+            match output {
+                Some(path) => std::fs::write(path, text + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => writeln!(std::io::stdout().lock(), "{text}")?,
+            }
+        }
+        ExportFormat::Csv => {
+            let Some(dir) = output else {
+                bail!("--format csv writes three files: name a folder with --output");
+            };
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            write_csv(&dir.join("entries.csv"), &export.entries)?;
+            write_csv(&dir.join("votes.csv"), &export.votes)?;
+            write_csv(&dir.join("unanswered.csv"), &export.unanswered)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
+    let context = || format!("writing {}", path.display());
+    let mut writer = csv::Writer::from_path(path).with_context(context)?;
+    for row in rows {
+        writer.serialize(row).with_context(context)?;
+    }
+    writer.flush().with_context(context)?;
+    Ok(())
 }

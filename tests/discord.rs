@@ -7,9 +7,10 @@ mod support;
 
 use helpdesk::knowledge::Knowledge;
 use helpdesk::store::Store;
-use serde_json::{json, Value};
+use serde_json::json;
 use support::bot::{
-    knowledge_dir, standin, Bot, Workspace, FORUM, OTHER, ROLE, TEXT, TRIAGE, WAIT,
+    ask_in, knowledge_dir, reply_text, standin, Bot, Workspace, FORUM, OTHER, ROLE, TEXT, TRIAGE,
+    WAIT,
 };
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
 
@@ -91,15 +92,7 @@ fn assert_no_unexpected_pings(standin: &StandIn, channels: &[u64]) {
 /// Posts a question in the watched channel and waits for the answer in the
 /// thread started from it.
 async fn ask(standin: &StandIn, user: &UserSpec, text: &str) -> (u64, StoredMessage) {
-    let question = standin.send_message(MessageSpec::new(TEXT, user, text));
-    let answer = standin
-        .wait_message_in(
-            question,
-            |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
-            WAIT,
-        )
-        .await;
-    (question, answer)
+    ask_in(standin, TEXT, user, text).await
 }
 
 /// The newest bot message in `channel` carrying a component `prefix*`.
@@ -648,14 +641,6 @@ async fn forum_posts_are_answered_in_their_thread_and_tagged() {
 
 /// The text of an interaction reply, whether sent in the callback or as a
 /// follow-up after a deferral.
-fn reply_text(standin: &StandIn, interaction: u64, data: &Value) -> String {
-    let mut text = data.to_string();
-    if let Some(original) = standin.original_response(interaction) {
-        text.push_str(&original.json.to_string());
-    }
-    text
-}
-
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for item in std::fs::read_dir(from).unwrap() {

@@ -2,7 +2,7 @@
 
 use poise::CreateReply;
 use serenity::all::{CreateEmbed, Permissions};
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
@@ -139,18 +139,18 @@ fn ephemeral(text: &str) -> CreateReply {
         .allowed_mentions(no_mentions())
 }
 
-/// Help desk statistics and knowledge management (staff)
+/// The help desk's knowledge and statistics; forget-me for everyone
 #[poise::command(
     slash_command,
-    subcommands("stats", "unanswered", "show", "reload"),
-    default_member_permissions = "MANAGE_GUILD"
+    subcommands("stats", "unanswered", "show", "reload", "forget_me")
 )]
 pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Discord already hides `/kb` from people without Manage Server; the bot
-/// checks again, since server admins can change who sees a command.
+/// `/kb` stays visible to everyone because `forget-me` belongs to everyone
+/// (Discord's command permissions cover a command with all its
+/// subcommands), so the staff subcommands check Manage Server themselves.
 async fn is_manager(ctx: &Context<'_>) -> Result<bool, Error> {
     let allowed = match ctx {
         poise::Context::Application(app) => app
@@ -173,6 +173,9 @@ async fn is_manager(ctx: &Context<'_>) -> Result<bool, Error> {
 /// How often each answer was shown and how people voted
 #[poise::command(slash_command)]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    if !is_manager(&ctx).await? {
+        return Ok(());
+    }
     let stats = ctx.data().assistant.stats().await?;
     let asked = stats.answers + stats.unanswered;
     let answered_share = if asked == 0 {
@@ -321,6 +324,37 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     };
     ctx.send(ephemeral(&text)).await?;
     Ok(())
+}
+
+/// Delete your stored questions, comments and votes
+#[poise::command(slash_command, rename = "forget-me")]
+pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
+    if !first_time(&ctx).await? {
+        return Ok(());
+    }
+    let user = ctx.author().id.get().to_string();
+    let report = ctx.data().assistant.forget(&user).await?;
+    info!(
+        votes = report.votes,
+        questions = report.questions,
+        "forgot a person's data on request"
+    );
+    let text = format!(
+        "Done. I deleted {} and the text of {} you asked here. \
+         Anonymous counts stay in the statistics.",
+        plural(
+            report.votes,
+            "vote (with its comment)",
+            "votes (with their comments)"
+        ),
+        plural(report.questions, "question", "questions"),
+    );
+    ctx.send(ephemeral(&text)).await?;
+    Ok(())
+}
+
+fn plural(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Errors meant for people are shown; the rest are logged, and the person

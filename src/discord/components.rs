@@ -5,6 +5,9 @@
 //! lives in the store, so a click after a restart carries on. A stale,
 //! unknown or forged id gets a polite ephemeral reply and a log line.
 
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Mutex, PoisonError};
+
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind,
     Context as SerenityContext, CreateEmbed, CreateInteractionResponse,
@@ -14,11 +17,13 @@ use serenity::all::{
 use tracing::{info, warn};
 
 use super::custom_id::{Action, ParseError};
+use super::lifecycle::record_entry;
 use super::render::{self, no_mentions};
 use super::retry::with_retry;
 use super::triage::{self, Escalation};
 use super::{Data, Error};
-use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, Reply};
+use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply};
+use crate::dialogue::{self, DialogueState, Step};
 use crate::store::{AnswerRecord, Origin};
 
 const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
@@ -93,14 +98,6 @@ pub async fn on_component(
             return respond(ctx, interaction, ephemeral(TRY_AGAIN)).await;
         }
     }
-    let span = tracing::info_span!(
-        "component",
-        guild = interaction.guild_id.map(|g| g.get()),
-        channel = interaction.channel_id.get(),
-        user = interaction.user.id.get(),
-        custom_id
-    );
-    let _entered = span.enter();
     let result = match action {
         Action::Vote { answer, helpful } => vote(ctx, data, interaction, answer, helpful).await,
         Action::Choose { answer } => choose(ctx, data, interaction, answer).await,
@@ -146,9 +143,12 @@ async fn load_answer(
     answer: i64,
 ) -> Result<Option<AnswerRecord>, Error> {
     let record = data.assistant.store().answer(answer).await?;
-    if record.is_none() {
-        warn!(answer, "component for an unknown answer");
-        respond(ctx, interaction, ephemeral(STALE)).await?;
+    match &record {
+        Some(record) => record_entry(&record.entry),
+        None => {
+            warn!(answer, "component for an unknown answer");
+            respond(ctx, interaction, ephemeral(STALE)).await?;
+        }
     }
     Ok(record)
 }
@@ -389,10 +389,39 @@ async fn step(
         DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
         _ => None,
     };
+    let Some(in_flight) = StepInFlight::enter(session) else {
+        // A double click: the first click of the two is being handled.
+        info!(session, "dialogue click while another is handled");
+        return respond(ctx, interaction, ephemeral(STALE)).await;
+    };
     let view = match data.assistant.dialogue_event(session, origin, event).await {
-        Ok(view) => view,
+        Ok(view) => {
+            in_flight.forget();
+            view
+        }
         Err(DialogueFailure::NotYours) => {
             return respond(ctx, interaction, ephemeral(NOT_YOURS)).await
+        }
+        Err(DialogueFailure::Stale) if answered.is_some() => {
+            let (slot, value) = answered
+                .as_ref()
+                .map(|(s, v)| (s.as_str(), v.as_str()))
+                .unwrap_or_default();
+            let replayed = if in_flight.acknowledged(slot, value) {
+                None // A double click: this process answered the first.
+            } else {
+                replayed_answer(data, session, interaction.user.id.get(), slot, value).await?
+            };
+            match replayed {
+                Some(view) => {
+                    info!(session, "dialogue click again after an unacknowledged one");
+                    view
+                }
+                None => {
+                    warn!(session, "stale dialogue click");
+                    return respond(ctx, interaction, ephemeral(STALE)).await;
+                }
+            }
         }
         Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
             warn!(session, "stale dialogue click");
@@ -430,6 +459,7 @@ async fn step(
         CreateInteractionResponse::UpdateMessage(update),
     )
     .await?;
+    in_flight.acknowledge(&slot, &value);
     let followup = CreateInteractionResponseFollowup::new()
         .embed(embed)
         .components(components)
@@ -452,6 +482,125 @@ async fn step(
             .await?;
     }
     Ok(())
+}
+
+/// The dialogue clicks this process is handling, and the answers it
+/// acknowledged lately: a click again on an answered step is a replay of
+/// an unacknowledged click only if this process did not acknowledge it
+/// (a double click) and is not handling it right now.
+struct Steps {
+    in_flight: BTreeSet<i64>,
+    /// (session, slot, value), at most one per session, newest last.
+    acknowledged: VecDeque<(i64, String, String)>,
+}
+
+/// Enough for the seconds a double click takes, at any load.
+const ACKNOWLEDGED_KEPT: usize = 1024;
+
+static STEPS: Mutex<Steps> = Mutex::new(Steps {
+    in_flight: BTreeSet::new(),
+    acknowledged: VecDeque::new(),
+});
+
+fn steps() -> std::sync::MutexGuard<'static, Steps> {
+    STEPS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Marks a session's click as being handled, until dropped.
+struct StepInFlight(i64);
+
+impl StepInFlight {
+    /// `None` if a click of that session is being handled already.
+    fn enter(session: i64) -> Option<Self> {
+        let inserted = steps().in_flight.insert(session);
+        // Not `then_some`: a guard built and dropped here would unmark the
+        // click in flight.
+        inserted.then(|| Self(session))
+    }
+
+    /// Remembers that the click answering `slot` was acknowledged.
+    fn acknowledge(&self, slot: &str, value: &str) {
+        self.forget();
+        let mut steps = steps();
+        if steps.acknowledged.len() >= ACKNOWLEDGED_KEPT {
+            steps.acknowledged.pop_front();
+        }
+        steps
+            .acknowledged
+            .push_back((self.0, slot.to_owned(), value.to_owned()));
+    }
+
+    /// Forgets the session's acknowledged answer: it has moved on.
+    fn forget(&self) {
+        steps()
+            .acknowledged
+            .retain(|(session, _, _)| *session != self.0);
+    }
+
+    fn acknowledged(&self, slot: &str, value: &str) -> bool {
+        steps()
+            .acknowledged
+            .iter()
+            .any(|(session, s, v)| *session == self.0 && s == slot && v == value)
+    }
+}
+
+impl Drop for StepInFlight {
+    fn drop(&mut self) {
+        steps().in_flight.remove(&self.0);
+    }
+}
+
+/// A click whose answer is stored already: it was handled once but never
+/// acknowledged (the bot was killed, or Discord kept failing), so Discord
+/// told the person it failed and the step still shows its buttons. The
+/// view that answer led to, to show again; `None` if the click is stale.
+/// Only the latest answer given counts: every earlier step lost its
+/// buttons when its click was acknowledged.
+async fn replayed_answer(
+    data: &Data,
+    session_id: i64,
+    user: u64,
+    slot: &str,
+    value: &str,
+) -> Result<Option<DialogueView>, Error> {
+    let Some(session) = data.assistant.store().dialogue_session(session_id).await? else {
+        return Ok(None);
+    };
+    if session.user_id != user.to_string() {
+        return Ok(None);
+    }
+    let Ok(state) = serde_json::from_str::<DialogueState>(&session.state) else {
+        return Ok(None);
+    };
+    let latest = state.answers.iter().rev().find(|answer| !answer.prefilled);
+    if !latest.is_some_and(|answer| answer.slot == slot && answer.value == value) {
+        return Ok(None);
+    }
+    let brain = data.assistant.brain();
+    let Some(dialogue) = brain.knowledge.dialogue(&session.dialogue) else {
+        return Ok(None);
+    };
+    let step = match (
+        dialogue::next_step(dialogue, &state),
+        session.result_answer_id,
+    ) {
+        (Step::Ask(question), _) if !session.finished => DialogueStep::Ask {
+            question: question.clone(),
+            number: state.asked() + 1,
+        },
+        (Step::Done(recommendation), Some(answer_id)) if session.finished => DialogueStep::Done {
+            recommendation,
+            answer_id,
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(DialogueView {
+        session_id,
+        dialogue: dialogue.clone(),
+        state,
+        step,
+    }))
 }
 
 pub async fn on_modal(

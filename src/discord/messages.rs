@@ -14,6 +14,7 @@ use serenity::all::{
 use tracing::{info, warn};
 
 use super::cooldown::Verdict;
+use super::lifecycle::record_entry;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation};
@@ -53,13 +54,6 @@ pub async fn on_message(
     let Some((place, question)) = place_of(ctx, data, message, bot).await? else {
         return Ok(());
     };
-    let span = tracing::info_span!(
-        "question",
-        guild = message.guild_id.map(|g| g.get()),
-        channel = message.channel_id.get(),
-        user = message.author.id.get()
-    );
-    let _entered = span.enter();
     match data.cooldown.check(message.author.id.get(), Instant::now()) {
         Verdict::Allowed => {}
         Verdict::Quiet => return Ok(()),
@@ -143,6 +137,9 @@ async fn answer(
             return Ok(());
         }
     };
+    if let Reply::Answer(answer) = &reply {
+        record_entry(&answer.entry.id);
+    }
     // A replayed event (after a gateway resume) finds its answer stored.
     let replayed = match &reply {
         Reply::Answer(answer) => !answer.record.created && answer.record.message_id.is_some(),

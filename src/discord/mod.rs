@@ -10,6 +10,7 @@ mod commands;
 mod components;
 pub mod cooldown;
 pub mod custom_id;
+mod lifecycle;
 mod messages;
 pub mod render;
 mod retry;
@@ -17,16 +18,22 @@ mod triage;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use serenity::all::{
     ChannelId, ClientBuilder, Context as SerenityContext, FullEvent, GatewayIntents, Http,
     HttpBuilder, Interaction, UserId,
 };
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::assistant::Assistant;
 use crate::config::Config;
 use crate::knowledge::Knowledge;
+use crate::operations::{self, Health};
+use lifecycle::Lifecycle;
 
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -81,10 +88,44 @@ pub fn build_http(config: &Config) -> Http {
     }
 }
 
-/// Runs the bot until the gateway closes or the process is told to stop.
-pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<()> {
+/// How long a shutdown waits for handlers in flight.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs the bot until the gateway closes or the process is told to stop
+/// (SIGTERM or Ctrl-C): then it takes no new events, finishes the handlers
+/// in flight, closes the gateway, the endpoints and the database.
+pub async fn serve(
+    config: Config,
+    assistant: Arc<Assistant>,
+    prometheus: Option<PrometheusHandle>,
+) -> anyhow::Result<()> {
     let config = Arc::new(config);
-    let http = build_http(&config);
+    let store = Arc::clone(assistant.store());
+    let shards_here = config
+        .shards
+        .map(|range| u32::from(range.last - range.first) + 1);
+    let health = Arc::new(Health::new(Arc::clone(&store), shards_here));
+    let lifecycle = Arc::new(Lifecycle::default());
+
+    // The endpoints start first, so probes answer while the gateway connects.
+    let listener = tokio::net::TcpListener::bind(config.http_addr)
+        .await
+        .with_context(|| format!("listening on HELPDESK_HTTP_ADDR {}", config.http_addr))?;
+    info!(address = %listener.local_addr()?, "health and metrics endpoints listening");
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let http = tokio::spawn(operations::serve_http(
+        listener,
+        operations::router(Arc::clone(&health), prometheus.clone()),
+        async move {
+            let _ = http_stopped.await;
+        },
+    ));
+    let upkeep = prometheus.map(|handle| tokio::spawn(operations::metrics_upkeep(handle)));
+    let retention = config
+        .retention
+        .map(|keep| tokio::spawn(operations::retention(Arc::clone(&store), keep)));
+
+    let http_client = build_http(&config);
     let data = Data::new(assistant, Arc::clone(&config));
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -104,17 +145,60 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
             })
         })
         .build();
-    let mut client = ClientBuilder::new_with_http(http, intents())
+    let framework = lifecycle::TrackedFramework {
+        inner: framework,
+        lifecycle: Arc::clone(&lifecycle),
+        health: Arc::clone(&health),
+    };
+    let mut client = ClientBuilder::new_with_http(http_client, intents())
         .framework(framework)
         .await?;
-    let shards = Arc::clone(&client.shard_manager);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    client.start().await?;
-    Ok(())
+    let shard_manager = Arc::clone(&client.shard_manager);
+    {
+        let (health, lifecycle) = (Arc::clone(&health), Arc::clone(&lifecycle));
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            info!("shutting down: taking no new events");
+            health.stopping();
+            lifecycle.stop();
+            shard_manager.shutdown_all().await;
+        });
+    }
+    let outcome = match config.shards {
+        Some(range) => {
+            info!(
+                first = range.first,
+                last = range.last,
+                total = range.total,
+                "running a shard range"
+            );
+            // serenity's range end is inclusive, despite the `Range` type.
+            let shards = u32::from(range.first)..u32::from(range.last);
+            client
+                .start_shard_range(shards, u32::from(range.total))
+                .await
+        }
+        None => client.start_autosharded().await,
+    };
+
+    health.stopping();
+    lifecycle.stop();
+    if !lifecycle.drain(DRAIN_LIMIT).await {
+        warn!(
+            in_flight = lifecycle.in_flight(),
+            "handlers still running at shutdown"
+        );
+    }
+    let _ = stop_http.send(());
+    if let Ok(Err(error)) = http.await {
+        warn!(%error, "the endpoints stopped with an error");
+    }
+    for task in [upkeep, retention].into_iter().flatten() {
+        task.abort();
+    }
+    store.close().await;
+    info!("stopped");
+    Ok(outcome?)
 }
 
 async fn shutdown_signal() {

@@ -53,22 +53,55 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// Characters that hide themselves or reorder the text around them
+/// (zero-width spaces, bidi embeddings, overrides and isolates): in a
+/// thread name they could disguise it in the channel list, or leave a name
+/// that shows nothing. Joiners (U+200C, U+200D) stay: scripts and emoji
+/// need them.
+fn hides_or_reorders(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Joiners and selectors: kept inside a name, but alone they show nothing.
+fn shows_nothing_alone(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200C}' | '\u{200D}' | '\u{034F}' | '\u{FE00}'..='\u{FE0F}'
+        )
+}
+
 /// A thread name from a question: one line, no markup, within the limit.
 pub fn thread_name(question: &str, asker: &str) -> String {
-    let words: Vec<&str> = question
+    let visible: String = question
+        .chars()
+        .filter(|c| !hides_or_reorders(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = visible
         .split_whitespace()
         .filter(|word| !(word.starts_with('<') && word.ends_with('>')))
         .collect();
     let line: String = words
         .join(" ")
         .chars()
-        .filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '#') && !c.is_control())
+        .filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '#'))
         .collect();
-    let line = line.trim();
-    if line.is_empty() {
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().all(shows_nothing_alone) {
         truncate(&format!("Question from {asker}"), MAX_THREAD_NAME)
     } else {
-        truncate(line, MAX_THREAD_NAME)
+        truncate(&line, MAX_THREAD_NAME)
     }
 }
 
@@ -314,6 +347,14 @@ mod tests {
             "help my mail is gone"
         );
         assert_eq!(thread_name("<@123>", "ann"), "Question from ann");
+        assert_eq!(
+            thread_name("\u{202E}lluf\u{202C} my\u{200B} mail\u{7}box", "ann"),
+            "lluf my mail box"
+        );
+        assert_eq!(
+            thread_name("\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}", "ann"),
+            "Question from ann"
+        );
         assert_eq!(
             thread_name(&"word ".repeat(100), "ann").chars().count(),
             MAX_THREAD_NAME

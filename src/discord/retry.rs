@@ -13,6 +13,8 @@ use std::time::Duration;
 use serenity::all::{Error as SerenityError, HttpError};
 use tracing::warn;
 
+use crate::operations::metric;
+
 /// Attempts after the first.
 const RETRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
@@ -53,6 +55,9 @@ where
             Ok(value) => return Ok(value),
             Err(error) => {
                 let status = status_of(&error);
+                let status_label = status.map_or_else(|| "network".to_owned(), |s| s.to_string());
+                metrics::counter!(metric::DISCORD_REST_ERRORS, "route" => route, "status" => status_label)
+                    .increment(1);
                 if attempt >= RETRIES || !is_retryable(&error) {
                     warn!(route, ?status, %error, "discord call failed");
                     return Err(error);

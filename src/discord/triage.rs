@@ -6,6 +6,7 @@ use tracing::warn;
 use super::render::{self, no_mentions, only_role, truncate};
 use super::retry::with_retry;
 use super::{link, Data};
+use crate::operations::metric;
 
 /// Quoted question text shown to staff is kept short.
 const QUOTE_CHARS: usize = 500;
@@ -23,6 +24,7 @@ pub struct Escalation<'a> {
 /// Pings the support role in the thread (only that role) and posts to the
 /// triage channel. Returns whether anyone was told.
 pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalation<'_>) -> bool {
+    metrics::counter!(metric::ESCALATIONS).increment(1);
     let mut told = false;
     if let Some(role) = data.config.support_role {
         let message = CreateMessage::new()

@@ -42,7 +42,7 @@ pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError
         let line = e
             .span()
             .map(|span| front_first_line + line_at(front, span.start) - 1);
-        vec![error(line, e.message().to_owned())]
+        vec![error(line, toml_message(&e))]
     })?;
     let body = body.trim().to_owned();
     let entry = Entry {
@@ -128,7 +128,7 @@ pub(super) fn dialogue(path: &Path, text: &str) -> Result<Dialogue, Vec<Knowledg
     };
     let mut dialogue: Dialogue = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_at(text, span.start));
-        vec![KnowledgeError::new(path, line, e.message().to_owned())]
+        vec![KnowledgeError::new(path, line, toml_message(&e))]
     })?;
     dialogue.source = path.to_path_buf();
     let mut errors = Vec::new();
@@ -247,7 +247,7 @@ pub(super) fn out_of_scope(
 ) -> Result<Vec<OutOfScopeTopic>, Vec<KnowledgeError>> {
     let file: OutOfScopeFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_at(text, span.start));
-        vec![KnowledgeError::new(path, line, e.message().to_owned())]
+        vec![KnowledgeError::new(path, line, toml_message(&e))]
     })?;
     let errors: Vec<_> = file
         .topics
@@ -263,6 +263,18 @@ pub(super) fn out_of_scope(
         Ok(file.topics)
     } else {
         Err(errors)
+    }
+}
+
+/// What is wrong, from a TOML error. The parser gives some errors no
+/// description (a key with no value at the very end of a file), and an
+/// error must still say something after its `file:line:`.
+fn toml_message(error: &toml::de::Error) -> String {
+    let message = error.message();
+    if message.trim().is_empty() {
+        "invalid TOML syntax".to_owned()
+    } else {
+        message.to_owned()
     }
 }
 

@@ -1,11 +1,24 @@
 //! Storage: answers shown, votes, unanswered questions, dialogue sessions.
 //!
 //! [`Store`] is the small interface every backend implements; the use cases
-//! in [`crate::assistant`] only ever talk to it. Writes that must not double
-//! (an answer per source message, a vote per person per answer, an
-//! interaction per id) are enforced by unique constraints in the schema,
-//! not by the callers.
+//! in [`crate::assistant`] only ever talk to it. [`open`] picks the backend
+//! from the database URL: [`SqliteStore`] (one file, the default) or
+//! [`PostgresStore`] (several bot processes sharing one database).
+//!
+//! Both backends are one implementation (`sql.rs`) of queries written in
+//! the SQL both dialects speak; `sqlite.rs` and `postgres.rs` hold only how
+//! each connects. Their schemas are the migrations in `migrations/sqlite/`
+//! and `migrations/postgres/`, applied on open (or by [`migrate`]).
+//!
+//! Writes that must not double (an answer per source message, a vote per
+//! person per answer, an interaction per id) are enforced by unique
+//! constraints in the schema and written as `INSERT … ON CONFLICT`, never
+//! read-then-write, so they hold with several processes writing at once.
+//! Every [`Store`] method records its duration in the
+//! `helpdesk_db_query_duration_seconds` histogram, labelled `operation`.
 
+mod postgres;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
@@ -13,7 +26,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// The user id that [`Store::forget_user`] leaves in place of a person's.
+pub const FORGOTTEN_USER: &str = "forgotten";
 
 /// Where a question came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -164,13 +181,65 @@ pub struct Stats {
     pub entries: Vec<EntryStats>,
 }
 
+/// What [`Store::forget_user`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ForgetReport {
+    /// Votes deleted, with their comments.
+    pub votes: u64,
+    /// Questions whose text was erased: answered and unanswered ones.
+    pub questions: u64,
+    /// Dialogue sessions deleted.
+    pub dialogues: u64,
+    /// Threads whose asker was anonymised.
+    pub threads: u64,
+}
+
+/// What [`Store::purge_texts_before`] erased: texts, not rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeReport {
+    /// Questions of answers shown.
+    pub answers: u64,
+    /// Comments on votes.
+    pub comments: u64,
+    /// Unanswered questions.
+    pub unanswered: u64,
+}
+
+/// One vote, as [`Store::export`] gives it: who voted is left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportedVote {
+    pub answer_id: AnswerId,
+    /// The entry (or `<dialogue>:<outcome>`) of the answer voted on.
+    pub entry: String,
+    pub helpful: bool,
+    pub comment: Option<String>,
+    /// When the vote (or its comment) was last changed, in Unix seconds.
+    pub voted_at: i64,
+}
+
+/// Everything `helpdesk export` writes, read as one consistent snapshot.
+/// Each field is a flat table, so it serialises to CSV as well as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Export {
+    /// Per-entry counts, as in [`Stats::entries`].
+    pub entries: Vec<EntryStats>,
+    /// Every vote, by answer.
+    pub votes: Vec<ExportedVote>,
+    /// Every unanswered question, oldest first.
+    pub unanswered: Vec<UnansweredRecord>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database url `{0}` (use sqlite://PATH or a file path)")]
+    /// Holds only the URL's scheme: the rest may carry a password.
+    #[error(
+        "unsupported database url scheme `{0}` (use sqlite://PATH, a file path, \
+         or postgres://USER@HOST/DATABASE)"
+    )]
     UnsupportedUrl(String),
     #[error("no answer with id {0}")]
     NoSuchAnswer(AnswerId),
@@ -234,15 +303,81 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError>;
     /// Checks the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Waits for the operations in flight and closes the connections; for
+    /// a clean shutdown.
+    async fn close(&self);
+    /// Forgets a person, on their request (`/kb forget-me`), in one
+    /// transaction:
+    ///
+    /// - their votes are deleted, with their comments, so tallies and
+    ///   stats drop them;
+    /// - the text of their questions (answers shown and unanswered ones) is
+    ///   erased and the user id replaced by [`FORGOTTEN_USER`], so counts
+    ///   of answers and unanswered questions stay; the Discord message ids
+    ///   stay too (they carry no text, and keep a replayed event from being
+    ///   answered twice);
+    /// - their dialogue sessions are deleted: a session's state is their
+    ///   answers, and nothing counts sessions (the recommendations they led
+    ///   to are answers, anonymised as above); a dialogue they still had
+    ///   open ends;
+    /// - in threads they asked in, the asker becomes [`FORGOTTEN_USER`]: the
+    ///   bot keeps answering there, but their later messages no longer
+    ///   count as the asker's follow-ups.
+    ///
+    /// Forgetting someone twice finds nothing the second time.
+    async fn forget_user(&self, user_id: &str) -> Result<ForgetReport, StoreError>;
+    /// Retention: erases the question texts (of answers and unanswered
+    /// questions) recorded before `cutoff` and the vote comments last
+    /// changed before it, in Unix seconds. Rows, and so all counts, stay;
+    /// a second run with the same cut-off erases nothing more.
+    async fn purge_texts_before(&self, cutoff: i64) -> Result<PurgeReport, StoreError>;
+    /// Per-entry stats, every vote and every unanswered question, for
+    /// `helpdesk export`.
+    async fn export(&self) -> Result<Export, StoreError>;
 }
 
-/// Opens the store named by a database URL: `sqlite://PATH`, `sqlite::memory:`
-/// or a plain file path.
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+/// The backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` name PostgreSQL; `sqlite:` URLs
+    /// and plain paths (anything without a `scheme://`) name SQLite.
+    fn of(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if let Some((scheme, _)) = url.split_once("://") {
+            Err(StoreError::UnsupportedUrl(scheme.to_owned()))
+        } else {
+            Ok(Self::Sqlite)
+        }
     }
-    Ok(Arc::new(SqliteStore::open(url).await?))
+}
+
+/// Opens and migrates the store named by a database URL:
+/// `postgres://…` (or `postgresql://…`) for PostgreSQL; `sqlite://PATH`,
+/// `sqlite::memory:` or a plain file path for SQLite.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
+        Backend::Postgres => Arc::new(PostgresStore::open(url).await?),
+    };
+    Ok(store)
+}
+
+/// Brings the database named by `url` (as for [`open`]) up to the current
+/// schema, returning how many migrations were newly applied: 0 when it
+/// was up to date.
+pub async fn migrate(url: &str) -> Result<usize, StoreError> {
+    match Backend::of(url)? {
+        Backend::Sqlite => SqliteStore::connect(url).await?.migrate_and_close().await,
+        Backend::Postgres => PostgresStore::connect(url).await?.migrate_and_close().await,
+    }
 }
 
 /// Seconds since the Unix epoch.

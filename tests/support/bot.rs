@@ -1,11 +1,12 @@
 //! Runs the real `helpdesk serve` binary against a [`StandIn`], as a
 //! separate process, so tests can kill and restart it like production.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::standin::{StandIn, StandInBuilder};
+use super::standin::{MessageSpec, StandIn, StandInBuilder, StoredMessage, UserSpec};
 
 pub const WAIT: Duration = Duration::from_secs(15);
 pub const TEXT: u64 = 2_100_000_000_000_000_001;
@@ -30,6 +31,8 @@ pub fn standin() -> StandInBuilder {
 pub struct Bot {
     child: Child,
     pub log: PathBuf,
+    /// Where its `/healthz`, `/readyz` and `/metrics` answer.
+    pub http_addr: SocketAddr,
 }
 
 /// A scratch folder with the database and logs of one test.
@@ -60,6 +63,42 @@ impl Workspace {
     }
 }
 
+/// Posts a question in a watched text channel and waits for the answer in
+/// the thread started from it: (the question's id = the thread's id, the
+/// answer).
+pub async fn ask_in(
+    standin: &StandIn,
+    channel: u64,
+    user: &UserSpec,
+    text: &str,
+) -> (u64, StoredMessage) {
+    let question = standin.send_message(MessageSpec::new(channel, user, text));
+    let answer = standin
+        .wait_message_in(
+            question,
+            |m| m.author_id() == standin.bot_user_id() && !m.embeds().is_empty(),
+            WAIT,
+        )
+        .await;
+    (question, answer)
+}
+
+/// Everything an interaction's reply said: the callback's data and the
+/// original response as edited since.
+pub fn reply_text(standin: &StandIn, interaction: u64, data: &serde_json::Value) -> String {
+    let mut text = data.to_string();
+    if let Some(original) = standin.original_response(interaction) {
+        text.push_str(&original.json.to_string());
+    }
+    text
+}
+
+/// A local address nothing listens on right now.
+fn free_local_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address")
+}
+
 pub fn knowledge_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
 }
@@ -87,6 +126,12 @@ impl Bot {
             .path()
             .join(format!("bot-{}.log", standin.snowflake()));
         let log_file = std::fs::File::create(&log).expect("log file");
+        let http_addr = extra
+            .iter()
+            .find(|(key, _)| *key == "HELPDESK_HTTP_ADDR")
+            .map_or_else(free_local_addr, |(_, addr)| {
+                addr.parse().expect("HELPDESK_HTTP_ADDR")
+            });
         let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
         command
             .arg("serve")
@@ -98,6 +143,7 @@ impl Bot {
             .env("HELPDESK_TRIAGE_CHANNEL", TRIAGE.to_string())
             .env("HELPDESK_DATABASE_URL", workspace.database_url())
             .env("HELPDESK_KNOWLEDGE", knowledge_dir())
+            .env("HELPDESK_HTTP_ADDR", http_addr.to_string())
             .env("RUST_LOG", "info,helpdesk=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -106,7 +152,70 @@ impl Bot {
             command.env(key, value);
         }
         let child = command.spawn().expect("helpdesk serve starts");
-        Bot { child, log }
+        Bot {
+            child,
+            log,
+            http_addr,
+        }
+    }
+
+    /// Asks the process to stop, as systemd or Kubernetes do, and waits
+    /// for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM sent");
+        self.child.wait().expect("the bot exits")
+    }
+
+    /// GETs `path` from the bot's endpoints: (status, body).
+    pub fn http_get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect_timeout(&self.http_addr, WAIT)
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.http_addr));
+        stream.set_read_timeout(Some(WAIT)).expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.http_addr
+        )
+        .expect("request sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response read");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {response:?}"));
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// The process id, for /proc readings.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// True once the process has exited (crashed, or was stopped).
+    pub fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The process's resident memory (`VmRSS`), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("/proc/PID/status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmRSS in {status}"))
     }
 
     /// Ends the process at once, as a crash or `kill -9` would.

@@ -3,4 +3,5 @@
 #![allow(dead_code)]
 
 pub mod bot;
+pub mod database;
 pub mod standin;

@@ -581,3 +581,95 @@ fn collect_user_options(options: &Value, ids: &mut Vec<u64>) {
         collect_user_options(&option["options"], ids);
     }
 }
+
+/// Hostile input: payloads a well-behaved Discord client would not send.
+impl StandIn {
+    /// Posts a message whose MESSAGE_CREATE carries `raw_content`, a JSON
+    /// string literal written verbatim into the frame (quotes included,
+    /// e.g. `r#""\ud800 hi""#` for a lone surrogate escape that no JSON
+    /// library would produce). The stand-in stores the message with
+    /// `spec.content`, what a lenient reader would make of it. Returns
+    /// the message id.
+    pub fn send_message_raw(&self, spec: MessageSpec, raw_content: &str) -> u64 {
+        let message_id = self.snowflake();
+        self.with_state(|s| {
+            let guild_id = spec
+                .guild_id
+                .or(s.channels.get(&spec.channel_id).map(|c| c.guild_id));
+            s.users.insert(spec.author_id, spec.author());
+            let event = user_message_json(&spec, message_id, guild_id);
+            let mut stored = event.clone();
+            if let Some(obj) = stored.as_object_mut() {
+                obj.remove("guild_id");
+                obj.remove("member");
+            }
+            s.messages.insert(
+                message_id,
+                StoredMessage {
+                    id: message_id,
+                    channel_id: spec.channel_id,
+                    json: stored,
+                    allowed_mentions: None,
+                    ephemeral: false,
+                    deleted: false,
+                    edits: 0,
+                    interaction_id: None,
+                },
+            );
+            let cooked = format!("\"content\":{}", Value::String(spec.content.clone()));
+            let text = event.to_string();
+            assert!(
+                text.contains(&cooked),
+                "stand-in: no content field in {text}"
+            );
+            let text = text.replacen(&cooked, &format!("\"content\":{raw_content}"), 1);
+            s.gateway
+                .dispatch_raw("MESSAGE_CREATE", guild_id, &text)
+                .unwrap_or_else(|e| panic!("stand-in: cannot send a raw MESSAGE_CREATE: {e}"));
+        });
+        message_id
+    }
+
+    /// A forged modal submit: `custom_id` and the text inputs' values are
+    /// sent as given, without checking that the bot showed such a modal or
+    /// that the values fit its lengths (as a modified client could).
+    /// `message_id` is the message the modal was opened from, if any.
+    pub fn submit_forged_modal(
+        &self,
+        user: &UserSpec,
+        guild_id: impl Into<Option<u64>>,
+        channel_id: u64,
+        message_id: Option<u64>,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> SentInteraction {
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(id, value)| {
+                json!({ "type": 1, "components": [
+                    { "type": 4, "custom_id": id, "value": value }
+                ]})
+            })
+            .collect();
+        let data = json!({ "custom_id": custom_id, "components": rows });
+        let message = message_id.and_then(|m| self.message(m)).map(|m| m.json);
+        self.send_interaction(
+            5,
+            user,
+            guild_id.into(),
+            channel_id,
+            data,
+            message_id,
+            message,
+        )
+    }
+
+    /// Sends an interaction again with the same id and token, as a gateway
+    /// replay would. Panics if the interaction was never sent.
+    pub fn replay_interaction(&self, interaction_id: u64) -> DispatchOutcome {
+        let record = self
+            .interaction(interaction_id)
+            .unwrap_or_else(|| panic!("stand-in: no interaction {interaction_id} to replay"));
+        self.dispatch("INTERACTION_CREATE", record.guild_id, record.payload)
+    }
+}

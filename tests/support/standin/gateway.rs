@@ -542,6 +542,53 @@ fn on_client_frame(shared: &Shared, conn_id: u64, text: &str) {
     shared.bump();
 }
 
+impl GatewayState {
+    /// Sends a dispatch whose `d` is raw JSON text, as a hostile or buggy
+    /// gateway could: no intent filtering and no check that serenity
+    /// parses it (see `StandIn::send_message_raw`). Kept for replay like
+    /// any dispatch.
+    pub(super) fn dispatch_raw(
+        &mut self,
+        event: &str,
+        guild_id: Option<u64>,
+        data_text: &str,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let shard_for = |total: u64| guild_id.map_or(0, |g| (g >> 22) % total.max(1));
+        let Some(session) = self
+            .sessions
+            .iter_mut()
+            .rev()
+            .find(|s| s.shard[0] == shard_for(s.shard[1]))
+        else {
+            return Err(DispatchError::NoSession(format!(
+                "no gateway session for a raw {event} (guild {guild_id:?})"
+            )));
+        };
+        let seq = session.seq + 1;
+        let event_name = Value::String(event.to_string());
+        let text = format!(r#"{{"op":0,"s":{seq},"t":{event_name},"d":{data_text}}}"#);
+        session.seq = seq;
+        session.sent.push((seq, text.clone()));
+        let outcome = match session.conn.filter(|_| session.live) {
+            Some(conn_id) => {
+                if let Some(c) = self.conns.get(&conn_id) {
+                    c.send(Outgoing::Text(text));
+                }
+                DispatchOutcome::Sent
+            }
+            None => DispatchOutcome::Buffered,
+        };
+        let shard = session.shard;
+        self.dispatches.push(DispatchRecord {
+            event: event.to_string(),
+            seq: Some(seq),
+            shard,
+            outcome,
+        });
+        Ok(outcome)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,8 +65,8 @@ pub struct StandInBuilder {
     bot: UserSpec,
     application_id: Option<u64>,
     guild_id: Option<u64>,
-    /// (id, kind, forum tag names)
-    channels: Vec<(u64, u8, Vec<String>)>,
+    /// (id, kind, forum tag names, guild if not the main one)
+    channels: Vec<(u64, u8, Vec<String>, Option<u64>)>,
     roles: Vec<(u64, String, u64)>,
     users: Vec<UserSpec>,
     heartbeat_interval: Duration,
@@ -113,7 +113,15 @@ impl StandInBuilder {
 
     /// A text channel (type 0) named `text-<id>`.
     pub fn text_channel(mut self, id: u64) -> Self {
-        self.channels.push((nonzero(id), 0, Vec::new()));
+        self.channels.push((nonzero(id), 0, Vec::new(), None));
+        self
+    }
+
+    /// A text channel in another guild than the main one, for sharding:
+    /// Discord sends a guild's events to shard `(guild_id >> 22) % total`.
+    pub fn text_channel_in_guild(mut self, guild_id: u64, id: u64) -> Self {
+        self.channels
+            .push((nonzero(id), 0, Vec::new(), Some(nonzero(guild_id))));
         self
     }
 
@@ -121,7 +129,7 @@ impl StandInBuilder {
     /// them up with [`StandIn::tag_id`]).
     pub fn forum_channel(mut self, id: u64, tags: &[&str]) -> Self {
         let tags = tags.iter().map(|t| (*t).to_string()).collect();
-        self.channels.push((nonzero(id), 15, tags));
+        self.channels.push((nonzero(id), 15, tags, None));
         self
     }
 
@@ -180,10 +188,19 @@ impl StandInBuilder {
         let snowflakes = std::sync::atomic::AtomicU64::new(0);
         let mut next_id = || state::next_snowflake(&snowflakes);
         let guild_id = self.guild_id.unwrap_or_else(&mut next_id);
+        let mut other_guilds: Vec<u64> = self
+            .channels
+            .iter()
+            .filter_map(|(_, _, _, guild)| *guild)
+            .filter(|guild| *guild != guild_id)
+            .collect();
+        other_guilds.sort_unstable();
+        other_guilds.dedup();
         let config = Config {
             application_id: self.application_id.unwrap_or(self.bot.id),
             bot: self.bot.clone(),
             guild_id,
+            other_guilds,
             heartbeat_interval_ms: self.heartbeat_interval.as_millis() as u64,
             gateway_url: format!("ws://{addr}/gateway"),
             echo_events: self.echo_events,
@@ -192,7 +209,7 @@ impl StandInBuilder {
         };
 
         let mut state = State::default();
-        for (id, kind, tags) in self.channels {
+        for (id, kind, tags, channel_guild) in self.channels {
             let available_tags = tags
                 .into_iter()
                 .map(|name| ForumTagInfo {
@@ -209,7 +226,7 @@ impl StandInBuilder {
                 id,
                 ChannelInfo {
                     available_tags,
-                    ..ChannelInfo::new(id, kind, guild_id, &name)
+                    ..ChannelInfo::new(id, kind, channel_guild.unwrap_or(guild_id), &name)
                 },
             );
         }
@@ -553,6 +570,30 @@ impl StandIn {
         self.read(|s| s.messages.get(&message_id).cloned())
     }
 
+    /// Every message with an id above `after`, in id order, including
+    /// ephemeral and deleted ones. The bot's messages get increasing ids as
+    /// they are created, so a load bench polls for new ones with this.
+    pub fn messages_after(&self, after: u64) -> Vec<StoredMessage> {
+        self.read(|s| {
+            s.messages
+                .range(after.saturating_add(1)..)
+                .map(|(_, m)| m.clone())
+                .collect()
+        })
+    }
+
+    /// Visits every stored message (including ephemeral and deleted ones)
+    /// without copying them: load benches count answers over tens of
+    /// thousands of messages.
+    pub fn for_each_message(&self, mut visit: impl FnMut(&StoredMessage)) {
+        self.read(|s| s.messages.values().for_each(&mut visit));
+    }
+
+    /// Visits every recorded request, in arrival order, without copying.
+    pub fn for_each_request(&self, mut visit: impl FnMut(&RecordedRequest)) {
+        self.read(|s| s.requests.iter().for_each(&mut visit));
+    }
+
     /// Waits for a visible message in `channel_id` matching `predicate`.
     pub async fn wait_message_in(
         &self,
@@ -700,5 +741,11 @@ impl StandIn {
                 remaining: times,
             });
         });
+    }
+
+    /// Forgets every fault [`Self::fail_next`] set that was not used up:
+    /// the storm is over.
+    pub fn clear_faults(&self) {
+        self.with_state(|s| s.faults.clear());
     }
 }

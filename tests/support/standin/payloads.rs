@@ -51,7 +51,10 @@ pub mod permissions {
 pub(super) struct Config {
     pub bot: UserSpec,
     pub application_id: u64,
+    /// The main guild: configured channels belong to it unless placed in
+    /// one of `other_guilds`.
     pub guild_id: u64,
+    pub other_guilds: Vec<u64>,
     pub heartbeat_interval_ms: u64,
     /// `ws://127.0.0.1:PORT/gateway`, no query string (serenity appends `?v=10`).
     pub gateway_url: String,
@@ -63,6 +66,12 @@ pub(super) struct Config {
     pub validate_requests: bool,
     /// Validate the stand-in's own responses against openapi.json.
     pub check_responses: bool,
+}
+
+impl Config {
+    pub fn knows_guild(&self, guild_id: u64) -> bool {
+        guild_id == self.guild_id || self.other_guilds.contains(&guild_id)
+    }
 }
 
 /// A user (and, in a guild, the member) an event comes from.

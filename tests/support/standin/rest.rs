@@ -577,7 +577,7 @@ fn route_request(ctx: &Ctx<'_>, method: &str) -> Handled {
         ("GET", "/guilds/{guild_id}/members/{user_id}") => get_member(ctx),
         ("GET", "/guilds/{guild_id}/roles") => {
             let guild_id = ctx.id("guild_id", unknown_guild)?;
-            if guild_id != ctx.shared.config.guild_id {
+            if !ctx.shared.config.knows_guild(guild_id) {
                 return Err(unknown_guild());
             }
             let state = ctx.shared.lock();
@@ -993,7 +993,7 @@ fn check_application(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 
 fn overwrite_commands(ctx: &Ctx<'_>, guild_id: Option<u64>) -> Handled {
     check_application(ctx)?;
-    if guild_id.is_some_and(|g| g != ctx.shared.config.guild_id) {
+    if guild_id.is_some_and(|g| !ctx.shared.config.knows_guild(g)) {
         return Err(ApiError::rule(403, 50001, "Missing Access: unknown guild"));
     }
     let config = &ctx.shared.config;
@@ -1075,7 +1075,7 @@ fn list_commands(ctx: &Ctx<'_>, guild_id: Option<u64>) -> Handled {
 
 fn get_member(ctx: &Ctx<'_>) -> Handled {
     let guild_id = ctx.id("guild_id", unknown_guild)?;
-    if guild_id != ctx.shared.config.guild_id {
+    if !ctx.shared.config.knows_guild(guild_id) {
         return Err(unknown_guild());
     }
     let unknown_member = || ApiError::new(404, 10007, "Unknown Member");

@@ -1,0 +1,713 @@
+//! The one implementation of [`Store`] both backends share.
+//!
+//! SQLite and PostgreSQL differ in their schemas (`migrations/`), in how
+//! they connect (`sqlite.rs`, `postgres.rs`) and in the few driver details
+//! of [`Dialect`]. The queries are written once, in the SQL both accept:
+//! `$n` parameters, `TRUE`/`FALSE`, `INSERT … ON CONFLICT`, `RETURNING` and
+//! `COUNT(…) FILTER (WHERE …)`, so the two cannot drift apart.
+
+use std::future::Future;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use sqlx::migrate::{Migrate, MigrateError, Migrator};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::{
+    now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, Export, ExportedVote,
+    ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport, Stats, Store, StoreError, Tally,
+    ThreadRecord, UnansweredRecord, FORGOTTEN_USER,
+};
+
+/// What the shared queries need to know about a backend beyond its sqlx
+/// driver.
+pub trait Dialect: Database {
+    /// The backend's schema.
+    fn migrator() -> &'static Migrator;
+    /// How many rows a write changed (sqlx has no common accessor).
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+    /// Sent right after `BEGIN` where a transaction's reads would not
+    /// otherwise share one snapshot.
+    const SNAPSHOT: Option<&'static str>;
+}
+
+/// A [`Store`] on a sqlx pool of either backend.
+#[derive(Debug, Clone)]
+pub struct SqlStore<DB: Database> {
+    pool: Pool<DB>,
+}
+
+/// An owned value the queries bind and read, on backend `DB`.
+pub trait Value<DB: Database>:
+    for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send
+{
+}
+
+impl<DB: Database, T> Value<DB> for T where
+    T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send
+{
+}
+
+/// Runs one store operation, recording how long it took.
+async fn timed<T>(
+    operation: &'static str,
+    work: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let result = work.await;
+    metrics::histogram!("helpdesk_db_query_duration_seconds", "operation" => operation)
+        .record(started.elapsed());
+    result
+}
+
+impl<DB: Dialect> SqlStore<DB>
+where
+    DB::Connection: Migrate,
+{
+    pub(super) fn new(pool: Pool<DB>) -> Self {
+        Self { pool }
+    }
+
+    /// Applies the migrations the database lacks; returns how many.
+    pub(super) async fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        // Counted under the migrator's lock, so that another process
+        // migrating at the same moment cannot skew the count. (The lock is
+        // re-entrant: `run_direct` takes and releases it once more.)
+        conn.lock().await?;
+        let applied = async {
+            conn.ensure_migrations_table().await?;
+            let before = conn.list_applied_migrations().await?.len();
+            DB::migrator().run_direct(&mut *conn).await?;
+            let after = conn.list_applied_migrations().await?.len();
+            Ok::<_, MigrateError>(after.saturating_sub(before))
+        }
+        .await;
+        match applied {
+            Ok(count) => {
+                conn.unlock().await?;
+                Ok(count)
+            }
+            Err(error) => {
+                // Closing the connection releases the lock with it.
+                conn.close().await.ok();
+                Err(error.into())
+            }
+        }
+    }
+
+    /// [`Self::migrate`], then closes the pool: for `helpdesk migrate`.
+    pub(super) async fn migrate_and_close(self) -> Result<usize, StoreError> {
+        let applied = self.migrate().await;
+        self.pool.close().await;
+        applied
+    }
+}
+
+const ANSWER_COLUMNS: &str =
+    "id, kind, entry, question, confidence, user_id, guild_id, channel_id, message_id";
+
+const UNANSWERED_COLUMNS: &str =
+    "id, question, user_id, guild_id, channel_id, escalated, created_at";
+
+const SESSION_COLUMNS: &str =
+    "id, dialogue, user_id, guild_id, channel_id, state, finished, result_answer_id";
+
+/// Helpful and not helpful votes per entry, most shown first.
+const ENTRY_STATS: &str = "SELECT a.entry AS entry, COUNT(DISTINCT a.id) AS shown, \
+     COUNT(v.answer_id) FILTER (WHERE v.helpful) AS helpful, \
+     COUNT(v.answer_id) FILTER (WHERE NOT v.helpful) AS not_helpful \
+     FROM answers a LEFT JOIN votes v ON v.answer_id = a.id \
+     GROUP BY a.entry ORDER BY shown DESC, a.entry";
+
+// The bounds below say "DB runs queries on a pool or a transaction and
+// binds and reads the column types used here"; both backends meet them.
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
+    i64: Value<DB>,
+    f64: Value<DB>,
+    bool: Value<DB>,
+    String: Value<DB>,
+    Option<i64>: Value<DB>,
+    Option<String>: Value<DB>,
+{
+    async fn answer_where(
+        &self,
+        column: &str,
+        value: impl Value<DB>,
+    ) -> Result<Option<AnswerRecord>, StoreError> {
+        let sql = format!("SELECT {ANSWER_COLUMNS} FROM answers WHERE {column} = $1");
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Self::answer_from_row(&row, false))
+            .transpose()
+    }
+
+    async fn tally_of(&self, answer: AnswerId) -> Result<Tally, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE helpful) AS helpful, \
+             COUNT(*) FILTER (WHERE NOT helpful) AS not_helpful \
+             FROM votes WHERE answer_id = $1",
+        )
+        .bind(answer)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Tally {
+            helpful: count(row.try_get("helpful")?),
+            not_helpful: count(row.try_get("not_helpful")?),
+        })
+    }
+
+    /// Runs an upsert of a vote whose values come from `SELECT … FROM
+    /// answers WHERE id = $1`: no row is written for an unknown answer.
+    async fn upsert_vote(
+        &self,
+        sql: &str,
+        answer: AnswerId,
+        user_id: &str,
+        value: impl Value<DB>,
+    ) -> Result<Tally, StoreError> {
+        let result = sqlx::query(sql)
+            .bind(answer)
+            .bind(user_id.to_owned())
+            .bind(value)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        if DB::rows_affected(&result) == 0 {
+            return Err(StoreError::NoSuchAnswer(answer));
+        }
+        self.tally_of(answer).await
+    }
+
+    /// The stats, read on `conn` (a snapshot transaction).
+    async fn stats_on(conn: &mut DB::Connection) -> Result<Stats, StoreError> {
+        let entries = Self::entry_stats_on(&mut *conn).await?;
+        let totals = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM answers) AS answers, \
+             (SELECT COUNT(*) FROM unanswered) AS unanswered, \
+             (SELECT COUNT(*) FROM unanswered WHERE escalated) AS escalated",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Stats {
+            answers: count(totals.try_get("answers")?),
+            unanswered: count(totals.try_get("unanswered")?),
+            escalated: count(totals.try_get("escalated")?),
+            votes: Tally {
+                helpful: entries.iter().map(|e| e.helpful).sum(),
+                not_helpful: entries.iter().map(|e| e.not_helpful).sum(),
+            },
+            entries,
+        })
+    }
+
+    async fn entry_stats_on(conn: &mut DB::Connection) -> Result<Vec<EntryStats>, StoreError> {
+        let rows = sqlx::query(ENTRY_STATS).fetch_all(&mut *conn).await?;
+        rows.iter()
+            .map(|row| {
+                Ok::<_, StoreError>(EntryStats {
+                    entry: row.try_get("entry")?,
+                    shown: count(row.try_get("shown")?),
+                    helpful: count(row.try_get("helpful")?),
+                    not_helpful: count(row.try_get("not_helpful")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Begins a transaction whose reads all see one snapshot.
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, DB>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(statement) = DB::SNAPSHOT {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
+    fn answer_from_row(row: &DB::Row, created: bool) -> Result<AnswerRecord, StoreError> {
+        Ok(AnswerRecord {
+            id: row.try_get("id")?,
+            kind: AnswerKind::parse(&row.try_get::<String, _>("kind")?),
+            entry: row.try_get("entry")?,
+            question: row.try_get("question")?,
+            confidence: row.try_get::<f64, _>("confidence")? as f32,
+            user_id: row.try_get("user_id")?,
+            guild_id: row.try_get("guild_id")?,
+            channel_id: row.try_get("channel_id")?,
+            message_id: row.try_get("message_id")?,
+            created,
+        })
+    }
+
+    fn unanswered_from_row(row: &DB::Row, created: bool) -> Result<UnansweredRecord, StoreError> {
+        Ok(UnansweredRecord {
+            id: row.try_get("id")?,
+            question: row.try_get("question")?,
+            user_id: row.try_get("user_id")?,
+            guild_id: row.try_get("guild_id")?,
+            channel_id: row.try_get("channel_id")?,
+            escalated: row.try_get("escalated")?,
+            created_at: row.try_get("created_at")?,
+            created,
+        })
+    }
+
+    fn session_from_row(row: &DB::Row) -> Result<DialogueSession, StoreError> {
+        Ok(DialogueSession {
+            id: row.try_get("id")?,
+            dialogue: row.try_get("dialogue")?,
+            user_id: row.try_get("user_id")?,
+            guild_id: row.try_get("guild_id")?,
+            channel_id: row.try_get("channel_id")?,
+            state: row.try_get("state")?,
+            finished: row.try_get("finished")?,
+            result_answer_id: row.try_get("result_answer_id")?,
+        })
+    }
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
+    i64: Value<DB>,
+    f64: Value<DB>,
+    bool: Value<DB>,
+    String: Value<DB>,
+    Option<i64>: Value<DB>,
+    Option<String>: Value<DB>,
+{
+    async fn record_answer(&self, answer: NewAnswer) -> Result<AnswerRecord, StoreError> {
+        timed("record_answer", async move {
+            let Origin {
+                front_end,
+                guild_id,
+                channel_id,
+                user_id,
+                source_message_id,
+            } = answer.origin;
+            let sql = format!(
+                "INSERT INTO answers (kind, entry, question, confidence, origin, guild_id, \
+                 channel_id, user_id, source_message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (source_message_id) DO NOTHING RETURNING {ANSWER_COLUMNS}"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(answer.kind.as_str())
+                .bind(answer.entry)
+                .bind(answer.question)
+                .bind(f64::from(answer.confidence))
+                .bind(front_end)
+                .bind(guild_id)
+                .bind(channel_id)
+                .bind(user_id)
+                .bind(source_message_id.clone())
+                .bind(now())
+                .fetch_optional(&self.pool)
+                .await?;
+            // Not inserted: the source message was answered before, maybe
+            // by another process a moment ago; its answer is committed.
+            match (inserted, source_message_id) {
+                (Some(row), _) => Self::answer_from_row(&row, true),
+                (None, Some(source)) => self
+                    .answer_where("source_message_id", source)
+                    .await?
+                    .ok_or(StoreError::Database(sqlx::Error::RowNotFound)),
+                (None, None) => Err(StoreError::Database(sqlx::Error::RowNotFound)),
+            }
+        })
+        .await
+    }
+
+    async fn attach_message(&self, answer: AnswerId, message_id: &str) -> Result<(), StoreError> {
+        timed("attach_message", async move {
+            sqlx::query("UPDATE answers SET message_id = $1 WHERE id = $2")
+                .bind(message_id)
+                .bind(answer)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn answer(&self, id: AnswerId) -> Result<Option<AnswerRecord>, StoreError> {
+        timed("answer", self.answer_where("id", id)).await
+    }
+
+    async fn answer_for_source(
+        &self,
+        source_message_id: &str,
+    ) -> Result<Option<AnswerRecord>, StoreError> {
+        timed(
+            "answer_for_source",
+            self.answer_where("source_message_id", source_message_id.to_owned()),
+        )
+        .await
+    }
+
+    async fn record_vote(
+        &self,
+        answer: AnswerId,
+        user_id: &str,
+        helpful: bool,
+    ) -> Result<Tally, StoreError> {
+        // A changed vote drops the comment that explained the old one.
+        let sql = "INSERT INTO votes (answer_id, user_id, helpful, comment, updated_at) \
+             SELECT id, $2, $3, NULL, $4 FROM answers WHERE id = $1 \
+             ON CONFLICT (answer_id, user_id) DO UPDATE SET \
+             comment = CASE WHEN votes.helpful = excluded.helpful THEN votes.comment END, \
+             helpful = excluded.helpful, updated_at = excluded.updated_at";
+        timed(
+            "record_vote",
+            self.upsert_vote(sql, answer, user_id, helpful),
+        )
+        .await
+    }
+
+    async fn record_comment(
+        &self,
+        answer: AnswerId,
+        user_id: &str,
+        comment: &str,
+    ) -> Result<Tally, StoreError> {
+        let sql = "INSERT INTO votes (answer_id, user_id, helpful, comment, updated_at) \
+             SELECT id, $2, FALSE, $3, $4 FROM answers WHERE id = $1 \
+             ON CONFLICT (answer_id, user_id) DO UPDATE SET \
+             comment = excluded.comment, updated_at = excluded.updated_at";
+        timed(
+            "record_comment",
+            self.upsert_vote(sql, answer, user_id, comment.to_owned()),
+        )
+        .await
+    }
+
+    async fn tally(&self, answer: AnswerId) -> Result<Tally, StoreError> {
+        timed("tally", self.tally_of(answer)).await
+    }
+
+    async fn record_unanswered(
+        &self,
+        question: NewUnanswered,
+    ) -> Result<UnansweredRecord, StoreError> {
+        timed("record_unanswered", async move {
+            let origin = question.origin;
+            let sql = format!(
+                "INSERT INTO unanswered (question, confidence, origin, guild_id, channel_id, \
+                 user_id, source_message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (source_message_id) DO NOTHING RETURNING {UNANSWERED_COLUMNS}"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(question.question)
+                .bind(f64::from(question.confidence))
+                .bind(origin.front_end)
+                .bind(origin.guild_id)
+                .bind(origin.channel_id)
+                .bind(origin.user_id)
+                .bind(origin.source_message_id.clone())
+                .bind(now())
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = inserted {
+                return Self::unanswered_from_row(&row, true);
+            }
+            let sql =
+                format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE source_message_id = $1");
+            let row = sqlx::query(&sql)
+                .bind(origin.source_message_id)
+                .fetch_one(&self.pool)
+                .await?;
+            Self::unanswered_from_row(&row, false)
+        })
+        .await
+    }
+
+    async fn mark_escalated(&self, unanswered_id: i64) -> Result<(), StoreError> {
+        timed("mark_escalated", async move {
+            sqlx::query("UPDATE unanswered SET escalated = TRUE WHERE id = $1")
+                .bind(unanswered_id)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn recent_unanswered(&self, limit: u32) -> Result<Vec<UnansweredRecord>, StoreError> {
+        timed("recent_unanswered", async move {
+            let sql = format!(
+                "SELECT {UNANSWERED_COLUMNS} FROM unanswered \
+                 ORDER BY created_at DESC, id DESC LIMIT $1"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|row| Self::unanswered_from_row(row, false))
+                .collect()
+        })
+        .await
+    }
+
+    async fn stats(&self) -> Result<Stats, StoreError> {
+        timed("stats", async move {
+            let mut tx = self.begin_snapshot().await?;
+            let stats = Self::stats_on(&mut tx).await?;
+            tx.commit().await?;
+            Ok(stats)
+        })
+        .await
+    }
+
+    async fn create_dialogue(
+        &self,
+        dialogue: &str,
+        origin: &Origin,
+        state: &str,
+    ) -> Result<DialogueSession, StoreError> {
+        timed("create_dialogue", async move {
+            let sql = format!(
+                "INSERT INTO dialogue_sessions (dialogue, user_id, origin, guild_id, channel_id, \
+                 state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 RETURNING {SESSION_COLUMNS}"
+            );
+            let row = sqlx::query(&sql)
+                .bind(dialogue)
+                .bind(origin.user_id.as_str())
+                .bind(origin.front_end)
+                .bind(origin.guild_id.clone())
+                .bind(origin.channel_id.clone())
+                .bind(state)
+                .bind(now())
+                .fetch_one(&self.pool)
+                .await?;
+            Self::session_from_row(&row)
+        })
+        .await
+    }
+
+    async fn dialogue_session(&self, id: i64) -> Result<Option<DialogueSession>, StoreError> {
+        timed("dialogue_session", async move {
+            let sql = format!("SELECT {SESSION_COLUMNS} FROM dialogue_sessions WHERE id = $1");
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| Self::session_from_row(&row)).transpose()
+        })
+        .await
+    }
+
+    async fn update_dialogue(
+        &self,
+        id: i64,
+        state: &str,
+        finished: bool,
+        result_answer_id: Option<AnswerId>,
+    ) -> Result<(), StoreError> {
+        timed("update_dialogue", async move {
+            sqlx::query(
+                "UPDATE dialogue_sessions SET state = $1, finished = $2, result_answer_id = $3, \
+                 updated_at = $4 WHERE id = $5",
+            )
+            .bind(state)
+            .bind(finished)
+            .bind(result_answer_id)
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
+        timed("record_thread", async move {
+            sqlx::query(
+                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (thread_id) DO NOTHING",
+            )
+            .bind(thread.thread_id.as_str())
+            .bind(thread.asker_id.as_str())
+            .bind(thread.forum_id.clone())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        timed("thread", async move {
+            let row = sqlx::query(
+                "SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = $1",
+            )
+            .bind(thread_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|row| {
+                Ok::<_, StoreError>(ThreadRecord {
+                    thread_id: row.try_get("thread_id")?,
+                    asker_id: row.try_get("asker_id")?,
+                    forum_id: row.try_get("forum_id")?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {
+        timed("claim_interaction", async move {
+            let result = sqlx::query(
+                "INSERT INTO interactions (id, created_at) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(interaction_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+            Ok(DB::rows_affected(&result) == 1)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        timed("ping", async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn forget_user(&self, user_id: &str) -> Result<ForgetReport, StoreError> {
+        timed("forget_user", async move {
+            let mut tx = self.pool.begin().await?;
+            let votes = sqlx::query("DELETE FROM votes WHERE user_id = $1")
+                .bind(user_id.to_owned())
+                .execute(&mut *tx)
+                .await?;
+            let mut questions = 0;
+            for table in ["answers", "unanswered"] {
+                let sql =
+                    format!("UPDATE {table} SET question = NULL, user_id = $1 WHERE user_id = $2");
+                let erased = sqlx::query(&sql)
+                    .bind(FORGOTTEN_USER.to_owned())
+                    .bind(user_id.to_owned())
+                    .execute(&mut *tx)
+                    .await?;
+                questions += DB::rows_affected(&erased);
+            }
+            let dialogues = sqlx::query("DELETE FROM dialogue_sessions WHERE user_id = $1")
+                .bind(user_id.to_owned())
+                .execute(&mut *tx)
+                .await?;
+            let threads = sqlx::query("UPDATE threads SET asker_id = $1 WHERE asker_id = $2")
+                .bind(FORGOTTEN_USER.to_owned())
+                .bind(user_id.to_owned())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(ForgetReport {
+                votes: DB::rows_affected(&votes),
+                questions,
+                dialogues: DB::rows_affected(&dialogues),
+                threads: DB::rows_affected(&threads),
+            })
+        })
+        .await
+    }
+
+    async fn purge_texts_before(&self, cutoff: i64) -> Result<PurgeReport, StoreError> {
+        timed("purge_texts_before", async move {
+            // `IS NOT NULL` makes a rerun change (and count) nothing, and
+            // matches the partial indexes the purge reads.
+            let mut erased = [0; 3];
+            let mut tx = self.pool.begin().await?;
+            for (sql, erased) in [
+                "UPDATE answers SET question = NULL WHERE created_at < $1 AND question IS NOT NULL",
+                "UPDATE votes SET comment = NULL WHERE updated_at < $1 AND comment IS NOT NULL",
+                "UPDATE unanswered SET question = NULL \
+                 WHERE created_at < $1 AND question IS NOT NULL",
+            ]
+            .into_iter()
+            .zip(&mut erased)
+            {
+                let result = sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?;
+                *erased = DB::rows_affected(&result);
+            }
+            tx.commit().await?;
+            let [answers, comments, unanswered] = erased;
+            Ok(PurgeReport {
+                answers,
+                comments,
+                unanswered,
+            })
+        })
+        .await
+    }
+
+    async fn export(&self) -> Result<Export, StoreError> {
+        timed("export", async move {
+            let mut tx = self.begin_snapshot().await?;
+            let entries = Self::entry_stats_on(&mut tx).await?;
+            let votes = sqlx::query(
+                "SELECT v.answer_id AS answer_id, a.entry AS entry, v.helpful AS helpful, \
+                 v.comment AS comment, v.updated_at AS voted_at \
+                 FROM votes v JOIN answers a ON a.id = v.answer_id \
+                 ORDER BY v.answer_id, v.user_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ExportedVote {
+                    answer_id: row.try_get("answer_id")?,
+                    entry: row.try_get("entry")?,
+                    helpful: row.try_get("helpful")?,
+                    comment: row.try_get("comment")?,
+                    voted_at: row.try_get("voted_at")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+            let sql =
+                format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered ORDER BY created_at, id");
+            let unanswered = sqlx::query(&sql)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|row| Self::unanswered_from_row(row, false))
+                .collect::<Result<_, _>>()?;
+            tx.commit().await?;
+            Ok(Export {
+                entries,
+                votes,
+                unanswered,
+            })
+        })
+        .await
+    }
+}
+
+/// Counts come back as i64 and are never negative.
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}

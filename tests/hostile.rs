@@ -1,0 +1,941 @@
+//! Hostile input, fed to the real `helpdesk serve` through the Discord
+//! stand-in: floods of characters, invisible and direction-changing
+//! characters, markup and mention injection, broken JSON escapes, forged
+//! modals and buttons, replayed interactions.
+//!
+//! For every input: no panic, no unexpected ping (the `allowed_mentions` of
+//! every request the bot sent are checked), no doubled vote, and a clear
+//! reply where the user needs one.
+
+mod support;
+
+use std::time::Duration;
+
+use helpdesk::store::Store;
+use serde_json::{json, Value};
+use support::bot::{standin, Bot, Workspace, ROLE, TEXT, TRIAGE, WAIT};
+use support::standin::{
+    InteractionCallback, MessageSpec, RecordedRequest, StandIn, StoredMessage, UserSpec,
+};
+
+/// How a hostile text is built.
+#[derive(Clone, Copy, Debug)]
+enum Text {
+    /// Sent as it is.
+    Plain(&'static str),
+    /// `head`, then `unit` over and over, cut to exactly `chars` characters.
+    Flood {
+        head: &'static str,
+        unit: &'static str,
+        chars: usize,
+    },
+}
+
+impl Text {
+    fn build(self) -> String {
+        match self {
+            Self::Plain(text) => text.to_owned(),
+            Self::Flood { head, unit, chars } => head
+                .chars()
+                .chain(unit.chars().cycle())
+                .take(chars)
+                .collect(),
+        }
+    }
+}
+
+/// What the bot must reply, besides replying at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// This entry: the hostile wrapping must not hide the question.
+    Entry(&'static str),
+    /// The honest "I don't have an answer" reply, escalated.
+    NoAnswer,
+    /// Either, as long as it is one of them.
+    AnyReply,
+}
+
+/// The support role and a member, spelled out in the texts below (checked
+/// against [`ROLE`] by the test).
+const ROLE_MENTION: &str = "<@&2200000000000000001>";
+
+/// Hostile questions, each posted by its own member in the watched channel
+/// (so the cooldown stays out of the way), all to one bot process.
+const HOSTILE_QUESTIONS: &[(&str, Text, Expect)] = &[
+    (
+        "2000 characters, Discord's limit",
+        Text::Flood {
+            head: "my mailbox is full and mail bounces with 552. ",
+            unit: "please help, it is urgent! ",
+            chars: 2000,
+        },
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "4000 characters, a Nitro member's limit",
+        Text::Flood {
+            head: "my emails disappeared from my phone after I set up outlook. ",
+            unit: "where did they go? ",
+            chars: 4000,
+        },
+        Expect::Entry("missing-email"),
+    ),
+    (
+        "one 2000-character word",
+        Text::Flood {
+            head: "",
+            unit: "a",
+            chars: 2000,
+        },
+        Expect::NoAnswer,
+    ),
+    (
+        "zero-width characters inside the words",
+        Text::Plain("my\u{200B} mail\u{200C}box\u{200D} is\u{2060} full\u{FEFF} and mail bounces"),
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "nothing but zero-width characters",
+        Text::Plain("\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{200B}"),
+        Expect::NoAnswer,
+    ),
+    (
+        "bidi overrides and isolates",
+        Text::Plain(
+            "\u{202E}lluf si xobliam ym\u{202C} \u{2066}my mailbox is full\u{2069} \u{202D}help\u{200F}",
+        ),
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "a combining-mark flood",
+        Text::Flood {
+            head: "my mailbox is full ",
+            unit: "\u{0336}\u{0301}\u{0300}\u{0352}\u{0489}\u{0323}",
+            chars: 2000,
+        },
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "an emoji flood with ZWJ sequences and flags",
+        Text::Flood {
+            head: "my mailbox is full ",
+            unit: "👩\u{200D}👩\u{200D}👧\u{200D}👦🏳\u{FE0F}\u{200D}🌈📬🇺🇳",
+            chars: 2000,
+        },
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "markdown injection",
+        Text::Plain(
+            "# HEADING\n-# subtext\n**my** __mailbox__ ~~is~~ `full` ||spoiler|| \
+             [click here](https://evil.example/phish) > quote\n> more\n1. list",
+        ),
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "code-block injection, unbalanced fences",
+        Text::Plain(
+            "```\n@everyone\n``` my emails vanished ``` <@&2200000000000000001> ```\n```rust\nfn main() {",
+        ),
+        Expect::Entry("missing-email"),
+    ),
+    (
+        "@everyone, @here, a role and users in a question",
+        Text::Plain(
+            "@everyone @here <@&2200000000000000001> <@3000000000000000002> <@!3000000000000000002> \
+             my mailbox is full, what do I do?",
+        ),
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "mentions and nothing else",
+        Text::Plain("@everyone <@&2200000000000000001> <@3000000000000000002> @here"),
+        Expect::NoAnswer,
+    ),
+    (
+        "regex metacharacters",
+        Text::Plain(
+            r"(a+)+$ ^.*?[^\]]{1,99999}\d\\ | (?i)(?P<x>imap) \Q.*\E (.*) $1 \1 [[:alpha:]] \p{L}+ what is imap?",
+        ),
+        Expect::Entry("imap"),
+    ),
+    (
+        "SQL and format-string injection",
+        Text::Plain(
+            "'; DROP TABLE answers; -- \" OR 1=1 %s %n %x {} {0} ${HOME} $(reboot) `id` my mailbox is full",
+        ),
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "control characters and NUL",
+        Text::Plain("my\u{0000} mailbox\u{0007} is\u{001B}[31m full\r\n\t\u{0085}\u{0008}"),
+        // Answered today, but close to the matcher's threshold.
+        Expect::AnyReply,
+    ),
+    (
+        "a newline flood",
+        Text::Flood {
+            head: "my mailbox is full",
+            unit: "\n",
+            chars: 1500,
+        },
+        Expect::Entry("mailbox-quota"),
+    ),
+    (
+        "right-to-left and CJK scripts",
+        Text::Plain("صندوق بريدي ممتلئ 我的邮箱满了 תיבת הדואר שלי מלאה"),
+        // The knowledge is English today; an answer would be fine too.
+        Expect::AnyReply,
+    ),
+];
+
+/// Raw JSON for a message's `content`, written verbatim into the gateway
+/// frame: lone surrogate escapes that no JSON encoder produces. serenity
+/// cannot parse such a frame; the bot must skip it and carry on.
+const RAW_CONTENTS: &[(&str, &str)] = &[
+    ("a lone leading surrogate", r#""\ud800 my mailbox is full""#),
+    (
+        "a lone trailing surrogate",
+        r#""my mailbox is full \udfff""#,
+    ),
+    (
+        "a leading surrogate before a non-surrogate escape",
+        r#""\ud83d\u0041 my mailbox is full""#,
+    ),
+];
+/// 📧 as a surrogate-pair escape: valid JSON, must be answered.
+const RAW_PAIR: &str = r#""\ud83d\udce7 my mailbox is full, mail bounces""#;
+
+const NO_ANSWER_TITLE: &str = "I don't have an answer";
+
+fn member(n: u64) -> UserSpec {
+    UserSpec::new(3_100_000_000_000_000_000 + n, &format!("member{n}"))
+}
+
+fn asker() -> UserSpec {
+    UserSpec::new(3_000_000_000_000_000_001, "ann")
+}
+
+fn bystander() -> UserSpec {
+    UserSpec::new(3_000_000_000_000_000_002, "bob")
+}
+
+fn embed_title(message: &StoredMessage) -> String {
+    message
+        .embeds()
+        .first()
+        .and_then(|e| e["title"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn is_bot_reply(standin: &StandIn, message: &StoredMessage) -> bool {
+    message.author_id() == standin.bot_user_id() && !message.embeds().is_empty()
+}
+
+/// Characters that change text direction or hide themselves.
+fn is_direction_or_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A thread name fits Discord's limit, is one line, and shows something:
+/// no control characters, no direction overrides, not only invisible
+/// characters.
+fn assert_clean_thread_name(case: &str, name: &str) {
+    let chars = name.chars().count();
+    assert!(
+        (1..=100).contains(&chars),
+        "{case}: thread name of {chars} characters: {name:?}"
+    );
+    assert!(
+        !name.chars().any(char::is_control),
+        "{case}: control characters in the thread name {name:?}"
+    );
+    assert!(
+        !name.chars().any(is_direction_or_invisible),
+        "{case}: direction overrides or invisible characters in the thread name {name:?}"
+    );
+    assert!(
+        name.chars().any(|c| !c.is_whitespace()
+            && !c.is_control()
+            && !is_direction_or_invisible(c)
+            && !matches!(c, '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}')),
+        "{case}: the thread name shows nothing: {name:?}"
+    );
+}
+
+/// The message-like objects of a request body, and whether each creates a
+/// message (and so must say whom it may ping).
+fn message_bodies(request: &RecordedRequest) -> Vec<(&Value, bool)> {
+    let Some(body) = request.body.as_ref() else {
+        return Vec::new();
+    };
+    let template = request.template.as_deref().unwrap_or_default();
+    let method = request.method.to_ascii_uppercase();
+    match (method.as_str(), template) {
+        ("POST", "/channels/{channel_id}/messages")
+        | ("POST", "/webhooks/{application_id}/{interaction_token}") => vec![(body, true)],
+        ("POST", "/interactions/{interaction_id}/{interaction_token}/callback") => {
+            // 4: a new message; 7: an update of the clicked one.
+            match body["type"].as_u64() {
+                Some(4) => vec![(&body["data"], true)],
+                Some(7) => vec![(&body["data"], false)],
+                _ => Vec::new(),
+            }
+        }
+        ("POST", "/channels/{channel_id}/threads") if body["message"].is_object() => {
+            vec![(&body["message"], true)]
+        }
+        ("POST" | "PATCH", _) => vec![(body, false)],
+        _ => Vec::new(),
+    }
+}
+
+/// `allowed_mentions` that ping nobody, or only the support role in a
+/// message that names it.
+fn assert_safe_mentions(request: &RecordedRequest, message: &Value) {
+    let allowed = &message["allowed_mentions"];
+    let content = message["content"].as_str().unwrap_or_default();
+    let is_empty = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+    assert!(
+        is_empty(&allowed["parse"]),
+        "{request}: allowed_mentions.parse must be empty: {allowed}"
+    );
+    assert!(
+        is_empty(&allowed["users"]),
+        "{request}: no user may be pinged: {allowed}"
+    );
+    assert!(
+        allowed["replied_user"] != Value::Bool(true),
+        "{request}: the replied-to user may not be pinged: {allowed}"
+    );
+    if !is_empty(&allowed["roles"]) {
+        assert_eq!(
+            allowed["roles"],
+            serde_json::json!([ROLE.to_string()]),
+            "{request}: only the support role may be pinged"
+        );
+        assert!(
+            content.starts_with(&format!("<@&{ROLE}>")),
+            "{request}: the role is pinged only by the escalation: {content:?}"
+        );
+    }
+}
+
+/// Checks every POST and PATCH the bot sent: what may be pinged, and
+/// Discord's lengths. Returns how many message-creating bodies it checked.
+fn assert_requests_are_safe(requests: &[RecordedRequest]) -> usize {
+    let mut created = 0;
+    for request in requests {
+        if request.is(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/threads",
+        ) {
+            let name = request.body.as_ref().map(|b| &b["name"]);
+            let name = name.and_then(Value::as_str).unwrap_or_default();
+            assert_clean_thread_name(&request.to_string(), name);
+        }
+        for (message, creates) in message_bodies(request) {
+            let content = message["content"].as_str().unwrap_or_default();
+            assert!(
+                content.chars().count() <= 2000,
+                "{request}: content of {} characters",
+                content.chars().count()
+            );
+            for embed in message["embeds"].as_array().into_iter().flatten() {
+                let length = |key: &str| embed[key].as_str().unwrap_or_default().chars().count();
+                assert!(length("title") <= 256, "{request}: embed title {embed}");
+                assert!(
+                    length("description") <= 4096,
+                    "{request}: embed description of {} characters",
+                    length("description")
+                );
+            }
+            let says_something = !content.is_empty();
+            if creates || says_something {
+                assert!(
+                    message["allowed_mentions"].is_object(),
+                    "{request}: a message without allowed_mentions pings whatever it names: {message}"
+                );
+            }
+            if message["allowed_mentions"].is_object() {
+                assert_safe_mentions(request, message);
+            }
+            created += usize::from(creates);
+        }
+    }
+    created
+}
+
+/// As Discord resolved them: the bot's visible messages in `channels` ping
+/// nobody, except the support role in the escalation.
+fn assert_no_one_pinged(standin: &StandIn, channels: &[u64]) {
+    for channel in channels {
+        for message in standin
+            .messages_in(*channel)
+            .into_iter()
+            .filter(|m| m.author_id() == standin.bot_user_id())
+        {
+            let json = &message.json;
+            assert_eq!(json["mention_everyone"], Value::Bool(false), "{json}");
+            assert!(
+                json["mentions"].as_array().is_none_or(Vec::is_empty),
+                "users pinged: {json}"
+            );
+            let roles = json["mention_roles"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                roles.is_empty() || roles == [Value::String(ROLE.to_string())],
+                "roles pinged: {json}"
+            );
+        }
+    }
+}
+
+/// The process is alive and sane: ready, and it never panicked.
+fn assert_alive_and_calm(bot: &Bot) {
+    let (status, body) = bot.http_get("/readyz");
+    assert_eq!(status, 200, "/readyz: {body}");
+    let logs = bot.logs();
+    assert!(!logs.contains("panicked"), "the bot panicked:\n{logs}");
+}
+
+/// Waits until `condition` holds for the bot's log (polled).
+async fn wait_for_log(bot: &Bot, what: &str, condition: impl Fn(&str) -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !condition(&bot.logs()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what} in the bot's log"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_questions_get_a_reply_and_ping_nobody() {
+    assert!(HOSTILE_QUESTIONS
+        .iter()
+        .any(|(_, text, _)| text.build().contains(ROLE_MENTION)));
+    assert_eq!(ROLE_MENTION, format!("<@&{ROLE}>"));
+    assert_eq!(
+        bystander().id.to_string(),
+        "3000000000000000002",
+        "the member named in the texts"
+    );
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+
+    // Everything at once, as a raid would.
+    let mut sent = Vec::new();
+    for (n, (case, text, expect)) in HOSTILE_QUESTIONS.iter().enumerate() {
+        let user = member(n as u64);
+        let text = text.build();
+        let id = standin.send_message(MessageSpec::new(TEXT, &user, &text));
+        sent.push((*case, user, text, *expect, id));
+    }
+    let mut unreadable = Vec::new();
+    for (n, (case, raw)) in RAW_CONTENTS.iter().enumerate() {
+        let user = member(100 + n as u64);
+        let spec = MessageSpec::new(TEXT, &user, "\u{FFFD} my mailbox is full");
+        unreadable.push((*case, standin.send_message_raw(spec, raw)));
+    }
+    let pair = standin.send_message_raw(
+        MessageSpec::new(TEXT, &member(200), "📧 my mailbox is full, mail bounces"),
+        RAW_PAIR,
+    );
+    let store = workspace.store().await;
+
+    let mut threads = vec![TEXT, TRIAGE];
+    for (case, user, text, expect, id) in &sent {
+        let reply = standin
+            .wait_message_in(*id, |m| is_bot_reply(&standin, m), WAIT)
+            .await;
+        let thread = standin
+            .channel(*id)
+            .unwrap_or_else(|| panic!("{case}: no thread from the question"));
+        assert!(thread.is_thread(), "{case}");
+        assert_clean_thread_name(case, &thread.name);
+        threads.push(*id);
+
+        let title = embed_title(&reply);
+        let answered = !title.starts_with(NO_ANSWER_TITLE);
+        if answered {
+            let record = store
+                .answer_for_source(&id.to_string())
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{case}: the answer is not stored"));
+            assert_eq!(record.question.as_deref(), Some(text.as_str()), "{case}");
+            assert!(
+                reply
+                    .custom_ids()
+                    .iter()
+                    .any(|c| c.starts_with("hd1:vote:")),
+                "{case}: an answer can be voted on"
+            );
+            match expect {
+                Expect::Entry(entry) => assert_eq!(&record.entry, entry, "{case}"),
+                Expect::NoAnswer => panic!("{case}: answered with {}", record.entry),
+                Expect::AnyReply => {}
+            }
+        } else {
+            assert!(
+                !matches!(expect, Expect::Entry(_)),
+                "{case}: expected {expect:?}, got no answer"
+            );
+            let stored = store.recent_unanswered(100).await.unwrap();
+            let record = stored
+                .iter()
+                .find(|r| r.user_id == user.id.to_string())
+                .unwrap_or_else(|| panic!("{case}: the unanswered question is not stored"));
+            assert_eq!(record.question.as_deref(), Some(text.as_str()), "{case}");
+            let role = format!("<@&{ROLE}>");
+            standin
+                .wait_message_in(*id, |m| m.content().starts_with(&role), WAIT)
+                .await;
+            standin
+                .wait_message_in(TRIAGE, |m| m.content().contains(&id.to_string()), WAIT)
+                .await;
+        }
+        eprintln!("{case}: {title:?} in thread {:?}", thread.name);
+    }
+    standin
+        .wait_message_in(pair, |m| is_bot_reply(&standin, m), WAIT)
+        .await;
+    threads.push(pair);
+
+    // The bot still answers afterwards, on the same gateway session.
+    let last = standin.send_message(MessageSpec::new(
+        TEXT,
+        &asker(),
+        "how do I back up my emails?",
+    ));
+    standin
+        .wait_message_in(last, |m| is_bot_reply(&standin, m), WAIT)
+        .await;
+    threads.push(last);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    for (case, id) in &unreadable {
+        assert!(
+            standin.channel(*id).is_none() && standin.messages_in(*id).is_empty(),
+            "{case}: serenity cannot read the frame, so there is nothing to answer"
+        );
+    }
+    let refused = bot.logs().matches("Err deserializing text").count();
+    assert_eq!(
+        refused,
+        RAW_CONTENTS.len(),
+        "each unreadable frame is logged and skipped"
+    );
+    assert_eq!(standin.identify_count(), 1, "no reconnect was needed");
+    for (case, _, _, _, id) in &sent {
+        let replies = standin
+            .messages_in(*id)
+            .into_iter()
+            .filter(|m| is_bot_reply(&standin, m))
+            .count();
+        assert_eq!(replies, 1, "{case}: one reply");
+    }
+
+    let checked = assert_requests_are_safe(&standin.requests());
+    assert!(
+        checked > HOSTILE_QUESTIONS.len(),
+        "{checked} messages checked"
+    );
+    assert_no_one_pinged(&standin, &threads);
+    assert_alive_and_calm(&bot);
+    standin.assert_no_violations();
+}
+
+/// The answer's id in its vote buttons.
+fn answer_id(message: &StoredMessage) -> i64 {
+    message
+        .custom_ids()
+        .iter()
+        .find_map(|id| {
+            id.strip_prefix("hd1:vote:")?
+                .strip_suffix(":up")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no vote button on {:?}", message.custom_ids()))
+}
+
+fn callbacks_to(standin: &StandIn, interaction: u64) -> usize {
+    let path = format!("/interactions/{interaction}/");
+    standin
+        .requests_to(
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+        )
+        .iter()
+        .filter(|r| r.path.starts_with(&path))
+        .count()
+}
+
+fn assert_polite(case: &str, reply: &InteractionCallback, wording: &str) {
+    assert!(reply.is_ephemeral(), "{case}: private: {:?}", reply.data);
+    let text = reply.content().unwrap_or_default();
+    assert!(
+        text.contains(wording),
+        "{case}: expected {wording:?} in {text:?}"
+    );
+}
+
+const STALE: &str = "moved on";
+const UNKNOWN: &str = "don't recognise";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "Should I use POP or IMAP for my account?",
+    )
+    .await;
+    let id = answer_id(&answer);
+    let store = workspace.store().await;
+    let tally_shown = |s: &StandIn, line: &str| {
+        s.message(answer.id)
+            .is_some_and(|m| m.embeds().iter().any(|e| e.to_string().contains(line)))
+    };
+
+    // A vote replayed with the same interaction id counts once: 👍, then
+    // 👎, then the 👍 again from a gateway replay must change nothing.
+    let up = format!("hd1:vote:{id}:up");
+    let down = format!("hd1:vote:{id}:down");
+    let first = standin.click_button(&asker(), guild, thread, answer.id, &up);
+    assert_polite(
+        "helpful",
+        &standin.wait_interaction_response(first.id, WAIT).await,
+        "Thanks",
+    );
+    standin
+        .wait_until_true("👍 1 · 👎 0", WAIT, |s| tally_shown(s, "👍 1 · 👎 0"))
+        .await;
+    let second = standin.click_button(&asker(), guild, thread, answer.id, &down);
+    let modal = standin.wait_interaction_response(second.id, WAIT).await;
+    assert_eq!(modal.kind, 9, "not helpful opens the modal");
+    let modal_id = modal.custom_id().expect("modal id").to_owned();
+    standin
+        .wait_until_true("👍 0 · 👎 1", WAIT, |s| tally_shown(s, "👍 0 · 👎 1"))
+        .await;
+    standin.replay_interaction(first.id);
+    wait_for_log(&bot, "the replay to be handled", |logs| {
+        logs.contains("already handled") || callbacks_to(&standin, first.id) > 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        callbacks_to(&standin, first.id),
+        1,
+        "the replay is not answered again"
+    );
+    assert_eq!(standin.interaction(first.id).unwrap().rejected_callbacks, 0);
+    let tally = store.tally(id).await.unwrap();
+    assert_eq!(
+        (tally.helpful, tally.not_helpful),
+        (0, 1),
+        "the replay changed the vote"
+    );
+    let votes = |export: helpdesk::store::Export| {
+        export
+            .votes
+            .into_iter()
+            .filter(|v| v.answer_id == id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        votes(store.export().await.unwrap()).len(),
+        1,
+        "one vote row"
+    );
+    assert!(tally_shown(&standin, "👍 0 · 👎 1"));
+
+    // A forged submit of 4000 characters, pings and fences included, where
+    // the modal allows 1000: stored cut, passed on pinging nobody.
+    let comment = Text::Flood {
+        head: "",
+        unit: "@everyone @here <@&2200000000000000001> <@3000000000000000002>\n```\n> ",
+        chars: 4000,
+    }
+    .build();
+    let submit = standin.submit_forged_modal(
+        &asker(),
+        guild,
+        thread,
+        Some(answer.id),
+        &modal_id,
+        &[("comment", &comment)],
+    );
+    assert_polite(
+        "4000-character comment",
+        &standin.wait_interaction_response(submit.id, WAIT).await,
+        "Thanks",
+    );
+    let triage = standin
+        .wait_message_in(
+            TRIAGE,
+            |m| m.content().contains("Improvement suggestion"),
+            WAIT,
+        )
+        .await;
+    assert!(triage.content().chars().count() <= 2000);
+    assert!(triage.content().contains("@everyone"), "quoted, not pinged");
+    let stored = votes(store.export().await.unwrap());
+    assert_eq!(stored.len(), 1, "a comment is no second vote");
+    let stored_comment = stored[0].comment.clone().expect("the comment is stored");
+    assert!(
+        stored_comment.chars().count() <= 1000,
+        "stored {} characters",
+        stored_comment.chars().count()
+    );
+    assert!(comment.starts_with(&stored_comment));
+    // The same submit again, as a gateway replay: passed on once.
+    standin.replay_interaction(submit.id);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let suggestions = standin
+        .messages_in(TRIAGE)
+        .into_iter()
+        .filter(|m| m.content().contains("Improvement suggestion"))
+        .count();
+    assert_eq!(suggestions, 1, "a replayed submit is passed on once");
+    assert_eq!(callbacks_to(&standin, submit.id), 1);
+    assert_eq!(votes(store.export().await.unwrap()).len(), 1);
+
+    // Modal ids from elsewhere.
+    for (case, custom_id, wording) in [
+        (
+            "modal of an old version",
+            format!("hd0:improve:{id}"),
+            STALE,
+        ),
+        (
+            "modal of an unknown answer",
+            "hd1:improve:999999".to_owned(),
+            STALE,
+        ),
+        ("modal from a button id", format!("hd1:vote:{id}:up"), STALE),
+    ] {
+        let submit = standin.submit_forged_modal(
+            &asker(),
+            guild,
+            thread,
+            None,
+            &custom_id,
+            &[("comment", "@everyone <@&2200000000000000001>")],
+        );
+        let reply = standin.wait_interaction_response(submit.id, WAIT).await;
+        assert_polite(case, &reply, wording);
+    }
+
+    // A click on another member's dialogue.
+    let choose = format!("hd1:choose:{id}");
+    let click = standin.click_button(&asker(), guild, thread, answer.id, &choose);
+    standin.wait_interaction_response(click.id, WAIT).await;
+    let bot_id = standin.bot_user_id();
+    let step = standin
+        .wait_message_in(
+            thread,
+            |m| {
+                m.author_id() == bot_id
+                    && m.id > answer.id
+                    && m.custom_ids().iter().any(|c| c.starts_with("hd1:dlg:"))
+            },
+            WAIT,
+        )
+        .await;
+    let set = step
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.contains(":set:"))
+        .expect("a choice on the step");
+    let restart = step
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.ends_with(":restart"))
+        .expect("restart on the step");
+    for custom_id in [&set, &restart] {
+        let click = standin.click_button(&bystander(), guild, thread, step.id, custom_id);
+        let reply = standin.wait_interaction_response(click.id, WAIT).await;
+        assert_polite("another member's dialogue", &reply, "/recommend");
+    }
+    let untouched = standin.message(step.id).unwrap();
+    assert_eq!(
+        untouched.edits, 0,
+        "the step is not changed by someone else"
+    );
+    assert_eq!(untouched.custom_ids(), step.custom_ids());
+    let click = standin.click_button(&asker(), guild, thread, step.id, &set);
+    let own = standin.wait_interaction_response(click.id, WAIT).await;
+    assert_eq!(own.kind, 7, "the asker's click still works: {:?}", own.data);
+
+    // Custom ids from other versions, or made up.
+    let edits_before = standin.message(answer.id).unwrap().edits;
+    let long = format!("hd1:vote:{id}:up{}", ":x".repeat(60));
+    for (case, custom_id, wording) in [
+        ("old version vote", format!("hd0:vote:{id}:up"), STALE),
+        (
+            "old version dialogue",
+            "hd0:dlg:1:set:devices:one".to_owned(),
+            STALE,
+        ),
+        ("newer version", format!("hd2:vote:{id}:up"), STALE),
+        ("no version", format!("vote:{id}:up"), STALE),
+        ("empty", String::new(), STALE),
+        ("improve as a button", format!("hd1:improve:{id}"), STALE),
+        ("unknown answer", "hd1:vote:999999:up".to_owned(), STALE),
+        ("extra part", format!("hd1:vote:{id}:up:again"), UNKNOWN),
+        ("leading zero", format!("hd1:vote:0{id}:up"), UNKNOWN),
+        ("negative", format!("hd1:vote:-{id}:up"), UNKNOWN),
+        (
+            "overflow",
+            "hd1:vote:99999999999999999999:up".to_owned(),
+            UNKNOWN,
+        ),
+        ("over 100 characters", long, UNKNOWN),
+        (
+            "unicode slot",
+            "hd1:dlg:1:set:dévices:ｏｎｅ".to_owned(),
+            UNKNOWN,
+        ),
+        (
+            "mentions in the id",
+            "hd1:vote:<@&2200000000000000001>:up @everyone".to_owned(),
+            UNKNOWN,
+        ),
+    ] {
+        let click = standin.click_forged_button(&asker(), guild, thread, answer.id, &custom_id);
+        let reply = standin.wait_interaction_response(click.id, WAIT).await;
+        assert_polite(case, &reply, wording);
+    }
+    let tally = store.tally(id).await.unwrap();
+    assert_eq!(
+        (tally.helpful, tally.not_helpful),
+        (0, 1),
+        "forged clicks vote nothing"
+    );
+    assert_eq!(votes(store.export().await.unwrap()).len(), 1);
+    assert_eq!(standin.message(answer.id).unwrap().edits, edits_before);
+
+    let checked = assert_requests_are_safe(&standin.requests());
+    assert!(checked > 20, "{checked} messages checked");
+    assert_no_one_pinged(&standin, &[TEXT, TRIAGE, thread]);
+    assert_alive_and_calm(&bot);
+    standin.assert_no_violations();
+}
+
+fn recorded(method: &str, template: &str, body: Value) -> RecordedRequest {
+    RecordedRequest {
+        method: method.to_owned(),
+        path: "/recorded".to_owned(),
+        query: None,
+        template: Some(template.to_owned()),
+        body: Some(body),
+        status: 200,
+        at: std::time::SystemTime::now(),
+    }
+}
+
+/// The request checks can fail: each of these bodies is caught.
+#[test]
+fn the_request_checks_catch_pings_and_overlong_text() {
+    const MESSAGES: &str = "/channels/{channel_id}/messages";
+    const CALLBACK: &str = "/interactions/{interaction_id}/{interaction_token}/callback";
+    const FOLLOWUP: &str = "/webhooks/{application_id}/{interaction_token}";
+    const THREAD: &str = "/channels/{channel_id}/messages/{message_id}/threads";
+    let none = json!({ "parse": [], "users": [], "roles": [] });
+    let fine = [
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "@everyone", "allowed_mentions": none }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({
+                "content": format!("<@&{ROLE}> this question needs a human."),
+                "allowed_mentions": { "parse": [], "roles": [ROLE.to_string()] },
+            }),
+        ),
+        recorded(
+            "POST",
+            CALLBACK,
+            json!({ "type": 9, "data": { "custom_id": "x" } }),
+        ),
+        recorded("POST", THREAD, json!({ "name": "my mail\u{200d}box" })),
+    ];
+    assert_eq!(assert_requests_are_safe(&fine), 2);
+    let caught = [
+        recorded("POST", MESSAGES, json!({ "content": "@everyone" })),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "embeds": [{ "title": "no content" }] }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "x", "allowed_mentions": { "parse": ["everyone"] } }),
+        ),
+        recorded(
+            "POST",
+            FOLLOWUP,
+            json!({ "content": "<@1>", "allowed_mentions": { "parse": [], "users": ["1"] } }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "<@&5>", "allowed_mentions": { "parse": [], "roles": ["5"] } }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "hi", "allowed_mentions": { "parse": [], "roles": [ROLE.to_string()] } }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "x", "allowed_mentions": { "parse": [], "replied_user": true } }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "content": "x".repeat(2001), "allowed_mentions": none }),
+        ),
+        recorded(
+            "POST",
+            MESSAGES,
+            json!({ "embeds": [{ "description": "x".repeat(4097) }], "allowed_mentions": none }),
+        ),
+        recorded(
+            "POST",
+            CALLBACK,
+            json!({ "type": 4, "data": { "content": "thanks" } }),
+        ),
+        recorded(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            json!({ "content": "@here" }),
+        ),
+        recorded("POST", THREAD, json!({ "name": "\u{202E}lluf si xobliam" })),
+        recorded("POST", THREAD, json!({ "name": "\u{200B}\u{200D}" })),
+        recorded("POST", THREAD, json!({ "name": "x".repeat(101) })),
+    ];
+    for request in caught {
+        let body = request.body.clone().unwrap_or_default();
+        let outcome = std::panic::catch_unwind(|| assert_requests_are_safe(&[request]));
+        assert!(outcome.is_err(), "not caught: {body}");
+    }
+}

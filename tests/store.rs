@@ -1,0 +1,1270 @@
+//! The storage suite, run on both backends. Each test body takes a fresh,
+//! empty database and uses only the public API (`helpdesk::store`);
+//! `on_both_backends!` runs it once on SQLite (a file in a temporary
+//! folder) and once on PostgreSQL (a database of its own, see
+//! `support/database.rs`): writes that must not double don't, even from
+//! two processes at once, votes replace votes, acknowledged writes survive
+//! a reopen, forgetting and retention erase texts but keep counts.
+//! PostgreSQL must be running; see `support/database.rs`.
+
+#[path = "support/database.rs"]
+mod database;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use database::TestDatabase;
+use helpdesk::store::{
+    self, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport,
+    Stats, Store, StoreError, Tally, ThreadRecord, FORGOTTEN_USER,
+};
+use sqlx::{Connection, PgConnection};
+use tempfile::TempDir;
+
+/// A fresh, empty database of one backend, removed when dropped.
+enum Fresh {
+    Sqlite { _dir: TempDir, url: String },
+    Postgres(TestDatabase),
+}
+
+impl Fresh {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
+        Self::Sqlite { _dir: dir, url }
+    }
+
+    async fn postgres() -> Self {
+        Self::Postgres(TestDatabase::create().await)
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } => url,
+            Self::Postgres(database) => database.url(),
+        }
+    }
+
+    fn migrations(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Opens the database as one more process would: with a pool of its
+    /// own.
+    async fn open(&self) -> Arc<dyn Store> {
+        store::open(self.url()).await.expect("the store opens")
+    }
+}
+
+/// Runs each listed `async fn(Fresh)` on both backends, as
+/// `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(super::Fresh::sqlite().await).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(super::Fresh::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends! {
+    an_answer_is_stored_once_per_source_message,
+    answers_without_a_source_message_are_all_stored,
+    attached_messages_are_read_back,
+    one_vote_per_person_per_answer_and_a_later_vote_replaces,
+    comments_attach_to_the_vote_and_a_changed_vote_drops_them,
+    a_comment_without_a_vote_records_not_helpful,
+    voting_on_an_unknown_answer_is_an_error,
+    unanswered_questions_are_recorded_once_per_source_message,
+    escalation_is_counted,
+    stats_count_per_entry_and_in_total,
+    an_empty_store_has_empty_stats_and_export,
+    dialogue_sessions_round_trip_and_update,
+    an_interaction_is_claimed_once,
+    a_thread_is_recorded_once,
+    acknowledged_writes_survive_closing_and_reopening,
+    migrating_applies_each_migration_once,
+    forgetting_a_person_erases_their_traces_and_keeps_the_counts,
+    purging_erases_texts_before_the_cutoff_and_keeps_the_counts,
+    the_export_has_entries_votes_and_unanswered_questions,
+    every_operation_records_its_duration_once,
+    two_processes_answering_one_message_store_one_answer,
+    two_processes_recording_one_vote_store_one_vote,
+    two_processes_claiming_one_interaction_claim_it_once,
+}
+
+fn origin(user: &str, source: Option<&str>) -> Origin {
+    Origin {
+        front_end: "discord",
+        guild_id: Some("guild-1".to_owned()),
+        channel_id: Some("channel-1".to_owned()),
+        user_id: user.to_owned(),
+        source_message_id: source.map(str::to_owned),
+    }
+}
+
+fn answer_for(user: &str, entry: &str, source: Option<&str>) -> NewAnswer {
+    NewAnswer {
+        kind: AnswerKind::Entry,
+        entry: entry.to_owned(),
+        question: Some(format!("a question about {entry}")),
+        confidence: 0.8,
+        origin: origin(user, source),
+    }
+}
+
+fn new_answer(entry: &str, source: Option<&str>) -> NewAnswer {
+    answer_for("asker", entry, source)
+}
+
+fn unanswered_for(user: &str, question: &str, source: Option<&str>) -> NewUnanswered {
+    NewUnanswered {
+        question: question.to_owned(),
+        confidence: 0.1,
+        origin: origin(user, source),
+    }
+}
+
+fn unanswered(question: &str, source: Option<&str>) -> NewUnanswered {
+    unanswered_for("asker", question, source)
+}
+
+fn tally(helpful: u64, not_helpful: u64) -> Tally {
+    Tally {
+        helpful,
+        not_helpful,
+    }
+}
+
+/// The comment stored with the (only) vote on `answer`.
+async fn comment_on(store: &dyn Store, answer: i64) -> Option<String> {
+    let export = store.export().await.unwrap();
+    let mut votes = export.votes.into_iter().filter(|v| v.answer_id == answer);
+    let vote = votes.next().expect("a vote on the answer");
+    assert!(votes.next().is_none(), "one vote expected");
+    vote.comment
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .try_into()
+        .unwrap()
+}
+
+/// Waits for the next second of the clock and returns it: everything
+/// stored before has an earlier timestamp.
+async fn next_second() -> i64 {
+    let start = unix_now();
+    while unix_now() == start {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    unix_now()
+}
+
+async fn an_answer_is_stored_once_per_source_message(fresh: Fresh) {
+    let store = fresh.open().await;
+    let first = store
+        .record_answer(new_answer("imap", Some("m1")))
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(first.entry, "imap");
+    assert_eq!(first.kind, AnswerKind::Entry);
+    assert_eq!(first.question.as_deref(), Some("a question about imap"));
+    assert_eq!(first.user_id, "asker");
+    assert_eq!(first.guild_id.as_deref(), Some("guild-1"));
+    assert_eq!(first.channel_id.as_deref(), Some("channel-1"));
+    assert!((first.confidence - 0.8).abs() < 1e-6);
+
+    let replay = store
+        .record_answer(new_answer("pop", Some("m1")))
+        .await
+        .unwrap();
+    assert!(!replay.created);
+    assert_eq!(replay.id, first.id);
+    assert_eq!(
+        replay.entry, "imap",
+        "the replay overwrote the first answer"
+    );
+
+    let other = store
+        .record_answer(new_answer("imap", Some("m2")))
+        .await
+        .unwrap();
+    assert!(other.created);
+    assert_ne!(other.id, first.id);
+    assert_eq!(store.stats().await.unwrap().answers, 2);
+
+    let found = store.answer_for_source("m1").await.unwrap().unwrap();
+    assert_eq!(found.id, first.id);
+    assert!(store.answer_for_source("m3").await.unwrap().is_none());
+}
+
+async fn answers_without_a_source_message_are_all_stored(fresh: Fresh) {
+    let store = fresh.open().await;
+    let a = store.record_answer(new_answer("imap", None)).await.unwrap();
+    let b = store.record_answer(new_answer("imap", None)).await.unwrap();
+    assert!(a.created && b.created);
+    assert_ne!(a.id, b.id);
+    assert_eq!(store.stats().await.unwrap().answers, 2);
+}
+
+async fn attached_messages_are_read_back(fresh: Fresh) {
+    let store = fresh.open().await;
+    let answer = store
+        .record_answer(new_answer("pop", Some("m1")))
+        .await
+        .unwrap();
+    assert_eq!(answer.message_id, None);
+    store.attach_message(answer.id, "reply-1").await.unwrap();
+    let stored = store.answer(answer.id).await.unwrap().unwrap();
+    assert_eq!(stored.message_id.as_deref(), Some("reply-1"));
+    assert!(!stored.created);
+    assert!(store.answer(answer.id + 100).await.unwrap().is_none());
+}
+
+async fn one_vote_per_person_per_answer_and_a_later_vote_replaces(fresh: Fresh) {
+    let store = fresh.open().await;
+    let answer = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(store.tally(answer).await.unwrap(), tally(0, 0));
+    assert_eq!(
+        store.record_vote(answer, "u1", true).await.unwrap(),
+        tally(1, 0)
+    );
+    assert_eq!(
+        store.record_vote(answer, "u1", true).await.unwrap(),
+        tally(1, 0)
+    );
+    assert_eq!(
+        store.record_vote(answer, "u1", false).await.unwrap(),
+        tally(0, 1)
+    );
+    assert_eq!(
+        store.record_vote(answer, "u2", false).await.unwrap(),
+        tally(0, 2)
+    );
+    assert_eq!(
+        store.record_vote(answer, "u2", true).await.unwrap(),
+        tally(1, 1)
+    );
+    assert_eq!(store.tally(answer).await.unwrap(), tally(1, 1));
+
+    // Votes on another answer are counted apart.
+    let other = store
+        .record_answer(new_answer("pop", None))
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(
+        store.record_vote(other, "u1", true).await.unwrap(),
+        tally(1, 0)
+    );
+    assert_eq!(store.tally(answer).await.unwrap(), tally(1, 1));
+}
+
+async fn comments_attach_to_the_vote_and_a_changed_vote_drops_them(fresh: Fresh) {
+    let store = fresh.open().await;
+    let answer = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+
+    store.record_vote(answer, "u1", false).await.unwrap();
+    let after_comment = store
+        .record_comment(answer, "u1", "too long")
+        .await
+        .unwrap();
+    assert_eq!(after_comment, tally(0, 1), "a comment added a second vote");
+    assert_eq!(
+        comment_on(&*store, answer).await.as_deref(),
+        Some("too long")
+    );
+
+    // The same vote again keeps the comment that explains it.
+    store.record_vote(answer, "u1", false).await.unwrap();
+    assert_eq!(
+        comment_on(&*store, answer).await.as_deref(),
+        Some("too long")
+    );
+
+    // A changed vote drops it.
+    assert_eq!(
+        store.record_vote(answer, "u1", true).await.unwrap(),
+        tally(1, 0)
+    );
+    assert_eq!(comment_on(&*store, answer).await, None);
+
+    // A comment on a helpful vote attaches to it without changing it.
+    let after = store
+        .record_comment(answer, "u1", "great, but add a link")
+        .await
+        .unwrap();
+    assert_eq!(after, tally(1, 0));
+    assert_eq!(
+        comment_on(&*store, answer).await.as_deref(),
+        Some("great, but add a link")
+    );
+}
+
+async fn a_comment_without_a_vote_records_not_helpful(fresh: Fresh) {
+    let store = fresh.open().await;
+    let answer = store
+        .record_answer(new_answer("pop", None))
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(
+        store
+            .record_comment(answer, "u1", "wrong answer")
+            .await
+            .unwrap(),
+        tally(0, 1)
+    );
+    assert_eq!(store.tally(answer).await.unwrap(), tally(0, 1));
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.votes, tally(0, 1));
+}
+
+async fn voting_on_an_unknown_answer_is_an_error(fresh: Fresh) {
+    let store = fresh.open().await;
+    let known = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    let missing = known + 1000;
+    assert!(matches!(
+        store.record_vote(missing, "u1", true).await,
+        Err(StoreError::NoSuchAnswer(id)) if id == missing
+    ));
+    assert!(matches!(
+        store.record_comment(missing, "u1", "hm").await,
+        Err(StoreError::NoSuchAnswer(id)) if id == missing
+    ));
+    assert_eq!(store.stats().await.unwrap().votes, tally(0, 0));
+}
+
+async fn unanswered_questions_are_recorded_once_per_source_message(fresh: Fresh) {
+    let store = fresh.open().await;
+    let first = store
+        .record_unanswered(unanswered("what is the meaning of life", Some("m1")))
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(
+        first.question.as_deref(),
+        Some("what is the meaning of life")
+    );
+    assert_eq!(first.user_id, "asker");
+    assert_eq!(first.guild_id.as_deref(), Some("guild-1"));
+    assert!(!first.escalated);
+    let replay = store
+        .record_unanswered(unanswered("what is the meaning of life", Some("m1")))
+        .await
+        .unwrap();
+    assert!(!replay.created);
+    assert_eq!(replay.id, first.id);
+
+    store
+        .record_unanswered(unanswered("pizza?", None))
+        .await
+        .unwrap();
+    store
+        .record_unanswered(unanswered("pizza?", None))
+        .await
+        .unwrap();
+    assert_eq!(store.stats().await.unwrap().unanswered, 3);
+
+    let recent = store.recent_unanswered(10).await.unwrap();
+    assert_eq!(recent.len(), 3);
+    assert_eq!(
+        recent[0].question.as_deref(),
+        Some("pizza?"),
+        "newest first"
+    );
+    assert_eq!(recent[2].id, first.id);
+    assert_eq!(store.recent_unanswered(1).await.unwrap().len(), 1);
+}
+
+async fn escalation_is_counted(fresh: Fresh) {
+    let store = fresh.open().await;
+    let record = store
+        .record_unanswered(unanswered("help", None))
+        .await
+        .unwrap();
+    store
+        .record_unanswered(unanswered("help again", None))
+        .await
+        .unwrap();
+    store.mark_escalated(record.id).await.unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.unanswered, stats.escalated), (2, 1));
+    let recent = store.recent_unanswered(10).await.unwrap();
+    let escalated: Vec<_> = recent
+        .iter()
+        .filter(|u| u.escalated)
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(escalated, [record.id]);
+}
+
+async fn stats_count_per_entry_and_in_total(fresh: Fresh) {
+    let store = fresh.open().await;
+    let imap_1 = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    let imap_2 = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    let pop = store
+        .record_answer(new_answer("pop", None))
+        .await
+        .unwrap()
+        .id;
+    let mut recommendation = new_answer("which-protocol:imap", None);
+    recommendation.kind = AnswerKind::Recommendation;
+    recommendation.question = None;
+    let rec = store.record_answer(recommendation).await.unwrap();
+    assert_eq!(rec.kind, AnswerKind::Recommendation);
+    assert_eq!(rec.question, None);
+    // Sorted by bytes on both backends, whatever PostgreSQL's locale:
+    // "Z" < "which-protocol:imap" here, and "pop" < "which-…" below.
+    let capital = store
+        .record_answer(new_answer("Zimbra", None))
+        .await
+        .unwrap();
+    assert!(capital.created);
+
+    store.record_vote(imap_1, "u1", true).await.unwrap();
+    store.record_vote(imap_1, "u2", false).await.unwrap();
+    store.record_vote(imap_1, "u3", true).await.unwrap();
+    store.record_vote(imap_2, "u1", true).await.unwrap();
+    store.record_vote(pop, "u1", false).await.unwrap();
+    store
+        .record_unanswered(unanswered("pizza?", None))
+        .await
+        .unwrap();
+
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.answers, 5);
+    assert_eq!(stats.unanswered, 1);
+    assert_eq!(stats.escalated, 0);
+    assert_eq!(stats.votes, tally(3, 2));
+    let row = |entry: &str, shown, helpful, not_helpful| EntryStats {
+        entry: entry.to_owned(),
+        shown,
+        helpful,
+        not_helpful,
+    };
+    assert_eq!(
+        stats.entries,
+        [
+            row("imap", 2, 3, 1),
+            row("Zimbra", 1, 0, 0),
+            row("pop", 1, 0, 1),
+            row("which-protocol:imap", 1, 0, 0),
+        ]
+    );
+    assert_eq!(stats.entries[0].helpful_percent(), Some(75.0));
+    assert_eq!(stats.entries[1].helpful_percent(), None);
+}
+
+async fn an_empty_store_has_empty_stats_and_export(fresh: Fresh) {
+    let store = fresh.open().await;
+    assert_eq!(store.stats().await.unwrap(), Stats::default());
+    assert_eq!(store.export().await.unwrap(), store::Export::default());
+    assert!(store.recent_unanswered(10).await.unwrap().is_empty());
+}
+
+async fn dialogue_sessions_round_trip_and_update(fresh: Fresh) {
+    let store = fresh.open().await;
+    let who = origin("u1", Some("m1"));
+    let created = store
+        .create_dialogue("which-protocol", &who, r#"{"answers":[]}"#)
+        .await
+        .unwrap();
+    assert_eq!(created.dialogue, "which-protocol");
+    assert_eq!(created.user_id, "u1");
+    assert_eq!(created.guild_id.as_deref(), Some("guild-1"));
+    assert_eq!(created.channel_id.as_deref(), Some("channel-1"));
+    assert_eq!(created.state, r#"{"answers":[]}"#);
+    assert!(!created.finished);
+    assert_eq!(created.result_answer_id, None);
+    assert_eq!(
+        store.dialogue_session(created.id).await.unwrap(),
+        Some(created.clone())
+    );
+
+    let second = store
+        .create_dialogue("which-protocol", &who, "{}")
+        .await
+        .unwrap();
+    assert_ne!(second.id, created.id);
+
+    let state = r#"{"answers":[{"slot":"devices","value":"one","prefilled":false}]}"#;
+    store
+        .update_dialogue(created.id, state, false, None)
+        .await
+        .unwrap();
+    let stored = store.dialogue_session(created.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, state);
+    assert!(!stored.finished);
+
+    let result = store
+        .record_answer(new_answer("which-protocol:pop", None))
+        .await
+        .unwrap()
+        .id;
+    store
+        .update_dialogue(created.id, state, true, Some(result))
+        .await
+        .unwrap();
+    let stored = store.dialogue_session(created.id).await.unwrap().unwrap();
+    assert!(stored.finished);
+    assert_eq!(stored.result_answer_id, Some(result));
+    // The other session is untouched.
+    assert_eq!(
+        store
+            .dialogue_session(second.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "{}"
+    );
+    assert_eq!(store.dialogue_session(second.id + 100).await.unwrap(), None);
+}
+
+async fn an_interaction_is_claimed_once(fresh: Fresh) {
+    let store = fresh.open().await;
+    assert!(store.claim_interaction("i-1").await.unwrap());
+    assert!(!store.claim_interaction("i-1").await.unwrap());
+    assert!(store.claim_interaction("i-2").await.unwrap());
+    assert!(!store.claim_interaction("i-2").await.unwrap());
+}
+
+async fn a_thread_is_recorded_once(fresh: Fresh) {
+    let store = fresh.open().await;
+    let post = ThreadRecord {
+        thread_id: "t1".to_owned(),
+        asker_id: "u1".to_owned(),
+        forum_id: Some("forum-1".to_owned()),
+    };
+    store.record_thread(&post).await.unwrap();
+    // A replay (or someone else's message) does not change who asked.
+    let replay = ThreadRecord {
+        asker_id: "u2".to_owned(),
+        ..post.clone()
+    };
+    store.record_thread(&replay).await.unwrap();
+    assert_eq!(store.thread("t1").await.unwrap(), Some(post));
+
+    let plain = ThreadRecord {
+        thread_id: "t2".to_owned(),
+        asker_id: "u2".to_owned(),
+        forum_id: None,
+    };
+    store.record_thread(&plain).await.unwrap();
+    assert_eq!(store.thread("t2").await.unwrap(), Some(plain));
+    assert_eq!(store.thread("t3").await.unwrap(), None);
+}
+
+async fn acknowledged_writes_survive_closing_and_reopening(fresh: Fresh) {
+    let (answer, session, unanswered_id) = {
+        let store = fresh.open().await;
+        let answer = store
+            .record_answer(new_answer("imap", Some("m1")))
+            .await
+            .unwrap()
+            .id;
+        store.record_vote(answer, "u1", true).await.unwrap();
+        store.record_vote(answer, "u2", false).await.unwrap();
+        store
+            .record_comment(answer, "u2", "needs screenshots")
+            .await
+            .unwrap();
+        let unanswered_id = store
+            .record_unanswered(unanswered("pizza?", Some("m2")))
+            .await
+            .unwrap()
+            .id;
+        assert!(store.claim_interaction("i-1").await.unwrap());
+        let session = store
+            .create_dialogue("which-protocol", &origin("u1", None), "{}")
+            .await
+            .unwrap()
+            .id;
+        store
+            .update_dialogue(session, "{\"answers\":[]}", true, Some(answer))
+            .await
+            .unwrap();
+        (answer, session, unanswered_id)
+    };
+
+    let store = fresh.open().await;
+    let stored = store
+        .answer(answer)
+        .await
+        .unwrap()
+        .expect("the answer survived");
+    assert_eq!(stored.entry, "imap");
+    assert_eq!(store.tally(answer).await.unwrap(), tally(1, 1));
+    let replay = store
+        .record_answer(new_answer("imap", Some("m1")))
+        .await
+        .unwrap();
+    assert!(!replay.created);
+    assert_eq!(replay.id, answer);
+    let replay = store
+        .record_unanswered(unanswered("pizza?", Some("m2")))
+        .await
+        .unwrap();
+    assert_eq!((replay.id, replay.created), (unanswered_id, false));
+    assert!(!store.claim_interaction("i-1").await.unwrap());
+    let session = store.dialogue_session(session).await.unwrap().unwrap();
+    assert!(session.finished);
+    assert_eq!(session.result_answer_id, Some(answer));
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.answers, stats.unanswered), (1, 1));
+    let export = store.export().await.unwrap();
+    let comments: Vec<_> = export.votes.iter().map(|v| v.comment.as_deref()).collect();
+    assert_eq!(comments, [None, Some("needs screenshots")]);
+}
+
+async fn migrating_applies_each_migration_once(fresh: Fresh) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(fresh.migrations());
+    let migrations = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|file| file.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+        .count();
+    assert!(migrations >= 2, "{}", dir.display());
+
+    assert_eq!(store::migrate(fresh.url()).await.unwrap(), migrations);
+    assert_eq!(store::migrate(fresh.url()).await.unwrap(), 0);
+    let store = fresh.open().await;
+    store.ping().await.unwrap();
+    drop(store);
+    assert_eq!(store::migrate(fresh.url()).await.unwrap(), 0);
+}
+
+async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fresh) {
+    const ANN: &str = "3000000000000000011";
+    const BOB: &str = "3000000000000000022";
+    let store = fresh.open().await;
+    let anns = store
+        .record_answer(answer_for(ANN, "imap", Some("m1")))
+        .await
+        .unwrap();
+    let bobs = store
+        .record_answer(answer_for(BOB, "pop", Some("m2")))
+        .await
+        .unwrap();
+    store.record_vote(bobs.id, ANN, true).await.unwrap();
+    store
+        .record_comment(bobs.id, ANN, "ann's comment")
+        .await
+        .unwrap();
+    store.record_vote(anns.id, BOB, false).await.unwrap();
+    let anns_question = store
+        .record_unanswered(unanswered_for(ANN, "ann's secret question", Some("m3")))
+        .await
+        .unwrap();
+    let bobs_question = store
+        .record_unanswered(unanswered_for(BOB, "bob's question", None))
+        .await
+        .unwrap();
+    let anns_dialogue = store
+        .create_dialogue("which-protocol", &origin(ANN, None), "{}")
+        .await
+        .unwrap();
+    let bobs_dialogue = store
+        .create_dialogue("which-protocol", &origin(BOB, None), "{}")
+        .await
+        .unwrap();
+    for (thread, asker) in [("t-ann", ANN), ("t-bob", BOB)] {
+        store
+            .record_thread(&ThreadRecord {
+                thread_id: thread.to_owned(),
+                asker_id: asker.to_owned(),
+                forum_id: None,
+            })
+            .await
+            .unwrap();
+    }
+    let before = store.stats().await.unwrap();
+
+    let report = store.forget_user(ANN).await.unwrap();
+    assert_eq!(
+        report,
+        ForgetReport {
+            votes: 1,
+            questions: 2,
+            dialogues: 1,
+            threads: 1,
+        }
+    );
+
+    // Ann's question texts are gone, the rows (and so the counts) stay.
+    let forgotten = store.answer(anns.id).await.unwrap().unwrap();
+    assert_eq!(forgotten.question, None);
+    assert_eq!(forgotten.user_id, FORGOTTEN_USER);
+    assert_eq!(forgotten.entry, "imap");
+    let recent = store.recent_unanswered(10).await.unwrap();
+    let by_id = |id| recent.iter().find(|u| u.id == id).unwrap();
+    assert_eq!(by_id(anns_question.id).question, None);
+    assert_eq!(by_id(anns_question.id).user_id, FORGOTTEN_USER);
+    // Her votes are gone, Bob's vote on her answer stays.
+    assert_eq!(store.tally(bobs.id).await.unwrap(), tally(0, 0));
+    assert_eq!(store.tally(anns.id).await.unwrap(), tally(0, 1));
+    let after = store.stats().await.unwrap();
+    assert_eq!(
+        (after.answers, after.unanswered, after.votes),
+        (before.answers, before.unanswered, tally(0, 1))
+    );
+    assert_eq!(
+        store.dialogue_session(anns_dialogue.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.thread("t-ann").await.unwrap().unwrap().asker_id,
+        FORGOTTEN_USER
+    );
+    let export = serde_json::to_string(&store.export().await.unwrap()).unwrap();
+    for trace in [ANN, "ann's"] {
+        assert!(!export.contains(trace), "{trace} in {export}");
+    }
+
+    // Bob is untouched.
+    assert_eq!(store.answer(bobs.id).await.unwrap().unwrap(), {
+        let mut same = bobs.clone();
+        same.created = false;
+        same
+    });
+    assert_eq!(
+        by_id(bobs_question.id).question.as_deref(),
+        Some("bob's question")
+    );
+    assert_eq!(
+        store.dialogue_session(bobs_dialogue.id).await.unwrap(),
+        Some(bobs_dialogue)
+    );
+    assert_eq!(store.thread("t-bob").await.unwrap().unwrap().asker_id, BOB);
+
+    // A replayed message of hers is still recognised, and forgetting her
+    // again finds nothing.
+    let replay = store
+        .record_answer(answer_for(ANN, "imap", Some("m1")))
+        .await
+        .unwrap();
+    assert_eq!((replay.id, replay.created), (anns.id, false));
+    assert_eq!(
+        store.forget_user(ANN).await.unwrap(),
+        ForgetReport::default()
+    );
+}
+
+async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fresh) {
+    let store = fresh.open().await;
+    let old = store
+        .record_answer(new_answer("imap", Some("m1")))
+        .await
+        .unwrap();
+    store
+        .record_comment(old.id, "u1", "too long")
+        .await
+        .unwrap();
+    let old_question = store
+        .record_unanswered(unanswered("old question", None))
+        .await
+        .unwrap();
+
+    let cutoff = next_second().await;
+    let new = store
+        .record_answer(new_answer("pop", Some("m2")))
+        .await
+        .unwrap();
+    store.record_vote(new.id, "u2", true).await.unwrap();
+    store.record_comment(new.id, "u2", "fine").await.unwrap();
+    let new_question = store
+        .record_unanswered(unanswered("new question", None))
+        .await
+        .unwrap();
+    assert!(new_question.created_at >= cutoff);
+    let before = store.stats().await.unwrap();
+
+    let report = store.purge_texts_before(cutoff).await.unwrap();
+    assert_eq!(
+        report,
+        PurgeReport {
+            answers: 1,
+            comments: 1,
+            unanswered: 1,
+        }
+    );
+    assert_eq!(store.answer(old.id).await.unwrap().unwrap().question, None);
+    assert_eq!(
+        store
+            .answer(new.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .question
+            .as_deref(),
+        Some("a question about pop")
+    );
+    assert_eq!(comment_on(&*store, old.id).await, None);
+    assert_eq!(comment_on(&*store, new.id).await.as_deref(), Some("fine"));
+    let questions: BTreeMap<_, _> = store
+        .recent_unanswered(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.question))
+        .collect();
+    assert_eq!(questions[&old_question.id], None);
+    assert_eq!(questions[&new_question.id].as_deref(), Some("new question"));
+    assert_eq!(store.stats().await.unwrap(), before, "counts are kept");
+
+    // A rerun erases nothing more; a later cut-off erases the rest.
+    assert_eq!(
+        store.purge_texts_before(cutoff).await.unwrap(),
+        PurgeReport::default()
+    );
+    assert_eq!(
+        store.purge_texts_before(unix_now() + 1).await.unwrap(),
+        PurgeReport {
+            answers: 1,
+            comments: 1,
+            unanswered: 1,
+        }
+    );
+    assert_eq!(store.stats().await.unwrap(), before, "counts are kept");
+}
+
+async fn the_export_has_entries_votes_and_unanswered_questions(fresh: Fresh) {
+    let store = fresh.open().await;
+    let imap = store.record_answer(new_answer("imap", None)).await.unwrap();
+    let pop = store.record_answer(new_answer("pop", None)).await.unwrap();
+    let started = unix_now();
+    store.record_vote(imap.id, "u2", true).await.unwrap();
+    store.record_vote(imap.id, "u1", false).await.unwrap();
+    store
+        .record_comment(imap.id, "u1", "add screenshots")
+        .await
+        .unwrap();
+    store.record_vote(pop.id, "u1", true).await.unwrap();
+    let first = store
+        .record_unanswered(unanswered("pizza?", None))
+        .await
+        .unwrap();
+    store.mark_escalated(first.id).await.unwrap();
+    store
+        .record_unanswered(unanswered("burgers?", None))
+        .await
+        .unwrap();
+
+    let export = store.export().await.unwrap();
+    assert_eq!(export.entries, store.stats().await.unwrap().entries);
+    let votes: Vec<_> = export
+        .votes
+        .iter()
+        .map(|v| {
+            (
+                v.answer_id,
+                v.entry.as_str(),
+                v.helpful,
+                v.comment.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        votes,
+        [
+            (imap.id, "imap", false, Some("add screenshots")),
+            (imap.id, "imap", true, None),
+            (pop.id, "pop", true, None),
+        ]
+    );
+    assert!(export
+        .votes
+        .iter()
+        .all(|v| (started..=unix_now()).contains(&v.voted_at)));
+    let unanswered: Vec<_> = export
+        .unanswered
+        .iter()
+        .map(|u| (u.question.as_deref(), u.escalated))
+        .collect();
+    assert_eq!(
+        unanswered,
+        [(Some("pizza?"), true), (Some("burgers?"), false)],
+        "oldest first"
+    );
+
+    let json = serde_json::to_value(&export).unwrap();
+    assert_eq!(json["votes"][0]["comment"], "add screenshots");
+    assert_eq!(json["entries"][0]["entry"], "imap");
+    assert_eq!(json["unanswered"][1]["question"], "burgers?");
+    assert!(
+        json["votes"][0].get("user_id").is_none(),
+        "votes are exported without who voted"
+    );
+}
+
+/// Records which operations reported a duration, and how often.
+#[derive(Debug, Default, Clone)]
+struct DurationRecorder {
+    timed: Arc<Mutex<BTreeMap<String, usize>>>,
+}
+
+#[derive(Debug)]
+struct OperationHistogram {
+    operation: String,
+    timed: Arc<Mutex<BTreeMap<String, usize>>>,
+}
+
+impl metrics::HistogramFn for OperationHistogram {
+    fn record(&self, seconds: f64) {
+        assert!(seconds >= 0.0);
+        *self
+            .timed
+            .lock()
+            .unwrap()
+            .entry(self.operation.clone())
+            .or_default() += 1;
+    }
+}
+
+impl metrics::Recorder for DurationRecorder {
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+
+    fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::noop()
+    }
+
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::noop()
+    }
+
+    fn register_histogram(
+        &self,
+        key: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        assert_eq!(key.name(), "helpdesk_db_query_duration_seconds");
+        let operation = key
+            .labels()
+            .find(|label| label.key() == "operation")
+            .expect("an operation label")
+            .value()
+            .to_owned();
+        metrics::Histogram::from_arc(Arc::new(OperationHistogram {
+            operation,
+            timed: self.timed.clone(),
+        }))
+    }
+}
+
+async fn every_operation_records_its_duration_once(fresh: Fresh) {
+    let store = fresh.open().await;
+    let recorder = DurationRecorder::default();
+    // The store's futures run on this thread, where the recorder is set.
+    let _installed = metrics::set_default_local_recorder(&recorder);
+    let answer = store
+        .record_answer(new_answer("imap", Some("m1")))
+        .await
+        .unwrap()
+        .id;
+    store.attach_message(answer, "reply-1").await.unwrap();
+    store.answer(answer).await.unwrap();
+    store.answer_for_source("m1").await.unwrap();
+    store.record_vote(answer, "u1", true).await.unwrap();
+    store.record_comment(answer, "u1", "ok").await.unwrap();
+    store.tally(answer).await.unwrap();
+    let question = store
+        .record_unanswered(unanswered("pizza?", None))
+        .await
+        .unwrap();
+    store.mark_escalated(question.id).await.unwrap();
+    store.recent_unanswered(5).await.unwrap();
+    store.stats().await.unwrap();
+    let session = store
+        .create_dialogue("which-protocol", &origin("u1", None), "{}")
+        .await
+        .unwrap();
+    store.dialogue_session(session.id).await.unwrap();
+    store
+        .update_dialogue(session.id, "{}", true, None)
+        .await
+        .unwrap();
+    let thread = ThreadRecord {
+        thread_id: "t1".to_owned(),
+        asker_id: "u1".to_owned(),
+        forum_id: None,
+    };
+    store.record_thread(&thread).await.unwrap();
+    store.thread("t1").await.unwrap();
+    store.claim_interaction("i-1").await.unwrap();
+    store.ping().await.unwrap();
+    store.forget_user("u1").await.unwrap();
+    store.purge_texts_before(0).await.unwrap();
+    store.export().await.unwrap();
+    // A failed operation is timed too.
+    assert!(store.record_vote(answer + 1000, "u1", true).await.is_err());
+
+    let timed = recorder.timed.lock().unwrap().clone();
+    let mut expected: BTreeMap<String, usize> = [
+        "record_answer",
+        "attach_message",
+        "answer",
+        "answer_for_source",
+        "record_vote",
+        "record_comment",
+        "tally",
+        "record_unanswered",
+        "mark_escalated",
+        "recent_unanswered",
+        "stats",
+        "create_dialogue",
+        "dialogue_session",
+        "update_dialogue",
+        "record_thread",
+        "thread",
+        "claim_interaction",
+        "ping",
+        "forget_user",
+        "purge_texts_before",
+        "export",
+    ]
+    .into_iter()
+    .map(|operation| (operation.to_owned(), 1))
+    .collect();
+    expected.insert("record_vote".to_owned(), 2);
+    assert_eq!(timed, expected);
+}
+
+/// Runs `work` on two stores (two pools: two processes) at the same time.
+async fn at_once<T, F>(
+    a: &Arc<dyn Store>,
+    b: &Arc<dyn Store>,
+    work: impl Fn(Arc<dyn Store>) -> F,
+) -> (T, T)
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let (first, second) =
+        tokio::join!(tokio::spawn(work(a.clone())), tokio::spawn(work(b.clone())));
+    (first.unwrap(), second.unwrap())
+}
+
+const RACES: usize = 20;
+
+async fn two_processes_answering_one_message_store_one_answer(fresh: Fresh) {
+    let (a, b) = (fresh.open().await, fresh.open().await);
+    for round in 0..RACES {
+        let source = format!("m{round}");
+        let (first, second) = at_once(&a, &b, |store| {
+            let answer = new_answer("imap", Some(&source));
+            async move { store.record_answer(answer).await.unwrap() }
+        })
+        .await;
+        assert_eq!(first.id, second.id, "round {round}");
+        assert!(first.created != second.created, "round {round}");
+    }
+    assert_eq!(a.stats().await.unwrap().answers, RACES as u64);
+}
+
+async fn two_processes_recording_one_vote_store_one_vote(fresh: Fresh) {
+    let (a, b) = (fresh.open().await, fresh.open().await);
+    let answer = a.record_answer(new_answer("imap", None)).await.unwrap().id;
+    for round in 0..RACES {
+        let user = format!("u{round}");
+        // The same person's vote, and a change of mind, from both sides.
+        let helpful = round % 2 == 0;
+        at_once(&a, &b, |store| {
+            let user = user.clone();
+            async move { store.record_vote(answer, &user, helpful).await.unwrap() }
+        })
+        .await;
+        at_once(&a, &b, |store| {
+            let user = user.clone();
+            async move { store.record_vote(answer, &user, !helpful).await.unwrap() }
+        })
+        .await;
+    }
+    let votes = b.tally(answer).await.unwrap();
+    assert_eq!(votes, tally(RACES as u64 / 2, RACES as u64 / 2));
+    assert_eq!(b.export().await.unwrap().votes.len(), RACES);
+}
+
+async fn two_processes_claiming_one_interaction_claim_it_once(fresh: Fresh) {
+    let (a, b) = (fresh.open().await, fresh.open().await);
+    for round in 0..RACES {
+        let id = format!("i-{round}");
+        let (first, second) = at_once(&a, &b, |store| {
+            let id = id.clone();
+            async move { store.claim_interaction(&id).await.unwrap() }
+        })
+        .await;
+        assert!(
+            first != second,
+            "round {round}: claimed {first} and {second}"
+        );
+    }
+}
+
+// Backend-specific: the URLs each backend is opened with, and PostgreSQL
+// going away and coming back.
+
+#[tokio::test]
+async fn sqlite_opens_from_a_plain_path_a_url_or_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.db");
+    let store = store::open(plain.to_str().unwrap()).await.unwrap();
+    store.record_answer(new_answer("imap", None)).await.unwrap();
+    drop(store);
+    assert!(plain.exists());
+    let url = format!("sqlite://{}", plain.display());
+    assert_eq!(
+        store::open(&url)
+            .await
+            .unwrap()
+            .stats()
+            .await
+            .unwrap()
+            .answers,
+        1
+    );
+
+    let memory = store::open("sqlite::memory:").await.unwrap();
+    memory.ping().await.unwrap();
+    assert!(memory.claim_interaction("i-1").await.unwrap());
+    assert!(!memory.claim_interaction("i-1").await.unwrap());
+}
+
+#[tokio::test]
+async fn postgres_opens_from_either_url_scheme() {
+    let database = TestDatabase::create().await;
+    let store = store::open(database.url()).await.unwrap();
+    store.record_answer(new_answer("imap", None)).await.unwrap();
+    drop(store);
+    let other_scheme = database.url().replacen("postgres://", "postgresql://", 1);
+    assert_ne!(other_scheme, database.url());
+    let store = store::open(&other_scheme).await.unwrap();
+    assert_eq!(store.stats().await.unwrap().answers, 1);
+    drop(store);
+    database.drop_database().await;
+}
+
+#[tokio::test]
+async fn other_schemes_are_refused() {
+    assert!(matches!(
+        store::open("mysql://root:secret@localhost/helpdesk").await,
+        Err(StoreError::UnsupportedUrl(scheme)) if scheme == "mysql"
+    ));
+    assert!(matches!(
+        store::migrate("redis://localhost").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_going_away_fails_operations_promptly_and_the_pool_recovers() {
+    let database = TestDatabase::create().await;
+    let store = store::open(database.url()).await.unwrap();
+    store.ping().await.unwrap();
+
+    // The database goes away: its connections are cut, new ones refused.
+    let name: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&mut PgConnection::connect(database.url()).await.unwrap())
+        .await
+        .unwrap();
+    let mut control = PgConnection::connect(&database::admin_url()).await.unwrap();
+    let allow = |allowed: bool| format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allowed}");
+    sqlx::query(&allow(false))
+        .execute(&mut control)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&mut control)
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(30), store.ping())
+        .await
+        .expect("an error, not a hang");
+    assert!(outcome.is_err(), "the ping reached a database that is gone");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the error took {:?}",
+        started.elapsed()
+    );
+    assert!(store.stats().await.is_err());
+
+    // Back again: the same store works without being reopened.
+    sqlx::query(&allow(true))
+        .execute(&mut control)
+        .await
+        .unwrap();
+    store.ping().await.expect("the pool recovered");
+    store.record_answer(new_answer("imap", None)).await.unwrap();
+    assert_eq!(store.stats().await.unwrap().answers, 1);
+
+    control.close().await.unwrap();
+    drop(store);
+    database.drop_database().await;
+}
