@@ -455,3 +455,89 @@ fn stats_on_a_fresh_database_are_empty() {
         })
     );
 }
+
+#[test]
+fn export_writes_votes_with_comments_and_unanswered_questions_as_json_and_csv() {
+    let sandbox = Sandbox::new();
+    let stdin = [
+        ENTRY_EXAMPLE,
+        "y",
+        "2",
+        "n",
+        "please add screenshots",
+        NONSENSE,
+        "",
+    ]
+    .join("\n")
+        + "\n";
+    sandbox.ok(&["chat"], &stdin);
+
+    let export: Value = serde_json::from_str(&sandbox.ok(&["export"], "")).unwrap();
+    assert_eq!(
+        keys(&export),
+        set(&["entries", "votes", "unanswered"]),
+        "{export}"
+    );
+    let votes = export["votes"].as_array().unwrap();
+    assert_eq!(votes.len(), 1, "{export}");
+    assert_eq!(votes[0]["entry"], "which-protocol:imap");
+    assert_eq!(votes[0]["helpful"], false);
+    assert_eq!(votes[0]["comment"], "please add screenshots");
+    let unanswered = export["unanswered"].as_array().unwrap();
+    assert_eq!(unanswered.len(), 1, "{export}");
+    assert_eq!(unanswered[0]["question"], NONSENSE);
+    let shown: u64 = export["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["shown"].as_u64().unwrap())
+        .sum();
+    assert_eq!(shown, 2, "{export}");
+
+    let folder = sandbox.path().join("export");
+    let folder_arg = folder.to_str().unwrap();
+    sandbox.ok(&["export", "--format", "csv", "--output", folder_arg], "");
+    let votes_csv = std::fs::read_to_string(folder.join("votes.csv")).unwrap();
+    let mut lines = votes_csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("answer_id,entry,helpful,comment,voted_at")
+    );
+    let row = lines.next().expect("one vote row");
+    assert!(
+        row.contains(",which-protocol:imap,false,please add screenshots,"),
+        "{row}"
+    );
+    assert_eq!(lines.next(), None);
+    let unanswered_csv = std::fs::read_to_string(folder.join("unanswered.csv")).unwrap();
+    assert!(unanswered_csv.contains(NONSENSE), "{unanswered_csv}");
+    let entries_csv = std::fs::read_to_string(folder.join("entries.csv")).unwrap();
+    assert!(
+        entries_csv.starts_with("entry,shown,helpful,not_helpful\n"),
+        "{entries_csv}"
+    );
+
+    let (_, stderr) = sandbox.fails(&["export", "--format", "csv"]);
+    assert!(stderr.contains("--output"), "{stderr}");
+}
+
+#[test]
+fn migrate_applies_the_migrations_once() {
+    let sandbox = Sandbox::new();
+    let first = sandbox.ok(&["migrate"], "");
+    let applied: usize = first.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(applied >= 1, "{first}");
+    let again = sandbox.ok(&["migrate"], "");
+    assert!(again.starts_with("0 migration(s) applied"), "{again}");
+}
+
+#[test]
+fn healthcheck_fails_when_no_bot_answers() {
+    let sandbox = Sandbox::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    sandbox.fails(&["healthcheck", "--addr", &closed]);
+}

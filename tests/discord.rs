@@ -728,3 +728,60 @@ async fn the_cooldown_sends_one_polite_notice() {
     );
     standin.assert_no_violations();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_me_deletes_the_callers_votes_and_question_texts_only() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let (thread, answer) = ask(&standin, &asker(), "what is imap and how does it work?").await;
+    let (other_thread, other_answer) = ask(
+        &standin,
+        &bystander(),
+        "my mailbox is full and mail bounces",
+    )
+    .await;
+    for (user, thread, answer) in [
+        (asker(), thread, &answer),
+        (bystander(), other_thread, &other_answer),
+    ] {
+        let up = id_starting(answer, "hd1:vote:").replace(":down", ":up");
+        let click = standin.click_button(&user, standin.guild_id(), thread, answer.id, &up);
+        standin.wait_interaction_response(click.id, WAIT).await;
+    }
+
+    let command = standin.slash_command(
+        &asker(),
+        standin.guild_id(),
+        OTHER,
+        "kb",
+        json!([{"name": "forget-me", "type": 1, "options": []}]),
+    );
+    let reply = standin.wait_interaction_response(command.id, WAIT).await;
+    assert!(
+        reply.is_ephemeral(),
+        "only the caller sees the confirmation"
+    );
+    let text = reply_text(&standin, command.id, &reply.data);
+    assert!(text.contains("deleted 1 vote"), "{text}");
+    assert!(text.contains("1 question"), "{text}");
+
+    let store = workspace.store().await;
+    let mine = store
+        .answer_for_source(&thread.to_string())
+        .await
+        .unwrap()
+        .expect("the answer row stays for the counts");
+    assert_eq!(mine.question, None, "the question's text is gone");
+    assert_eq!(store.tally(mine.id).await.unwrap().helpful, 0);
+    let theirs = store
+        .answer_for_source(&other_thread.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(theirs.question.is_some(), "other people's data stays");
+    assert_eq!(store.tally(theirs.id).await.unwrap().helpful, 1);
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.answers, stats.votes.helpful), (2, 1), "{stats:?}");
+    standin.assert_no_violations();
+}
