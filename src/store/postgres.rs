@@ -23,8 +23,10 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const MAX_CONNECTIONS: u32 = 8;
 
 /// How long an operation waits for a connection before failing: while the
-/// server is unreachable, operations fail after this rather than hang.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// server is unreachable, operations fail after this rather than hang, and
+/// early enough that the person still gets a "try again" within Discord's
+/// 3-second interaction deadline.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Dialect for Postgres {
     fn migrator() -> &'static Migrator {

@@ -58,7 +58,9 @@ impl SqlStore<Sqlite> {
             })
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            // Short enough that a person still gets a "try again" within
+            // Discord's 3-second interaction deadline.
+            .busy_timeout(Duration::from_secs(2));
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if memory { 1 } else { 4 })
