@@ -1,35 +1,44 @@
 //! Load bench of the Discord bot: the real `helpdesk serve` binary, with the
 //! real serenity client, against the local Discord stand-in
-//! (`tests/support/standin/`), once on SQLite and once on PostgreSQL.
+//! (`tests/support/standin/`), on SQLite and on PostgreSQL.
 //!
 //! ```sh
 //! cargo bench --bench load                       # both backends, defaults
-//! cargo bench --bench load -- --backend sqlite --rate 600 --seconds 60
+//! cargo bench --bench load -- --backend sqlite --rate 300 --seconds 60
 //! ```
 //!
 //! Simulated users ask held-out questions (`tests/data/heldout.jsonl`) in a
 //! watched channel at a fixed rate (open loop: the next question never
 //! waits for an answer) and react to the answers after a think time of 0.5
 //! to 2 s: votes, "Help me choose" and a dialogue step, follow-up questions
-//! in the thread. A steady phase at `--rate` is followed by a ramp of
-//! higher rates that stops at the first step the bot cannot keep up with.
+//! in the thread.
 //!
-//! Reported per backend: questions per second, bot-side latency (the
-//! stand-in dispatching an event → the stand-in having received the bot's
-//! first REST request about it), idle and peak resident memory, CPU seconds
-//! per 1,000 questions, errors, and lost or doubled answers and callbacks.
-//! The stand-in runs with request validation and response checking off, and
-//! in this process: on a 2-core machine it competes with the bot for CPU.
+//! Per backend, a fresh bot and database take a steady phase at `--rate`;
+//! then a second fresh bot and database take a ramp of rates (up from the
+//! steady rate if the first kept up with it, else up from a tenth of it),
+//! each step drained before the next, stopping at the first step the bot
+//! does not keep up with: the step before is the sustained maximum.
+//!
+//! Reported: questions per second, bot-side latency (the stand-in
+//! dispatching an event → the stand-in having received the bot's first REST
+//! request about it), idle and peak resident memory, CPU seconds per 1,000
+//! questions, errors, and lost or doubled answers and callbacks (the
+//! stand-in counts them). The stand-in runs with request validation and
+//! response checking off, in this process: on a 2-core machine it competes
+//! with the bot for CPU, and the report says how much it used.
 //!
 //! Options (after `--`, or the environment variable in brackets):
-//! `--backend sqlite,postgres` (LOAD_BACKENDS), `--rate 500` questions per
-//! second (LOAD_RATE), `--seconds 30` of steady load (LOAD_SECONDS),
-//! `--ramp 750,1000,1250,1500` or `none` (LOAD_RAMP), `--step 5` seconds per
-//! ramp step (LOAD_STEP_SECONDS), `--warmup 2` (LOAD_WARMUP_SECONDS),
+//! `--backend sqlite,postgres` (LOAD_BACKENDS), `--rate 500` new questions
+//! per second (LOAD_RATE), `--seconds 30` of steady load (LOAD_SECONDS),
+//! `--ramp auto`, `none` or a list of rates (LOAD_RAMP), `--step 5` seconds
+//! per ramp step (LOAD_STEP_SECONDS), `--warmup 2` (LOAD_WARMUP_SECONDS),
 //! `--idle 5` (LOAD_IDLE_SECONDS), `--users 2000` (LOAD_USERS), `--seed 1`
-//! (LOAD_SEED). PostgreSQL: a fresh database is created on the server
+//! (LOAD_SEED). PostgreSQL: a fresh database per run on the server
 //! `HELPDESK_TEST_POSTGRES_URL` names (default
-//! `postgres://postgres@127.0.0.1:5432/test`) and dropped afterwards.
+//! `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
+//! Diagnostics, to tell disk waits from CPU: `--sqlite-dir /dev/shm` puts
+//! the SQLite file on tmpfs (LOAD_SQLITE_DIR); `--pg-synchronous-commit
+//! off` sets it on the fresh database (LOAD_PG_SYNCHRONOUS_COMMIT).
 
 // The support code's unit tests are compiled here without the test harness
 // that would run them, so their `use super::*` goes unused.
@@ -67,9 +76,9 @@ impl Backend {
 /// What follows the steady phase.
 #[derive(Clone, Debug, PartialEq)]
 enum Ramp {
-    /// Up from the steady rate if the bot kept up with it (1.5x, 2x, 2.5x,
-    /// 3x, stopping at the first step it does not keep up with), else down
-    /// (0.75x … 0.1x, stopping at the first step it keeps up with).
+    /// A second fresh bot, stepped up from 1.25x the steady rate if the
+    /// first kept up with it, else from 0.1x, stopping at the first step
+    /// it does not keep up with.
     Auto,
     None,
     /// These rates, in order, stopping at the first one not kept up with.
@@ -585,9 +594,18 @@ struct Phase {
     rate: f64,
     seconds: f64,
     end: SystemTime,
-    /// Questions and follow-ups not yet answered when the phase ended.
+    /// This phase's questions and follow-ups not yet answered when it
+    /// ended.
     backlog: u64,
     rss_max_kb: u64,
+    /// Questions and follow-ups sent in the phase.
+    questions: u64,
+    /// Every event sent in the phase (questions and reactions).
+    events: u64,
+    /// utime + stime during the phase: the bot's, and this process's (the
+    /// stand-in and the simulated users).
+    bot_cpu_s: f64,
+    harness_cpu_s: f64,
 }
 
 /// How users react to an answer.
@@ -595,8 +613,11 @@ const VOTE_SHARE: f64 = 0.4;
 const HELPFUL_SHARE: f64 = 0.85;
 const CHOOSE_SHARE: f64 = 0.5;
 const FOLLOW_UP_SHARE: f64 = 0.1;
-/// How long to wait for the last answers and callbacks after a phase.
-const DRAIN: Duration = Duration::from_secs(120);
+/// How long to wait, at most, for the last answers and callbacks after a
+/// phase; and how long without any progress before what is left is
+/// counted as lost.
+const DRAIN: Duration = Duration::from_secs(180);
+const STALLED: Duration = Duration::from_secs(10);
 const SCAN_EVERY: Duration = Duration::from_millis(20);
 const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 
@@ -824,6 +845,9 @@ impl<'a> Load<'a> {
     async fn phase(&mut self, name: &str, rate: f64, seconds: f64) -> &Phase {
         let index = self.phases.len();
         let total = (rate * seconds).round() as u64;
+        let pid = self.pid.to_string();
+        let (bot_cpu, harness_cpu) = (cpu_seconds(&pid), cpu_seconds("self"));
+        let (outstanding_before, events_before) = (self.outstanding, self.events.len());
         let start = Instant::now();
         let end = start + Duration::from_secs_f64(seconds);
         self.phases.push(Phase {
@@ -833,6 +857,10 @@ impl<'a> Load<'a> {
             end: SystemTime::now(),
             backlog: 0,
             rss_max_kb: 0,
+            questions: 0,
+            events: 0,
+            bot_cpu_s: 0.0,
+            harness_cpu_s: 0.0,
         });
         self.reacting = true;
         let due = |n: u64| start + Duration::from_secs_f64(n as f64 / rate);
@@ -874,28 +902,46 @@ impl<'a> Load<'a> {
             }
         }
         self.scan();
-        let backlog = self.outstanding;
+        // Answers still owed from before (lost ones) are not this phase's.
+        let backlog = self.outstanding.saturating_sub(outstanding_before);
+        let new = &self.events[events_before..];
+        let questions = new
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Question | Kind::FollowUp))
+            .count() as u64;
+        let events = new.len() as u64;
         let phase = &mut self.phases[index];
         phase.end = SystemTime::now();
         phase.backlog = backlog;
+        phase.questions = questions;
+        phase.events = events;
+        phase.bot_cpu_s = cpu_seconds(&pid) - bot_cpu;
+        phase.harness_cpu_s = cpu_seconds("self") - harness_cpu;
         phase
     }
 
     /// Stops reacting and waits until every question is answered and every
-    /// click called back (or `timeout`). True if nothing is left.
-    async fn drain(&mut self, timeout: Duration) -> bool {
+    /// click called back, or nothing moved for [`STALLED`], or [`DRAIN`]
+    /// passed. True if nothing is left.
+    async fn drain(&mut self) -> bool {
         self.reacting = false;
         self.pending.clear();
-        let deadline = Instant::now() + timeout;
+        let start = Instant::now();
+        let (mut last_progress, mut last_state) = (start, (u64::MAX, usize::MAX));
         loop {
             self.scan();
             let standin = self.standin;
             self.open_clicks
                 .retain(|id| standin.interaction_response(*id).is_none());
-            if self.outstanding == 0 && self.open_clicks.is_empty() {
+            let state = (self.outstanding, self.open_clicks.len());
+            if state == (0, 0) {
                 return true;
             }
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if state != last_state {
+                (last_progress, last_state) = (now, state);
+            }
+            if now - last_progress >= STALLED || now - start >= DRAIN {
                 return false;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -921,6 +967,7 @@ struct Verdict {
 }
 
 /// Latencies (ms) per phase and kind, plus the question → answer-post time.
+#[derive(Default)]
 struct Latencies {
     first: BTreeMap<(usize, Kind), Stats>,
     answer: BTreeMap<usize, Stats>,
@@ -1046,52 +1093,108 @@ fn examine(load: &Load<'_>) -> (Verdict, Latencies) {
     (verdict, latencies)
 }
 
-// ----- one backend ------------------------------------------------------------
+// ----- one bot -----------------------------------------------------------------
 
-struct Report {
-    variant: String,
+/// What a run of a fresh bot does after start-up.
+enum Plan {
+    /// A warm-up, then the steady phase at `--rate`.
+    Target,
+    /// A warm-up, then these rates in order, each drained before the next,
+    /// stopping after the first one the bot does not keep up with.
+    Ramp(Vec<f64>),
+}
+
+/// One fresh bot (and database) under one plan.
+struct Run {
     idle_rss_kb: u64,
     startup_hwm_kb: u64,
-    steady_rss_max_kb: u64,
+    /// VmHWM after the steady phase and its drain.
     steady_hwm_kb: u64,
     final_hwm_kb: u64,
+    steady: Option<usize>,
+    /// The bot's and this process's utime + stime over the steady phase
+    /// and its drain, and the questions (new + follow-ups) sent in it.
     steady_cpu_s: f64,
-    harness_cpu_s: f64,
+    steady_harness_cpu_s: f64,
     steady_questions: u64,
-    steady_events: u64,
     steady_drained: bool,
-    final_drained: bool,
+    drained: bool,
     phases: Vec<Phase>,
     verdict: Verdict,
     latencies: Latencies,
     histograms: String,
-    log_lines: Vec<String>,
-    text: String,
+    log_lines: usize,
+    log_summary: Vec<(usize, String)>,
 }
 
-async fn run_backend(backend: Backend, options: Options, database_url: Option<String>) -> Report {
+/// The bot's log lines grouped: timestamps dropped, numbers as `#`.
+fn summarize_log(log: &str) -> (usize, Vec<(usize, String)>) {
+    let mut groups: HashMap<String, usize> = HashMap::new();
+    let mut total = 0;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        total += 1;
+        let mut plain = String::new();
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // An ANSI colour sequence: ESC [ ... m
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        let rest = plain
+            .split_once(' ')
+            .filter(|(stamp, _)| stamp.starts_with(|c: char| c.is_ascii_digit()))
+            .map_or(plain.as_str(), |(_, rest)| rest)
+            .trim();
+        let mut key = String::new();
+        let mut in_number = false;
+        for c in rest.chars() {
+            if c.is_ascii_digit() {
+                if !in_number {
+                    key.push('#');
+                }
+                in_number = true;
+            } else {
+                in_number = false;
+                key.push(c);
+            }
+        }
+        let key: String = key.chars().take(220).collect();
+        *groups.entry(key).or_default() += 1;
+    }
+    let mut groups: Vec<(usize, String)> = groups.into_iter().map(|(k, n)| (n, k)).collect();
+    groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    groups.truncate(8);
+    (total, groups)
+}
+
+async fn run_bot(
+    backend: Backend,
+    options: &Options,
+    database_url: Option<String>,
+    plan: &Plan,
+) -> Run {
     let standin = standin()
         .validate_requests(false)
         .check_responses(false)
         .start()
         .await;
     let workspace = Workspace::new();
-    let mut variant = backend.name().to_owned();
     let sqlite_dir = options.sqlite_dir.as_ref().map(|dir| {
         tempfile::tempdir_in(dir)
             .unwrap_or_else(|e| panic!("cannot make a folder in {}: {e}", dir.display()))
     });
-    let database_url = match (&database_url, &sqlite_dir) {
-        (Some(url), _) => url.clone(),
-        (None, Some(dir)) => {
-            let _ = write!(variant, " (database in {})", dir.path().display());
-            format!("sqlite://{}", dir.path().join("helpdesk.db").display())
-        }
+    let database_url = match (database_url, &sqlite_dir) {
+        (Some(url), _) => url,
+        (None, Some(dir)) => format!("sqlite://{}", dir.path().join("helpdesk.db").display()),
         (None, None) => workspace.database_url(),
     };
-    if let (Backend::Postgres, Some(setting)) = (backend, &options.pg_synchronous_commit) {
-        let _ = write!(variant, " (synchronous_commit = {setting})");
-    }
     let bot = Bot::start(
         &standin,
         &workspace,
@@ -1104,117 +1207,103 @@ async fn run_backend(backend: Backend, options: Options, database_url: Option<St
     .await;
     standin.wait_connected(WAIT).await;
     let pid = bot.pid();
-    eprintln!(
-        "[{}] bot pid {pid} connected; {} s quiet",
-        backend.name(),
-        options.idle
-    );
-    tokio::time::sleep(Duration::from_secs_f64(options.idle)).await;
+    let name = backend.name();
+    let idle = match plan {
+        Plan::Target => options.idle,
+        Plan::Ramp(_) => options.idle.min(1.0),
+    };
+    eprintln!("[{name}] bot pid {pid} connected; {idle} s quiet");
+    tokio::time::sleep(Duration::from_secs_f64(idle)).await;
     let idle_rss_kb = status_kb(pid, "VmRSS");
     let startup_hwm_kb = status_kb(pid, "VmHWM");
 
-    let mut load = Load::new(&standin, pid, &options);
+    let mut load = Load::new(&standin, pid, options);
     if options.warmup > 0.0 {
-        load.phase("warm-up", (options.rate / 5.0).max(1.0), options.warmup)
-            .await;
-        load.drain(Duration::from_secs(15)).await;
+        let rate = match plan {
+            Plan::Target => options.rate / 5.0,
+            Plan::Ramp(rates) => rates.first().map_or(options.rate, |r| r / 2.0),
+        };
+        load.phase("warm-up", rate.max(1.0), options.warmup).await;
+        load.drain().await;
     }
 
-    let metrics_before = bot.http_get("/metrics").1;
-    let pid_text = pid.to_string();
-    let (cpu0, harness0) = (cpu_seconds(&pid_text), cpu_seconds("self"));
-    let events_before = load.events.len();
-    eprintln!(
-        "[{}] steady: {} questions/s for {} s",
-        backend.name(),
-        options.rate,
-        options.seconds
-    );
-    load.phase("steady", options.rate, options.seconds).await;
-    let steady_index = load.phases.len() - 1;
-    let steady_drained = load.drain(DRAIN).await;
-    let (cpu1, harness1) = (cpu_seconds(&pid_text), cpu_seconds("self"));
-    let steady_hwm_kb = status_kb(pid, "VmHWM");
-    let metrics_after = bot.http_get("/metrics").1;
-    let steady_events: Vec<&Event> = load.events[events_before..]
-        .iter()
-        .filter(|e| e.phase == steady_index)
-        .collect();
-    let steady_questions = steady_events
-        .iter()
-        .filter(|e| matches!(e.kind, Kind::Question | Kind::FollowUp))
-        .count() as u64;
-    let steady_events = steady_events.len() as u64;
-
-    // Each step starts from a drained bot; up, it stops at the first step
-    // not kept up with; down, at the first one kept up with.
-    let steady_kept_up = kept_up(&load.phases[steady_index]);
-    let (rates, stop_when) = match &options.ramp {
-        Ramp::None => (Vec::new(), false),
-        Ramp::Rates(rates) => (rates.clone(), false),
-        Ramp::Auto if steady_kept_up => (
-            [1.5, 2.0, 2.5, 3.0]
-                .iter()
-                .map(|f| (options.rate * f).round())
-                .collect(),
-            false,
-        ),
-        Ramp::Auto => (
-            [0.75, 0.5, 0.35, 0.25, 0.15, 0.1]
-                .iter()
-                .map(|f| (options.rate * f).round().max(1.0))
-                .collect(),
-            true,
-        ),
+    let mut run = Run {
+        idle_rss_kb,
+        startup_hwm_kb,
+        steady_hwm_kb: 0,
+        final_hwm_kb: 0,
+        steady: None,
+        steady_cpu_s: 0.0,
+        steady_harness_cpu_s: 0.0,
+        steady_questions: 0,
+        steady_drained: false,
+        drained: true,
+        phases: Vec::new(),
+        verdict: Verdict::default(),
+        latencies: Latencies::default(),
+        histograms: String::new(),
+        log_lines: 0,
+        log_summary: Vec::new(),
     };
-    let mut final_drained = steady_drained;
-    for (i, rate) in rates.iter().enumerate() {
-        eprintln!("[{}] ramp: {rate} questions/s", backend.name());
-        let phase = load
-            .phase(&format!("ramp {}", i + 1), *rate, options.step)
-            .await;
-        let ok = kept_up(phase);
-        final_drained = load.drain(DRAIN).await;
-        if ok == stop_when {
-            break;
+    match plan {
+        Plan::Target => {
+            let metrics_before = bot.http_get("/metrics").1;
+            let pid_text = pid.to_string();
+            let (cpu0, harness0) = (cpu_seconds(&pid_text), cpu_seconds("self"));
+            eprintln!(
+                "[{name}] steady: {} questions/s for {} s",
+                options.rate, options.seconds
+            );
+            let steady = load.phase("steady", options.rate, options.seconds).await;
+            run.steady_questions = steady.questions;
+            run.steady = Some(load.phases.len() - 1);
+            run.steady_drained = load.drain().await;
+            run.drained = run.steady_drained;
+            run.steady_cpu_s = cpu_seconds(&pid_text) - cpu0;
+            run.steady_harness_cpu_s = cpu_seconds("self") - harness0;
+            run.steady_hwm_kb = status_kb(pid, "VmHWM");
+            run.histograms = histogram_table(&metrics_before, &bot.http_get("/metrics").1);
+        }
+        Plan::Ramp(rates) => {
+            for (i, rate) in rates.iter().enumerate() {
+                eprintln!("[{name}] ramp: {rate} questions/s");
+                let phase = load
+                    .phase(&format!("step {}", i + 1), *rate, options.step)
+                    .await;
+                let ok = kept_up(phase);
+                run.drained = load.drain().await;
+                if !ok {
+                    break;
+                }
+            }
         }
     }
     // Give a doubled answer or callback the chance to show.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let final_hwm_kb = status_kb(pid, "VmHWM");
-    let (verdict, latencies) = examine(&load);
-    let log_lines: Vec<String> = bot
-        .logs()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
-    let phases = load.phases.clone();
-    let steady_rss_max_kb = phases[steady_index].rss_max_kb;
-    drop(load);
-    drop(bot);
-    let mut report = Report {
-        variant,
-        idle_rss_kb,
-        startup_hwm_kb,
-        steady_rss_max_kb,
-        steady_hwm_kb,
-        final_hwm_kb,
-        steady_cpu_s: cpu1 - cpu0,
-        harness_cpu_s: harness1 - harness0,
-        steady_questions,
-        steady_events,
-        steady_drained,
-        final_drained,
-        phases,
-        verdict,
-        latencies,
-        histograms: histogram_table(&metrics_before, &metrics_after),
-        log_lines,
-        text: String::new(),
-    };
-    report.text = render(&report, &options, steady_index);
-    report
+    run.final_hwm_kb = status_kb(pid, "VmHWM");
+    (run.verdict, run.latencies) = examine(&load);
+    (run.log_lines, run.log_summary) = summarize_log(&bot.logs());
+    run.phases = load.phases.clone();
+    run
+}
+
+/// A run on a fresh database: a new SQLite file, or a new PostgreSQL
+/// database on `HELPDESK_TEST_POSTGRES_URL`'s server, dropped afterwards
+/// (also if the run panics).
+async fn run_on_fresh_database(backend: Backend, options: &Options, plan: &Plan) -> Run {
+    match backend {
+        Backend::Sqlite => run_bot(backend, options, None, plan).await,
+        Backend::Postgres => {
+            let database = TestDatabase::create().await;
+            let url = database.url().to_owned();
+            if let Some(setting) = &options.pg_synchronous_commit {
+                set_synchronous_commit(&url, setting).await;
+            }
+            let run = run_bot(backend, options, Some(url), plan).await;
+            database.drop_database().await;
+            run
+        }
+    }
 }
 
 /// Diagnostic: sets `synchronous_commit` for every later session of the
@@ -1249,203 +1338,260 @@ fn mark(ok: bool) -> &'static str {
     }
 }
 
-fn render(r: &Report, options: &Options, steady: usize) -> String {
-    let mut out = String::new();
-    let s = &r.phases[steady];
-    let first = r
-        .latencies
+fn question_stats(run: &Run, phase: usize) -> Stats {
+    run.latencies
         .first
-        .get(&(steady, Kind::Question))
+        .get(&(phase, Kind::Question))
         .copied()
-        .unwrap_or_default();
-    // All events of the steady phase together.
-    let achieved = r
-        .latencies
+        .unwrap_or_default()
+}
+
+/// New questions whose first request came within the phase, per second.
+fn started_per_second(run: &Run, phase: usize) -> f64 {
+    run.latencies
         .started_in_phase
-        .get(&steady)
+        .get(&phase)
         .copied()
         .unwrap_or(0) as f64
-        / s.seconds.max(f64::EPSILON);
-    let questions_per_s = r.steady_questions as f64 / s.seconds.max(f64::EPSILON);
-    let cpu_per_1000 = r.steady_cpu_s / (r.steady_questions.max(1) as f64) * 1000.0;
-    let v = &r.verdict;
-    let lost = v.threads_missing_answers + v.clicks_without_callback;
-    let doubled = v.threads_with_extra_answers + v.clicks_with_second_callback;
-    let errors: u64 = v.errors.values().sum();
-    let _ = writeln!(out, "## {}\n", r.variant);
+        / run.phases[phase].seconds.max(f64::EPSILON)
+}
+
+fn lost(v: &Verdict) -> u64 {
+    v.threads_missing_answers + v.clicks_without_callback
+}
+
+fn doubled(v: &Verdict) -> u64 {
+    v.threads_with_extra_answers + v.clicks_with_second_callback
+}
+
+fn errors(v: &Verdict) -> u64 {
+    v.errors.values().sum()
+}
+
+fn phases_table(out: &mut String, run: &Run) {
     let _ = writeln!(
         out,
-        "Steady phase: {:.0} new questions/s offered for {:.0} s, plus the users' reactions \
-         ({} events in all, {:.0}/s; questions incl. follow-ups {:.0}/s).\n",
-        s.rate,
-        s.seconds,
-        r.steady_events,
-        r.steady_events as f64 / s.seconds,
-        questions_per_s
+        "| phase | offered q/s | s | started in phase /s | backlog at end | p50 ms | p95 ms | p99 ms | max ms | max VmRSS MB | bot CPU s / 1,000 q | harness CPU s | kept up |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for (i, p) in run.phases.iter().enumerate() {
+        let q = question_stats(run, i);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.1} | {} |",
+            p.name,
+            p.rate,
+            p.seconds,
+            started_per_second(run, i),
+            p.backlog,
+            q.p50,
+            q.p95,
+            q.p99,
+            q.max,
+            mb(p.rss_max_kb),
+            p.bot_cpu_s / p.questions.max(1) as f64 * 1000.0,
+            p.harness_cpu_s,
+            if kept_up(p) { "yes" } else { "no" }
+        );
+    }
+}
+
+fn verdict_line(out: &mut String, what: &str, run: &Run) {
+    let v = &run.verdict;
+    let _ = writeln!(
+        out,
+        "- {what}: answers owed {}, posted {}; threads missing an answer {}, with an extra one {}; \
+         clicks {}, without a callback {}, called back twice {}; non-2xx responses {} (of {} requests); \
+         bot log lines at WARN or above {}; drained at the end: {}.",
+        v.answers_expected,
+        v.answers_received,
+        v.threads_missing_answers,
+        v.threads_with_extra_answers,
+        v.clicks,
+        v.clicks_without_callback,
+        v.clicks_with_second_callback,
+        errors(v),
+        v.requests,
+        run.log_lines,
+        run.drained
+    );
+    for (route, n) in &v.errors {
+        let _ = writeln!(out, "  - {route}: {n}");
+    }
+    for (n, line) in &run.log_summary {
+        let _ = writeln!(out, "  - {n} × `{line}`");
+    }
+}
+
+fn render(variant: &str, options: &Options, target: &Run, ramp: Option<&Run>) -> String {
+    let mut out = String::new();
+    let steady = target.steady.unwrap_or(0);
+    let s = &target.phases[steady];
+    let q = question_stats(target, steady);
+    let achieved = started_per_second(target, steady);
+    let cpu_per_1000 = target.steady_cpu_s / target.steady_questions.max(1) as f64 * 1000.0;
+    let v = &target.verdict;
+    let _ = writeln!(out, "## {variant}\n");
+    let _ = writeln!(
+        out,
+        "### At the target load: {:.0} new questions/s offered for {:.0} s\n",
+        s.rate, s.seconds
+    );
+    let _ = writeln!(
+        out,
+        "{} events in all ({:.0}/s): questions with follow-ups {:.0}/s, the rest clicks.\n",
+        s.events,
+        s.events as f64 / s.seconds,
+        s.questions as f64 / s.seconds,
     );
     let _ = writeln!(out, "| measure | figure | target | |\n|---|---|---|---|");
-    let kept = r.steady_drained && kept_up(s);
     let _ = writeln!(
         out,
-        "| questions/s sustained (new questions started within the phase) | {achieved:.0} (of {:.0} offered; backlog at the end {}) | ≥ 500 | {} |",
+        "| questions/s sustained (new questions whose thread was started within the phase) | {achieved:.0} of {:.0} offered; {} still unanswered at the phase's end | ≥ 500 | {} |",
         s.rate,
         s.backlog,
-        mark(kept && achieved >= 490.0)
+        mark(kept_up(s) && achieved >= 490.0)
     );
     let _ = writeln!(
         out,
-        "| question latency p50 / p95 / p99 / max (ms) | {:.2} / {:.2} / {:.2} / {:.2} | p99 < 20 | {} |",
-        first.p50,
-        first.p95,
-        first.p99,
-        first.max,
-        mark(first.count > 0 && first.p99 < 20.0)
+        "| bot-side latency of questions, p50 / p95 / p99 / max | {:.2} / {:.2} / {:.2} / {:.2} ms ({} without any request) | p99 < 20 ms | {} |",
+        q.p50,
+        q.p95,
+        q.p99,
+        q.max,
+        q.missing,
+        mark(q.count > 0 && q.missing == 0 && q.p99 < 20.0)
     );
     let _ = writeln!(
         out,
         "| resident memory, idle (VmRSS {} s after connecting) | {:.1} MB | < 25 MB | {} |",
         options.idle,
-        mb(r.idle_rss_kb),
-        mark(r.idle_rss_kb < 25 * 1024)
+        mb(target.idle_rss_kb),
+        mark(target.idle_rss_kb < 25 * 1024)
     );
     let _ = writeln!(
         out,
-        "| resident memory, peak under load (VmHWM after the steady phase; sampled VmRSS max {:.1} MB) | {:.1} MB | < 60 MB | {} |",
-        mb(r.steady_rss_max_kb),
-        mb(r.steady_hwm_kb),
-        mark(r.steady_hwm_kb < 60 * 1024)
+        "| resident memory under load (VmHWM after the steady phase and its drain) | {:.1} MB | < 60 MB | {} |",
+        mb(target.steady_hwm_kb),
+        mark(target.steady_hwm_kb < 60 * 1024)
     );
     let _ = writeln!(
         out,
-        "| CPU seconds per 1,000 questions (bot utime+stime over the steady phase and drain, all events included) | {cpu_per_1000:.3} s ({:.1} s for {} questions) | | |",
-        r.steady_cpu_s, r.steady_questions
+        "| CPU per 1,000 questions (bot utime+stime over the steady phase and its drain, clicks included) | {cpu_per_1000:.2} s ({:.1} s for {} questions) | | |",
+        target.steady_cpu_s, target.steady_questions
     );
     let _ = writeln!(
         out,
-        "| errors (non-2xx responses; bot log lines at WARN or above) | {errors}; {} | 0 | {} |",
-        r.log_lines.len(),
-        mark(errors == 0 && r.log_lines.is_empty())
+        "| errors: non-2xx responses; bot log lines at WARN or above | {}; {} | 0 | {} |",
+        errors(v),
+        target.log_lines,
+        mark(errors(v) == 0 && target.log_lines == 0)
     );
     let _ = writeln!(
         out,
-        "| answers expected / received (all phases) | {} / {} | equal | {} |",
-        v.answers_expected,
-        v.answers_received,
-        mark(v.answers_expected == v.answers_received)
-    );
-    let _ = writeln!(
-        out,
-        "| lost (threads missing an answer + clicks without callback) | {} + {} | 0 | {} |",
+        "| lost: threads missing an answer + clicks without a callback | {} + {} | 0 | {} |",
         v.threads_missing_answers,
         v.clicks_without_callback,
-        mark(lost == 0)
+        mark(lost(v) == 0)
     );
     let _ = writeln!(
         out,
-        "| doubled (threads with an extra answer + clicks called back twice) | {} + {} | 0 | {} |",
+        "| doubled: threads with an extra answer + clicks called back twice | {} + {} | 0 | {} |",
         v.threads_with_extra_answers,
         v.clicks_with_second_callback,
-        mark(doubled == 0)
+        mark(doubled(v) == 0)
     );
     let _ = writeln!(
         out,
-        "\nHarness (stand-in + simulated users, same machine) CPU over the steady phase: {:.1} s. \
-         Bot VmHWM after start-up {:.1} MB, at the end of the run {:.1} MB. {} requests, {} clicks, \
-         {} contract notes (validation off).\n",
-        r.harness_cpu_s,
-        mb(r.startup_hwm_kb),
-        mb(r.final_hwm_kb),
-        v.requests,
-        v.clicks,
-        v.violations
+        "\nThe harness (stand-in and simulated users, in the bench process on the same 2 cores) used {:.1} CPU s over the steady phase and its drain. Bot VmHWM after start-up {:.1} MB; max sampled VmRSS in the steady phase {:.1} MB. Drained after the steady phase: {}.\n",
+        target.steady_harness_cpu_s,
+        mb(target.startup_hwm_kb),
+        mb(s.rss_max_kb),
+        target.steady_drained
     );
-
     let _ = writeln!(
         out,
-        "Bot-side latency by event, steady phase (ms; dispatch → first REST request received):\n"
+        "Bot-side latency by event, steady phase (ms, from the stand-in dispatching the event to it having received the bot's first request about it):\n"
     );
     let _ = writeln!(
         out,
         "| event | n | p50 | p95 | p99 | max | no request |\n|---|---|---|---|---|---|---|"
     );
     for kind in Kind::ALL {
-        if let Some(stats) = r.latencies.first.get(&(steady, kind)) {
+        if let Some(stats) = target.latencies.first.get(&(steady, kind)) {
             let _ = writeln!(out, "{}", stats.row(kind.label()));
         }
     }
-    if let Some(stats) = r.latencies.answer.get(&steady) {
+    if let Some(stats) = target.latencies.answer.get(&steady) {
         let _ = writeln!(
             out,
             "{}",
-            stats.row("question → answer posted in the thread (second request)")
+            stats.row("question → answer posted in its thread (the second request)")
         );
+    }
+    let _ = writeln!(out);
+    phases_table(&mut out, target);
+
+    if let Some(ramp) = ramp {
+        let _ = writeln!(
+            out,
+            "\n### The sustained maximum: a fresh bot and database, {:.0} s steps, each drained before the next\n",
+            options.step
+        );
+        phases_table(&mut out, ramp);
+        let best = ramp
+            .phases
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| kept_up(p) && p.name != "warm-up")
+            .max_by(|a, b| a.1.rate.partial_cmp(&b.1.rate).unwrap_or(Ordering::Equal));
+        match best {
+            Some((i, p)) => {
+                let q = question_stats(ramp, i);
+                let _ = writeln!(
+                    out,
+                    "\nHighest rate kept up with (at the step's end, fewer of its questions unanswered than arrive in {KEPT_UP_SECONDS} s): **{:.0} questions/s**, with question latency p50 {:.2} / p99 {:.2} / max {:.2} ms, max VmRSS {:.1} MB, {:.2} bot CPU s per 1,000 questions.",
+                    p.rate,
+                    q.p50,
+                    q.p99,
+                    q.max,
+                    mb(p.rss_max_kb),
+                    p.bot_cpu_s / p.questions.max(1) as f64 * 1000.0
+                );
+            }
+            None => {
+                let _ = writeln!(out, "\nNo step was kept up with.");
+            }
+        }
     }
 
-    let _ = writeln!(
-        out,
-        "\nPhases (question latency = dispatch → thread start):\n"
-    );
-    let _ = writeln!(
-        out,
-        "| phase | offered q/s | seconds | started in phase /s | backlog at end | p50 ms | p99 ms | max ms | max VmRSS MB |\n|---|---|---|---|---|---|---|---|---|"
-    );
-    for (i, p) in r.phases.iter().enumerate() {
-        let stats = r
-            .latencies
-            .first
-            .get(&(i, Kind::Question))
-            .copied()
-            .unwrap_or_default();
-        let started = r.latencies.started_in_phase.get(&i).copied().unwrap_or(0) as f64;
-        let _ = writeln!(
-            out,
-            "| {} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.1} |",
-            p.name,
-            p.rate,
-            p.seconds,
-            started / p.seconds.max(f64::EPSILON),
-            p.backlog,
-            stats.p50,
-            stats.p99,
-            stats.max,
-            mb(p.rss_max_kb)
-        );
-    }
-    let sustained = r
-        .phases
-        .iter()
-        .filter(|p| kept_up(p) && p.name != "warm-up")
-        .map(|p| p.rate)
-        .fold(0.0, f64::max);
-    let _ = writeln!(
-        out,
-        "\nHighest rate kept up with (at the phase's end, fewer questions waiting than arrive in {KEPT_UP_SECONDS} s): {sustained:.0} questions/s. Drained after steady: {}; after the run: {}.\n",
-        r.steady_drained, r.final_drained
-    );
-    if !v.errors.is_empty() {
-        let _ = writeln!(out, "Non-2xx responses:\n");
-        for (route, n) in &v.errors {
-            let _ = writeln!(out, "- {route}: {n}");
-        }
-        let _ = writeln!(out);
-    }
-    if !r.log_lines.is_empty() {
-        let _ = writeln!(
-            out,
-            "Bot log ({} lines at WARN or above), first ones:\n",
-            r.log_lines.len()
-        );
-        for line in r.log_lines.iter().take(5) {
-            let _ = writeln!(out, "    {line}");
-        }
-        let _ = writeln!(out);
+    let _ = writeln!(out, "\n### Errors, lost and doubled\n");
+    verdict_line(&mut out, "target load", target);
+    if let Some(ramp) = ramp {
+        verdict_line(&mut out, "ramp", ramp);
     }
     let _ = writeln!(
         out,
-        "The bot's own histograms (`/metrics`), steady phase and drain:\n\n{}",
-        r.histograms
+        "\n### The bot's own histograms (`/metrics`), steady phase and its drain\n\n{}",
+        target.histograms
     );
     out
+}
+
+fn variant_name(backend: Backend, options: &Options) -> String {
+    let mut name = backend.name().to_owned();
+    match backend {
+        Backend::Sqlite => {
+            if let Some(dir) = &options.sqlite_dir {
+                let _ = write!(name, " (database in {})", dir.display());
+            }
+        }
+        Backend::Postgres => {
+            if let Some(setting) = &options.pg_synchronous_commit {
+                let _ = write!(name, " (synchronous_commit = {setting})");
+            }
+        }
+    }
+    name
 }
 
 fn main() {
@@ -1462,68 +1608,86 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let mut reports = Vec::new();
+    let mut rows = Vec::new();
     for backend in options.backends.clone() {
-        let report = runtime.block_on(async {
-            match backend {
-                Backend::Sqlite => run_backend(backend, options.clone(), None).await,
-                Backend::Postgres => {
-                    // A fresh database on HELPDESK_TEST_POSTGRES_URL's
-                    // server, dropped afterwards (also if the run panics).
-                    let database = TestDatabase::create().await;
-                    let url = database.url().to_owned();
-                    if let Some(setting) = &options.pg_synchronous_commit {
-                        set_synchronous_commit(&url, setting).await;
-                    }
-                    let report = run_backend(backend, options.clone(), Some(url)).await;
-                    database.drop_database().await;
-                    report
+        let (target, ramp) = runtime.block_on(async {
+            let target = run_on_fresh_database(backend, &options, &Plan::Target).await;
+            let steady = target.steady.map(|i| &target.phases[i]);
+            let steady_kept_up = target.steady_drained && steady.is_some_and(kept_up);
+            let rates: Option<Vec<f64>> = match &options.ramp {
+                Ramp::None => None,
+                Ramp::Rates(rates) => Some(rates.clone()),
+                Ramp::Auto => {
+                    let factors: &[f64] = if steady_kept_up {
+                        &[1.25, 1.5, 2.0, 2.5, 3.0]
+                    } else {
+                        &[0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9]
+                    };
+                    Some(
+                        factors
+                            .iter()
+                            .map(|f| (options.rate * f).round().max(1.0))
+                            .collect(),
+                    )
                 }
-            }
+            };
+            let ramp = match rates {
+                Some(rates) => {
+                    Some(run_on_fresh_database(backend, &options, &Plan::Ramp(rates)).await)
+                }
+                None => None,
+            };
+            (target, ramp)
         });
-        println!("{}", report.text);
-        reports.push(report);
+        let variant = variant_name(backend, &options);
+        println!("{}", render(&variant, &options, &target, ramp.as_ref()));
+        rows.push((variant, target, ramp));
     }
 
     println!("## Summary against the targets\n");
     println!(
-        "| backend | questions/s (offered) | p50 / p95 / p99 / max ms | idle RSS MB | peak RSS MB | CPU s / 1,000 q | errors | lost | doubled |\n|---|---|---|---|---|---|---|---|---|"
+        "| backend | q/s started at {:.0} offered | highest rate kept up with | question latency p50 / p95 / p99 / max at {:.0} q/s | p99 at the highest rate kept up with | idle RSS | peak RSS at {:.0} q/s | CPU s / 1,000 q | errors | lost | doubled |\n|---|---|---|---|---|---|---|---|---|---|---|",
+        options.rate, options.rate, options.rate
     );
-    for r in &reports {
-        let steady = r
-            .phases
-            .iter()
-            .position(|p| p.name == "steady")
-            .unwrap_or(0);
-        let s = &r.phases[steady];
-        let q = r
-            .latencies
-            .first
-            .get(&(steady, Kind::Question))
-            .copied()
-            .unwrap_or_default();
-        let achieved = r
-            .latencies
-            .started_in_phase
-            .get(&steady)
-            .copied()
-            .unwrap_or(0) as f64
-            / s.seconds.max(f64::EPSILON);
-        let v = &r.verdict;
+    for (variant, target, ramp) in &rows {
+        let steady = target.steady.unwrap_or(0);
+        let q = question_stats(target, steady);
+        let best = ramp
+            .as_ref()
+            .and_then(|r| {
+                let i = r
+                    .phases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| kept_up(p) && p.name != "warm-up")
+                    .max_by(|a, b| a.1.rate.partial_cmp(&b.1.rate).unwrap_or(Ordering::Equal))?
+                    .0;
+                Some((r.phases[i].rate, question_stats(r, i).p99))
+            })
+            .or_else(|| {
+                let s = &target.phases[steady];
+                kept_up(s).then_some((s.rate, q.p99))
+            });
+        let (best_rate, best_p99) = best.map_or(("none".to_owned(), "–".to_owned()), |(r, p)| {
+            (format!("{r:.0} q/s"), format!("{p:.2} ms"))
+        });
+        let all_runs = std::iter::once(target).chain(ramp.as_ref());
+        let (mut e, mut l, mut d) = (0, 0, 0);
+        for run in all_runs {
+            e += errors(&run.verdict) + run.log_lines as u64;
+            l += lost(&run.verdict);
+            d += doubled(&run.verdict);
+        }
         println!(
-            "| {} | {achieved:.0} ({:.0}) | {:.2} / {:.2} / {:.2} / {:.2} | {:.1} | {:.1} | {:.3} | {} | {} | {} |",
-            r.variant,
-            s.rate,
+            "| {variant} | {:.0} | {best_rate} | {:.2} / {:.2} / {:.2} / {:.2} ms | {best_p99} | {:.1} MB | {:.1} MB | {:.2} | {e} | {l} | {d} |",
+            started_per_second(target, steady),
             q.p50,
             q.p95,
             q.p99,
             q.max,
-            mb(r.idle_rss_kb),
-            mb(r.steady_hwm_kb),
-            r.steady_cpu_s / (r.steady_questions.max(1) as f64) * 1000.0,
-            v.errors.values().sum::<u64>() + r.log_lines.len() as u64,
-            v.threads_missing_answers + v.clicks_without_callback,
-            v.threads_with_extra_answers + v.clicks_with_second_callback,
+            mb(target.idle_rss_kb),
+            mb(target.steady_hwm_kb),
+            target.steady_cpu_s / target.steady_questions.max(1) as f64 * 1000.0,
         );
     }
 }
