@@ -292,6 +292,27 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) as f64 / clock_ticks()
 }
 
+/// The whole machine's CPU time from `/proc/stat`, in ticks: (busy,
+/// iowait, total). Busy excludes idle and iowait.
+fn machine_ticks() -> (u64, u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // user nice system idle iowait irq softirq steal (guest time is in user)
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0);
+    let iowait = fields.get(4).copied().unwrap_or(0);
+    (total - idle - iowait, iowait, total)
+}
+
 fn clock_ticks() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TICKS.get_or_init(|| {
@@ -606,6 +627,10 @@ struct Phase {
     /// stand-in and the simulated users).
     bot_cpu_s: f64,
     harness_cpu_s: f64,
+    /// Share of the machine's CPU time busy, and waiting for the disk,
+    /// during the phase (every process: bot, harness, PostgreSQL, others).
+    machine_busy: f64,
+    machine_iowait: f64,
 }
 
 /// How users react to an answer.
@@ -847,6 +872,7 @@ impl<'a> Load<'a> {
         let total = (rate * seconds).round() as u64;
         let pid = self.pid.to_string();
         let (bot_cpu, harness_cpu) = (cpu_seconds(&pid), cpu_seconds("self"));
+        let machine = machine_ticks();
         let (outstanding_before, events_before) = (self.outstanding, self.events.len());
         let start = Instant::now();
         let end = start + Duration::from_secs_f64(seconds);
@@ -861,6 +887,8 @@ impl<'a> Load<'a> {
             events: 0,
             bot_cpu_s: 0.0,
             harness_cpu_s: 0.0,
+            machine_busy: 0.0,
+            machine_iowait: 0.0,
         });
         self.reacting = true;
         let due = |n: u64| start + Duration::from_secs_f64(n as f64 / rate);
@@ -917,6 +945,10 @@ impl<'a> Load<'a> {
         phase.events = events;
         phase.bot_cpu_s = cpu_seconds(&pid) - bot_cpu;
         phase.harness_cpu_s = cpu_seconds("self") - harness_cpu;
+        let now = machine_ticks();
+        let total = now.2.saturating_sub(machine.2).max(1) as f64;
+        phase.machine_busy = now.0.saturating_sub(machine.0) as f64 / total;
+        phase.machine_iowait = now.1.saturating_sub(machine.1) as f64 / total;
         phase
     }
 
@@ -957,6 +989,9 @@ struct Verdict {
     answers_received: u64,
     threads_missing_answers: u64,
     threads_with_extra_answers: u64,
+    /// Bot messages in the watched channel itself: the apology the bot
+    /// posts when it cannot store a question (or a cooldown notice).
+    apologies: u64,
     clicks: u64,
     clicks_without_callback: u64,
     clicks_with_second_callback: u64,
@@ -1020,12 +1055,13 @@ fn examine(load: &Load<'_>) -> (Verdict, Latencies) {
     // Answers per thread, as the stand-in stored them.
     let mut answers: HashMap<u64, u32> = HashMap::new();
     standin.for_each_message(|m| {
-        if m.author_id() == load.bot_id
-            && !m.deleted
-            && m.interaction_id.is_none()
-            && !m.embeds().is_empty()
-        {
+        if m.author_id() != load.bot_id || m.deleted || m.interaction_id.is_some() {
+            return;
+        }
+        if !m.embeds().is_empty() {
             *answers.entry(m.channel_id).or_default() += 1;
+        } else if m.channel_id == TEXT {
+            verdict.apologies += 1;
         }
     });
     for (id, thread) in &load.threads {
@@ -1371,13 +1407,13 @@ fn errors(v: &Verdict) -> u64 {
 fn phases_table(out: &mut String, run: &Run) {
     let _ = writeln!(
         out,
-        "| phase | offered q/s | s | started in phase /s | backlog at end | p50 ms | p95 ms | p99 ms | max ms | max VmRSS MB | bot CPU s / 1,000 q | harness CPU s | kept up |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| phase | offered q/s | s | started in phase /s | backlog at end | p50 ms | p95 ms | p99 ms | max ms | max VmRSS MB | bot CPU s / 1,000 q | harness CPU s | machine busy / iowait | kept up |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (i, p) in run.phases.iter().enumerate() {
         let q = question_stats(run, i);
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.1} | {} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.1} | {:.0}% / {:.0}% | {} |",
             p.name,
             p.rate,
             p.seconds,
@@ -1390,6 +1426,8 @@ fn phases_table(out: &mut String, run: &Run) {
             mb(p.rss_max_kb),
             p.bot_cpu_s / p.questions.max(1) as f64 * 1000.0,
             p.harness_cpu_s,
+            p.machine_busy * 100.0,
+            p.machine_iowait * 100.0,
             if kept_up(p) { "yes" } else { "no" }
         );
     }
@@ -1399,12 +1437,13 @@ fn verdict_line(out: &mut String, what: &str, run: &Run) {
     let v = &run.verdict;
     let _ = writeln!(
         out,
-        "- {what}: answers owed {}, posted {}; threads missing an answer {}, with an extra one {}; \
+        "- {what}: answers owed {}, posted {}; threads missing an answer {} (apologies posted in the channel instead: {}), with an extra one {}; \
          clicks {}, without a callback {}, called back twice {}; non-2xx responses {} (of {} requests); \
          bot log lines at WARN or above {}; drained at the end: {}.",
         v.answers_expected,
         v.answers_received,
         v.threads_missing_answers,
+        v.apologies,
         v.threads_with_extra_answers,
         v.clicks,
         v.clicks_without_callback,
@@ -1433,7 +1472,7 @@ fn render(variant: &str, options: &Options, target: &Run, ramp: Option<&Run>) ->
     let _ = writeln!(out, "## {variant}\n");
     let _ = writeln!(
         out,
-        "### At the target load: {:.0} new questions/s offered for {:.0} s\n",
+        "### Steady phase: {:.0} new questions/s offered for {:.0} s\n",
         s.rate, s.seconds
     );
     let _ = writeln!(
