@@ -160,19 +160,14 @@ impl GatewayState {
         guild_id: Option<u64>,
         mut data: Value,
     ) -> Result<DispatchOutcome, DispatchError> {
-        let shard_for = |total: u64| guild_id.map_or(0, |g| (g >> 22) % total.max(1));
-        let Some(session) = self
-            .sessions
-            .iter_mut()
-            .rev()
-            .find(|s| s.shard[0] == shard_for(s.shard[1]))
-        else {
+        let Some(index) = self.session_for(guild_id) else {
             return Err(DispatchError::NoSession(format!(
                 "no gateway session for {event} (guild {guild_id:?}); has the bot connected? \
                  (identify count {}; wait_connected first)",
                 self.identify_count
             )));
         };
+        let session = &self.sessions[index];
 
         if let Some(needed) = required_intent(event, guild_id) {
             if session.intents & needed == 0 {
@@ -193,6 +188,28 @@ impl GatewayState {
         let seq = session.seq + 1;
         let text = json!({ "op": 0, "s": seq, "t": event, "d": data }).to_string();
         check_payload(&text).map_err(DispatchError::Refused)?;
+        Ok(self.send_dispatch(index, event, seq, text))
+    }
+
+    /// The newest session of the shard that owns `guild_id`
+    /// (`(guild_id >> 22) % shard_count`; DMs go to shard 0).
+    fn session_for(&self, guild_id: Option<u64>) -> Option<usize> {
+        let shard_for = |total: u64| guild_id.map_or(0, |g| (g >> 22) % total.max(1));
+        self.sessions
+            .iter()
+            .rposition(|s| s.shard[0] == shard_for(s.shard[1]))
+    }
+
+    /// Sends a framed dispatch with sequence number `seq` on a session,
+    /// keeps it for replay and records it.
+    fn send_dispatch(
+        &mut self,
+        index: usize,
+        event: &str,
+        seq: u64,
+        text: String,
+    ) -> DispatchOutcome {
+        let session = &mut self.sessions[index];
         session.seq = seq;
         session.sent.push((seq, text.clone()));
         let outcome = match session.conn.filter(|_| session.live) {
@@ -204,14 +221,13 @@ impl GatewayState {
             }
             None => DispatchOutcome::Buffered,
         };
-        let shard = session.shard;
         self.dispatches.push(DispatchRecord {
             event: event.to_string(),
             seq: Some(seq),
-            shard,
+            shard: self.sessions[index].shard,
             outcome,
         });
-        Ok(outcome)
+        outcome
     }
 
     /// Sends a non-dispatch opcode to every live session's connection and
@@ -553,39 +569,15 @@ impl GatewayState {
         guild_id: Option<u64>,
         data_text: &str,
     ) -> Result<DispatchOutcome, DispatchError> {
-        let shard_for = |total: u64| guild_id.map_or(0, |g| (g >> 22) % total.max(1));
-        let Some(session) = self
-            .sessions
-            .iter_mut()
-            .rev()
-            .find(|s| s.shard[0] == shard_for(s.shard[1]))
-        else {
+        let Some(index) = self.session_for(guild_id) else {
             return Err(DispatchError::NoSession(format!(
                 "no gateway session for a raw {event} (guild {guild_id:?})"
             )));
         };
-        let seq = session.seq + 1;
+        let seq = self.sessions[index].seq + 1;
         let event_name = Value::String(event.to_string());
         let text = format!(r#"{{"op":0,"s":{seq},"t":{event_name},"d":{data_text}}}"#);
-        session.seq = seq;
-        session.sent.push((seq, text.clone()));
-        let outcome = match session.conn.filter(|_| session.live) {
-            Some(conn_id) => {
-                if let Some(c) = self.conns.get(&conn_id) {
-                    c.send(Outgoing::Text(text));
-                }
-                DispatchOutcome::Sent
-            }
-            None => DispatchOutcome::Buffered,
-        };
-        let shard = session.shard;
-        self.dispatches.push(DispatchRecord {
-            event: event.to_string(),
-            seq: Some(seq),
-            shard,
-            outcome,
-        });
-        Ok(outcome)
+        Ok(self.send_dispatch(index, event, seq, text))
     }
 }
 
