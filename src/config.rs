@@ -73,7 +73,14 @@ pub const KEYS: &[(&str, &str)] = &[
         "HELPDESK_RETENTION_DAYS",
         "days question texts and comments are kept (default: kept)",
     ),
+    (
+        "HELPDESK_MAX_IN_FLIGHT",
+        "events handled at once (default 32); past it clicks and commands get \"busy, try again\", questions wait in a queue of 4 times as many, and past that are dropped",
+    ),
 ];
+
+/// Handlers in flight by default: four per PostgreSQL connection.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
 
 /// Logging keys, read before the configuration by the binary itself.
 pub const LOGGING_KEYS: &[(&str, &str)] = &[
@@ -167,6 +174,8 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// None: question texts and comments are kept.
     pub retention: Option<Duration>,
+    /// Questions, clicks and commands handled at once (at least 1).
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -276,6 +285,14 @@ impl Config {
                 }
             },
         };
+        let max_in_flight: usize = parse_or(
+            get("HELPDESK_MAX_IN_FLIGHT"),
+            "HELPDESK_MAX_IN_FLIGHT",
+            DEFAULT_MAX_IN_FLIGHT,
+        )?;
+        if max_in_flight == 0 {
+            return Err(malformed("HELPDESK_MAX_IN_FLIGHT", "must be at least 1"));
+        }
         Ok(Self {
             token: Token(token.to_owned()),
             api_base,
@@ -296,6 +313,7 @@ impl Config {
             shards,
             http_addr,
             retention,
+            max_in_flight,
         })
     }
 }
@@ -428,6 +446,8 @@ mod tests {
             ("HELPDESK_HTTP_ADDR", "localhost"),
             ("HELPDESK_RETENTION_DAYS", "0"),
             ("HELPDESK_RETENTION_DAYS", "a week"),
+            ("HELPDESK_MAX_IN_FLIGHT", "0"),
+            ("HELPDESK_MAX_IN_FLIGHT", "lots"),
         ] {
             let error = Config::from_values(&values(&[("DISCORD_TOKEN", "t"), (key, bad)]))
                 .unwrap_err()

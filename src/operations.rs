@@ -41,6 +41,8 @@ pub mod metric {
     pub const HANDLER_DURATION: &str = "helpdesk_handler_duration_seconds";
     /// Label `operation`.
     pub const DB_QUERY_DURATION: &str = "helpdesk_db_query_duration_seconds";
+    /// Events refused because too many were in flight. Label `event`.
+    pub const SHED: &str = "helpdesk_shed_total";
 }
 
 /// Histogram buckets (seconds) from half a millisecond to five seconds.

@@ -261,13 +261,22 @@ async fn next_step_after(
         .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue() {
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let mut bot = Bot::start(&standin, &workspace, &[]).await;
+/// The helpful votes the bot has stored for an answer.
+async fn helpful_votes(workspace: &Workspace, answer_id: i64) -> u64 {
+    workspace
+        .store()
+        .await
+        .tally(answer_id)
+        .await
+        .unwrap()
+        .helpful
+}
+
+/// Asks the question that offers the dialogue and starts it: the thread
+/// and the first step's message.
+async fn open_dialogue(standin: &StandIn) -> (u64, StoredMessage) {
     let (thread, answer) = ask_in(
-        &standin,
+        standin,
         TEXT,
         &asker(),
         "pop or imap, which one should I pick?",
@@ -282,6 +291,15 @@ async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue(
     );
     standin.wait_interaction_response(choose.id, WAIT).await;
     let first = standin.original_response(choose.id).expect("first step");
+    (thread, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let mut bot = Bot::start(&standin, &workspace, &[]).await;
+    let (thread, first) = open_dialogue(&standin).await;
     let click = click_step(&standin, thread, &first, "devices", "one");
     let second = next_step_after(&standin, thread, &first, &click).await;
 
@@ -677,10 +695,15 @@ async fn rate_limits_are_retried_a_bounded_number_of_times_with_growing_waits() 
     let failed_before = failed_requests(&standin, MESSAGES);
     let question = standin.send_message(MessageSpec::new(TEXT, &voter(1), "what is imap?"));
     poll("the bot to give up", || gave_up(&bot, MESSAGES) == 1).await;
+    // In the thread it started, the bot then tries once to say sorry.
+    poll("the apology to be tried", || {
+        bot.logs().contains("could not apologise in the thread")
+    })
+    .await;
     assert_eq!(
         failed_requests(&standin, MESSAGES) - failed_before,
-        4,
-        "bounded: one attempt and three retries"
+        4 + 1,
+        "bounded: one attempt and three retries, and one apology"
     );
     standin.clear_faults();
     assert!(answers_in(&standin, question).is_empty());
@@ -742,5 +765,274 @@ async fn a_storm_of_server_errors_and_rate_limits_leaves_memory_bounded_and_no_c
     for question in questions {
         assert!(answers_in(&standin, question).is_empty());
     }
+    standin.assert_no_violations();
+}
+
+// ----- a failure after the reply was started ---------------------------------
+
+/// Runs `sql` on the bot's SQLite database: the tests' fault seam. A
+/// trigger that raises makes exactly one kind of write fail, a renamed
+/// table every statement on it, while everything else goes on working.
+async fn break_sqlite(workspace: &Workspace, sql: &str) {
+    let mut db = open_sqlite(workspace).await;
+    sqlx::query(sql)
+        .execute(&mut db)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    db.close().await.expect("closed");
+}
+
+/// Asserts the interaction got one callback, none refused, and an
+/// ephemeral follow-up saying "try again" (and pinging nobody); returns
+/// the callback's type.
+async fn assert_try_again_follows_the_callback(standin: &StandIn, interaction: u64) -> u8 {
+    let callback = standin.wait_interaction_response(interaction, WAIT).await;
+    standin
+        .wait_until_true("a follow-up to the interaction", WAIT, |s| {
+            s.interaction(interaction)
+                .is_some_and(|r| !r.followup_ids.is_empty())
+        })
+        .await;
+    // Give a second callback (the bug) a chance to arrive.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let record = standin.interaction(interaction).expect("the interaction");
+    assert_eq!(
+        record.rejected_callbacks, 0,
+        "one callback per interaction, no second one for the apology"
+    );
+    let sorry: Vec<StoredMessage> = record
+        .followup_ids
+        .iter()
+        .filter_map(|id| standin.message(*id))
+        .filter(|m| m.content().contains(TRY_AGAIN))
+        .collect();
+    assert_eq!(sorry.len(), 1, "one apology: {:?}", record.followup_ids);
+    assert!(sorry[0].ephemeral, "only the clicker sees it");
+    let allowed = sorry[0].allowed_mentions.clone().expect("allowed_mentions");
+    assert_eq!(allowed["parse"], serde_json::json!([]), "{allowed}");
+    callback.kind
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_failure_after_a_vote_was_acknowledged_is_told_in_a_follow_up() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
+    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
+    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+
+    // The asker's 👍 is stored and acknowledged, then the bot looks up the
+    // thread (to tag a forum post) and the database fails.
+    break_sqlite(&workspace, "ALTER TABLE threads RENAME TO threads_gone").await;
+    let vote = standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &up);
+    let kind = assert_try_again_follows_the_callback(&standin, vote.id).await;
+    assert_eq!(kind, 4, "the callback thanked for the vote");
+    let callback = standin.interaction_response(vote.id).unwrap();
+    assert!(
+        !callback.content().unwrap_or_default().contains(TRY_AGAIN),
+        "{:?}",
+        callback.data
+    );
+    poll("the failure in the log", || {
+        bot.logs().contains("component failed")
+    })
+    .await;
+    assert_eq!(helpful_votes(&workspace, answer_id).await, 1);
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialogue_step_whose_next_step_cannot_be_sent_is_told_in_a_follow_up() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let (thread, first) = open_dialogue(&standin).await;
+
+    // The click updates the step in place (the callback), then the next
+    // step, a follow-up, fails every attempt.
+    standin.fail_next("POST /webhooks/", 500, None, 4);
+    let click = click_step(&standin, thread, &first, "devices", "one");
+    let kind = assert_try_again_follows_the_callback(&standin, click.id).await;
+    assert_eq!(kind, 7, "the callback updated the step");
+    standin.assert_no_violations();
+}
+
+/// The bot's messages in `thread`.
+fn bot_messages_in(standin: &StandIn, thread: u64) -> Vec<StoredMessage> {
+    let bot = standin.bot_user_id();
+    standin
+        .messages_in(thread)
+        .into_iter()
+        .filter(|m| m.author_id() == bot)
+        .collect()
+}
+
+/// Sends question `question`'s MESSAGE_CREATE again, as a gateway resume
+/// replays it, and waits until the bot has handled it.
+async fn replay_question(standin: &StandIn, bot: &Bot, question: u64) {
+    let handled = |logs: &str| logs.matches("question already answered").count();
+    let before = handled(&bot.logs());
+    let mut event = standin.message(question).expect("the question").json;
+    event["guild_id"] = serde_json::json!(standin.guild_id().to_string());
+    standin.dispatch("MESSAGE_CREATE", Some(standin.guild_id()), event);
+    poll("the replay to be handled", || handled(&bot.logs()) > before).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let mut bot = Bot::start(
+        &standin,
+        &workspace,
+        &[("HELPDESK_COOLDOWN_QUESTIONS", "1000")],
+    )
+    .await;
+
+    // The thread cannot be recorded: the answer goes out all the same,
+    // once, and a replay of the question adds nothing.
+    break_sqlite(
+        &workspace,
+        "CREATE TRIGGER no_threads BEFORE INSERT ON threads \
+         BEGIN SELECT RAISE(ABORT, 'injected: threads unavailable'); END",
+    )
+    .await;
+    let (first, _) = ask_in(&standin, TEXT, &voter(1), "what is pop3?").await;
+    replay_question(&standin, &bot, first).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let said = bot_messages_in(&standin, first);
+    assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
+    assert!(!said[0].embeds().is_empty(), "the answer");
+    assert!(bot.logs().contains("could not record the thread"));
+
+    // Nor can the answer be linked to its message: still one answer, also
+    // after a replay (the store cannot tell it was answered).
+    break_sqlite(
+        &workspace,
+        "CREATE TRIGGER no_links BEFORE UPDATE OF message_id ON answers \
+         BEGIN SELECT RAISE(ABORT, 'injected: answers unavailable'); END",
+    )
+    .await;
+    let (second, _) = ask_in(&standin, TEXT, &voter(2), "how do i back up my emails").await;
+    replay_question(&standin, &bot, second).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let said = bot_messages_in(&standin, second);
+    assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
+    assert!(!said[0].embeds().is_empty(), "the answer");
+    assert!(bot.logs().contains("could not link the answer"));
+
+    // The answer itself cannot be sent (every attempt fails): the thread
+    // gets a short apology instead, pinging nobody.
+    standin.fail_next(MESSAGES, 500, None, 4);
+    let third = standin.send_message(MessageSpec::new(TEXT, &voter(3), "what is imap?"));
+    let bot_id = standin.bot_user_id();
+    let sorry = standin
+        .wait_message_in(third, |m| m.author_id() == bot_id, WAIT)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(bot_messages_in(&standin, third).len(), 1, "one message");
+    assert_eq!(
+        sorry.content(),
+        "Sorry, I can't answer right now. Please try again in a moment."
+    );
+    assert!(sorry.embeds().is_empty());
+    let allowed = sorry.allowed_mentions.clone().expect("allowed_mentions");
+    assert_eq!(allowed["parse"], serde_json::json!([]), "{allowed}");
+    assert!(sorry.mentioned_user_ids().is_empty());
+    assert!(!bot.has_exited());
+    standin.assert_no_violations();
+}
+
+// ----- overload ----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_drop() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(
+        &standin,
+        &workspace,
+        &[
+            ("HELPDESK_MAX_IN_FLIGHT", "1"),
+            ("HELPDESK_COOLDOWN_QUESTIONS", "1000"),
+        ],
+    )
+    .await;
+    let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
+    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
+    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+
+    // One question holds the only slot for about 3.5 seconds: its thread
+    // takes four attempts, its answer four failed ones (then an apology).
+    let failed_before = failed_requests(&standin, MESSAGES);
+    let threads_failed_before = failed_requests(&standin, THREADS);
+    standin.fail_next(THREADS, 500, None, 3);
+    standin.fail_next(MESSAGES, 500, None, 4);
+    let slow = standin.send_message(MessageSpec::new(TEXT, &voter(1), "what is imap?"));
+    standin
+        .wait_until_true("the slow question to hold the slot", WAIT, |s| {
+            failed_requests(s, THREADS) > threads_failed_before
+        })
+        .await;
+
+    // A click waits a second for the slot, then is told to try again,
+    // well within Discord's 3 seconds; nothing is stored.
+    let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
+    let busy = standin.wait_interaction_response(vote.id, WAIT).await;
+    assert_eq!(busy.kind, 4);
+    assert!(busy.is_ephemeral());
+    assert!(
+        busy.content().unwrap_or_default().contains("busy"),
+        "{:?}",
+        busy.data
+    );
+    assert!(
+        failed_requests(&standin, MESSAGES) < failed_before + 4,
+        "answered while the slot was still held"
+    );
+    assert_eq!(helpful_votes(&workspace, answer_id).await, 0);
+
+    // Questions wait: four may (4 per slot), the rest are dropped.
+    let queued: Vec<u64> = (0..6)
+        .map(|i| {
+            let text = format!("how do i back up my emails ({i})");
+            standin.send_message(MessageSpec::new(TEXT, &voter(10 + i), &text))
+        })
+        .collect();
+    poll("two questions to be dropped", || {
+        bot.logs().matches("dropping one").count() == 2
+    })
+    .await;
+    // Once the slow one is done, the queue is answered.
+    let bot_id = standin.bot_user_id();
+    standin
+        .wait_message_in(slow, |m| m.author_id() == bot_id, WAIT)
+        .await;
+    standin
+        .wait_until_true("the queued questions to be answered", WAIT, |s| {
+            queued
+                .iter()
+                .filter(|q| !answers_in(s, **q).is_empty())
+                .count()
+                == 4
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let answered = queued
+        .iter()
+        .filter(|q| !answers_in(&standin, **q).is_empty())
+        .count();
+    assert_eq!(answered, 4, "the dropped questions stay unanswered");
+
+    // With the slot free again, the same click counts.
+    let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
+    let thanks = standin.wait_interaction_response(vote.id, WAIT).await;
+    assert!(
+        !thanks.content().unwrap_or_default().contains("busy"),
+        "{:?}",
+        thanks.data
+    );
+    assert_eq!(helpful_votes(&workspace, answer_id).await, 1);
     standin.assert_no_violations();
 }

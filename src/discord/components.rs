@@ -6,6 +6,8 @@
 //! unknown or forged id gets a polite ephemeral reply and a log line.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use serenity::all::{
@@ -19,7 +21,7 @@ use tracing::{info, warn};
 use super::custom_id::{Action, ParseError};
 use super::lifecycle::record_entry;
 use super::render::{self, no_mentions};
-use super::retry::with_retry;
+use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation};
 use super::{Data, Error};
 use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply};
@@ -30,6 +32,8 @@ const STALE: &str = "This button belongs to a conversation that has moved on. As
 const NOT_YOURS: &str =
     "This recommendation belongs to someone else. Start your own with `/recommend`!";
 const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+/// Discord's error code for a second callback to one interaction.
+const ALREADY_ACKNOWLEDGED: isize = 40_060;
 
 fn origin_of(interaction_user: u64, guild: Option<u64>, channel: u64) -> Origin {
     Origin {
@@ -50,9 +54,39 @@ fn ephemeral(text: &str) -> CreateInteractionResponse {
     )
 }
 
+/// A component interaction being handled, and whether its one callback
+/// has been sent: Discord refuses a second callback (40060), so once it is
+/// acknowledged anything more the person should see goes as a follow-up.
+struct Click<'a> {
+    interaction: &'a ComponentInteraction,
+    acknowledged: AtomicBool,
+}
+
+impl<'a> Click<'a> {
+    fn new(interaction: &'a ComponentInteraction) -> Self {
+        Self {
+            interaction,
+            acknowledged: AtomicBool::new(false),
+        }
+    }
+
+    fn is_acknowledged(&self) -> bool {
+        self.acknowledged.load(Ordering::SeqCst)
+    }
+}
+
+impl Deref for Click<'_> {
+    type Target = ComponentInteraction;
+
+    fn deref(&self) -> &ComponentInteraction {
+        self.interaction
+    }
+}
+
+/// Sends the interaction's callback (the only way handlers send one).
 async fn respond(
     ctx: &SerenityContext,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     response: CreateInteractionResponse,
 ) -> Result<(), Error> {
     with_retry(
@@ -60,7 +94,34 @@ async fn respond(
         || interaction.create_response(&ctx.http, response.clone()),
     )
     .await?;
+    interaction.acknowledged.store(true, Ordering::SeqCst);
     Ok(())
+}
+
+/// Tells the person their click failed: as the callback if none was sent
+/// yet, else (or if Discord says one was, its reply lost on the way) as an
+/// ephemeral follow-up. Never a second callback.
+async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>) {
+    if !interaction.is_acknowledged() {
+        match interaction
+            .create_response(&ctx.http, ephemeral(TRY_AGAIN))
+            .await
+        {
+            Ok(()) => return,
+            Err(error) if discord_code(&error) == Some(ALREADY_ACKNOWLEDGED) => {}
+            Err(error) => {
+                warn!(%error, "could not tell the person their click failed");
+                return;
+            }
+        }
+    }
+    let followup = CreateInteractionResponseFollowup::new()
+        .content(TRY_AGAIN)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    if let Err(error) = interaction.create_followup(&ctx.http, followup).await {
+        warn!(%error, "could not tell the person their click failed");
+    }
 }
 
 pub async fn on_component(
@@ -68,6 +129,7 @@ pub async fn on_component(
     data: &Data,
     interaction: &ComponentInteraction,
 ) -> Result<(), Error> {
+    let interaction = &Click::new(interaction);
     let custom_id = interaction.data.custom_id.as_str();
     let action = match Action::parse(custom_id) {
         Ok(action) => action,
@@ -127,10 +189,7 @@ pub async fn on_component(
     };
     if let Err(error) = &result {
         warn!(error = %format!("{error:#}"), "component failed");
-        // The interaction may not have been answered yet: try once.
-        let _ = interaction
-            .create_response(&ctx.http, ephemeral(TRY_AGAIN))
-            .await;
+        apologise(ctx, interaction).await;
     }
     Ok(())
 }
@@ -139,7 +198,7 @@ pub async fn on_component(
 async fn load_answer(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     answer: i64,
 ) -> Result<Option<AnswerRecord>, Error> {
     let record = data.assistant.store().answer(answer).await?;
@@ -163,7 +222,7 @@ fn is_ephemeral(interaction: &ComponentInteraction) -> bool {
 async fn vote(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     answer: i64,
     helpful: bool,
 ) -> Result<(), Error> {
@@ -219,7 +278,7 @@ async fn tag_forum_post(
 async fn choose(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     answer: i64,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
@@ -267,7 +326,7 @@ async fn choose(
 async fn reply_with(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     embed: CreateEmbed,
     components: Vec<serenity::all::CreateActionRow>,
     answer: Option<i64>,
@@ -308,7 +367,7 @@ async fn attach_original(
 async fn human(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     answer: i64,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
@@ -338,7 +397,7 @@ async fn human(
 async fn alternative(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     answer: i64,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
@@ -376,7 +435,7 @@ async fn alternative(
 async fn step(
     ctx: &SerenityContext,
     data: &Data,
-    interaction: &ComponentInteraction,
+    interaction: &Click<'_>,
     session: i64,
     event: DialogueEvent,
 ) -> Result<(), Error> {
@@ -399,8 +458,11 @@ async fn step(
             in_flight.forget();
             view
         }
+        // The guard goes before any refusal is sent: the refused click must
+        // not hold the session once its sender can see the refusal.
         Err(DialogueFailure::NotYours) => {
-            return respond(ctx, interaction, ephemeral(NOT_YOURS)).await
+            drop(in_flight);
+            return respond(ctx, interaction, ephemeral(NOT_YOURS)).await;
         }
         Err(DialogueFailure::Stale) if answered.is_some() => {
             let (slot, value) = answered
@@ -419,15 +481,20 @@ async fn step(
                 }
                 None => {
                     warn!(session, "stale dialogue click");
+                    drop(in_flight);
                     return respond(ctx, interaction, ephemeral(STALE)).await;
                 }
             }
         }
         Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
             warn!(session, "stale dialogue click");
+            drop(in_flight);
             return respond(ctx, interaction, ephemeral(STALE)).await;
         }
-        Err(DialogueFailure::Store(error)) => return Err(error.into()),
+        Err(DialogueFailure::Store(error)) => {
+            drop(in_flight);
+            return Err(error.into());
+        }
     };
     let (embed, components) = render::dialogue_message(&view);
     let Some((slot, value)) = answered else {
@@ -460,6 +527,9 @@ async fn step(
     )
     .await?;
     in_flight.acknowledge(&slot, &value);
+    // Released before the next step is posted: a click on that step is no
+    // double click of this one (which the acknowledgement now tells).
+    drop(in_flight);
     let followup = CreateInteractionResponseFollowup::new()
         .embed(embed)
         .components(components)
@@ -620,13 +690,21 @@ pub async fn on_modal(
         respond_modal(STALE).await;
         return Ok(());
     };
-    if !data
+    // Nothing has answered the submit yet: a failing store gets the
+    // apology as the callback, not silence.
+    match data
         .assistant
         .store()
         .claim_interaction(&modal.id.get().to_string())
-        .await?
+        .await
     {
-        return Ok(());
+        Ok(true) => {}
+        Ok(false) => return Ok(()),
+        Err(error) => {
+            warn!(%error, "could not record the modal submit");
+            respond_modal(TRY_AGAIN).await;
+            return Ok(());
+        }
     }
     let comment: String = modal
         .data
@@ -645,9 +723,17 @@ pub async fn on_modal(
         .take(usize::from(render::MAX_COMMENT))
         .collect();
     let user = modal.user.id.get().to_string();
-    let Some(record) = data.assistant.store().answer(answer).await? else {
-        respond_modal(STALE).await;
-        return Ok(());
+    let record = match data.assistant.store().answer(answer).await {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            respond_modal(STALE).await;
+            return Ok(());
+        }
+        Err(error) => {
+            warn!(%error, "could not load the answer of a modal submit");
+            respond_modal(TRY_AGAIN).await;
+            return Ok(());
+        }
     };
     if let Err(error) = data.assistant.comment(answer, &user, &comment).await {
         warn!(%error, "could not store the comment");

@@ -130,7 +130,7 @@ async fn answer(
         Err(error) => {
             warn!(%error, "could not store the question");
             let sorry = CreateMessage::new()
-                .content("Sorry, I can't answer right now. Please try again in a moment.")
+                .content(SORRY)
                 .reference_message(message)
                 .allowed_mentions(no_mentions());
             let _ = message.channel_id.send_message(&ctx.http, sorry).await;
@@ -145,7 +145,7 @@ async fn answer(
         Reply::Answer(answer) => !answer.record.created && answer.record.message_id.is_some(),
         Reply::NoAnswer(none) => !none.record.created,
     };
-    if replayed {
+    if replayed || !in_hand::take(message.id.get()) {
         info!(message = message.id.get(), "question already answered");
         return Ok(());
     }
@@ -157,15 +157,21 @@ async fn answer(
         Place::Thread { forum } => forum,
         Place::NewThread => None,
     };
+    // From here on the asker gets the answer or, in a thread, an apology:
+    // a failing store only costs bookkeeping, logged.
+    let in_thread = matches!(place, Place::Thread { .. }) || thread != message.channel_id;
     let store = data.assistant.store();
     if thread != message.channel_id || forum.is_some() {
-        store
+        let recorded = store
             .record_thread(&ThreadRecord {
                 thread_id: thread.get().to_string(),
                 asker_id: message.author.id.get().to_string(),
                 forum_id: forum.map(|f| f.to_string()),
             })
-            .await?;
+            .await;
+        if let Err(error) = recorded {
+            warn!(%error, thread = thread.get(), "could not record the thread; answering anyway");
+        }
     }
     match reply {
         Reply::Answer(answer) => {
@@ -176,10 +182,24 @@ async fn answer(
             let sent = with_retry("POST /channels/{channel_id}/messages", || {
                 thread.send_message(&ctx.http, create.clone())
             })
-            .await?;
-            store
+            .await;
+            let sent = match sent {
+                Ok(sent) => sent,
+                Err(error) => {
+                    in_hand::release(message.id.get());
+                    if in_thread {
+                        apologise(ctx, thread).await;
+                    }
+                    return Err(error.into());
+                }
+            };
+            let linked = store
                 .attach_message(answer.record.id, &sent.id.get().to_string())
-                .await?;
+                .await;
+            if let Err(error) = linked {
+                // Only `in_hand` tells a replay of this question answered now.
+                warn!(%error, answer = answer.record.id, "could not link the answer to its message");
+            }
             info!(entry = %answer.entry.id, confidence = answer.found.confidence, "answered");
             if let Some(forum) = forum {
                 let tags: Vec<&str> = answer.entry.tags.iter().map(String::as_str).collect();
@@ -192,10 +212,17 @@ async fn answer(
             let create = CreateMessage::new()
                 .embed(render::no_answer_embed(escalates))
                 .allowed_mentions(no_mentions());
-            with_retry("POST /channels/{channel_id}/messages", || {
+            let sent = with_retry("POST /channels/{channel_id}/messages", || {
                 thread.send_message(&ctx.http, create.clone())
             })
-            .await?;
+            .await;
+            if let Err(error) = sent {
+                in_hand::release(message.id.get());
+                if in_thread {
+                    apologise(ctx, thread).await;
+                }
+                return Err(error.into());
+            }
             info!(confidence = none.found.confidence, "no answer");
             let told = triage::escalate(
                 ctx,
@@ -210,7 +237,9 @@ async fn answer(
             )
             .await;
             if told {
-                store.mark_escalated(none.record.id).await?;
+                if let Err(error) = store.mark_escalated(none.record.id).await {
+                    warn!(%error, unanswered = none.record.id, "could not mark the question escalated");
+                }
             }
             if let Some(forum) = forum {
                 triage::add_forum_tags(
@@ -224,6 +253,57 @@ async fn answer(
         }
     }
     Ok(())
+}
+
+/// What the asker gets in a thread when the answer could not be sent.
+const SORRY: &str = "Sorry, I can't answer right now. Please try again in a moment.";
+
+/// Says sorry in the thread the answer could not be sent to: one attempt,
+/// as Discord just refused several.
+async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
+    let sorry = CreateMessage::new()
+        .content(SORRY)
+        .allowed_mentions(no_mentions());
+    if let Err(error) = thread.send_message(&ctx.http, sorry).await {
+        warn!(%error, thread = thread.get(), "could not apologise in the thread");
+    }
+}
+
+/// The questions this process is answering or has answered lately. The
+/// store tells a replayed MESSAGE_CREATE once the answer is linked to its
+/// message; this covers the rest: a replay (gateway resumes replay to the
+/// same process) that arrives while the answer is being sent, or after the
+/// store failed to link it. Bounded, oldest forgotten first.
+mod in_hand {
+    use std::collections::VecDeque;
+    use std::sync::{Mutex, PoisonError};
+
+    /// Far more than a resume replays.
+    const KEPT: usize = 4096;
+
+    static QUESTIONS: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
+
+    fn questions() -> std::sync::MutexGuard<'static, VecDeque<u64>> {
+        QUESTIONS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// False if the question is in hand already.
+    pub(super) fn take(question: u64) -> bool {
+        let mut questions = questions();
+        if questions.contains(&question) {
+            return false;
+        }
+        if questions.len() >= KEPT {
+            questions.pop_front();
+        }
+        questions.push_back(question);
+        true
+    }
+
+    /// The question got no answer: a replay may try again.
+    pub(super) fn release(question: u64) {
+        questions().retain(|q| *q != question);
+    }
 }
 
 /// Starts a public thread from the question's message. A thread that

@@ -105,7 +105,7 @@ pub async fn serve(
         .shards
         .map(|range| u32::from(range.last - range.first) + 1);
     let health = Arc::new(Health::new(Arc::clone(&store), shards_here));
-    let lifecycle = Arc::new(Lifecycle::default());
+    let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight));
 
     // The endpoints start first, so probes answer while the gateway connects.
     let listener = tokio::net::TcpListener::bind(config.http_addr)
