@@ -281,9 +281,12 @@ fn toml_message(error: &toml::de::Error) -> String {
 /// Checks that a knowledge pattern is valid `regex` syntax, describing the
 /// problem for an author. Only parsed here: the matcher compiles every
 /// pattern once, in its own sets, so validation costs no second compile.
+/// What is parsed is the form the matcher compiles (ASCII classes for
+/// normalised text), which also spares the Unicode case folding that made
+/// parsing most of the knowledge's load time.
 pub(crate) fn compile_pattern(pattern: &str) -> Result<(), String> {
     regex_syntax::Parser::new()
-        .parse(pattern)
+        .parse(&crate::matcher::ascii_classes(pattern))
         .map(drop)
         .map_err(|e| {
             let detail = e.to_string();

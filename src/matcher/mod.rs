@@ -12,6 +12,7 @@
 
 mod fuzzy;
 mod normalize;
+mod scratch;
 mod slots;
 mod terms;
 
@@ -22,7 +23,9 @@ use serde::Serialize;
 
 use crate::knowledge::Knowledge;
 use fuzzy::FuzzyIndex;
+pub(crate) use normalize::ascii_classes;
 pub use normalize::normalize;
+use scratch::{with_scratch, Scratch};
 use slots::SlotExtractor;
 use terms::Terms;
 
@@ -58,10 +61,21 @@ const NEAREST_SHARE: f32 = 0.5;
 /// bet than one with a single lucky neighbour.
 const NEAREST_K: usize = 3;
 const NEAREST_WEIGHTS: [f32; NEAREST_K] = [1.0, 0.5, 0.25];
+/// A term in more documents than this, and in more than one in
+/// `COMMON_TERM_SHARE` of them, is common: it only adds to documents that a
+/// rarer term of the question found. In a large knowledge base, walking
+/// every document that holds "mail" costs more than the rest of a
+/// question; a small one (under `COMMON_TERM_MIN_DOCS` documents) never has
+/// common terms and ranks every document.
+const COMMON_TERM_MIN_DOCS: usize = 64;
+const COMMON_TERM_SHARE: usize = 32;
+/// How many of the documents rare terms found get their common terms
+/// counted too.
+const REFINED_CANDIDATES: usize = 64;
 /// Above this many patterns a single `RegexSet` gets too large; patterns
 /// are then tried only for the best-ranked candidates.
 const MAX_PATTERN_SET: usize = 512;
-const PATTERN_CANDIDATES: usize = 32;
+const PATTERN_CANDIDATES: usize = 16;
 /// The lazy DFA cache of a pattern set. Authors' bounded repetitions make
 /// many states; with the default cache the set falls back to the PikeVM on
 /// most questions. The cache fills lazily, so memory grows only as needed.
@@ -118,6 +132,16 @@ pub struct Matcher {
     example_postings: Vec<Vec<u32>>,
     /// Per example: its document and the length of its idf vector.
     examples: Vec<(u32, f32)>,
+    /// Every example's terms, sorted, one example after another (an
+    /// example's are `example_terms[example_starts[i]..example_starts[i + 1]]`):
+    /// a document's examples are read together, so they lie together.
+    example_terms: Vec<u32>,
+    example_starts: Vec<u32>,
+    /// Per document: its examples (they are numbered document by document).
+    doc_examples: Vec<std::ops::Range<u32>>,
+    /// Terms with more postings than this are common (see
+    /// `COMMON_TERM_MIN_DOCS`).
+    common_postings: usize,
     avg_len: [f32; FIELDS],
     unknown_weight: f32,
     fuzzy: FuzzyIndex,
@@ -245,6 +269,23 @@ impl Matcher {
                 (*doc, norm.sqrt())
             })
             .collect();
+        let mut doc_examples = vec![0..0; docs.len()];
+        for (index, (doc, _)) in example_terms.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            let range = &mut doc_examples[*doc as usize];
+            if range.end == 0 {
+                range.start = index;
+            }
+            range.end = index + 1;
+        }
+        let mut example_starts = Vec::with_capacity(example_terms.len() + 1);
+        example_starts.push(0);
+        let mut flat_terms = Vec::new();
+        for (_, ids) in example_terms {
+            flat_terms.extend(ids);
+            example_starts.push(u32::try_from(flat_terms.len()).unwrap_or(u32::MAX));
+        }
+        let common_postings = COMMON_TERM_MIN_DOCS.max(docs.len() / COMMON_TERM_SHARE);
         let mut fuzzy = FuzzyIndex::default();
         for (id, name) in names.iter().enumerate() {
             // Word pairs are looked up exactly, never corrected.
@@ -261,6 +302,10 @@ impl Matcher {
             postings,
             example_postings,
             examples,
+            example_terms: flat_terms,
+            example_starts,
+            doc_examples,
+            common_postings,
             avg_len,
             unknown_weight,
             fuzzy,
@@ -330,61 +375,44 @@ impl Matcher {
                 .sum::<f32>())
         .sqrt();
 
-        let mut score = vec![0.0f32; self.docs.len()];
-        let mut matched = vec![0.0f32; self.docs.len()];
-        let mut dot = vec![0.0f32; self.examples.len()];
-        for term in &query {
-            let Some(id) = term.id else { continue };
-            let idf = self.idf[id as usize];
-            for posting in &self.postings[id as usize] {
-                let doc = posting.doc as usize;
-                let tf = self.weighted_tf(doc, &posting.tf);
-                score[doc] += term.factor * idf * tf * (K1 + 1.0) / (tf + K1);
-                matched[doc] += term.factor * idf;
-            }
-            for &example in &self.example_postings[id as usize] {
-                dot[example as usize] += term.factor * idf * idf;
-            }
-        }
-        let mut top = vec![[0.0f32; NEAREST_K]; self.docs.len()];
-        for (example, &value) in dot.iter().enumerate() {
-            if value > 0.0 {
-                let (doc, norm) = self.examples[example];
+        let mut ranked = with_scratch(self.docs.len(), self.examples.len(), |scratch| {
+            self.score_terms(&query, scratch);
+            let weight_sum: f32 = NEAREST_WEIGHTS.iter().sum();
+            for &example in &scratch.examples {
+                let (doc, norm) = self.examples[example as usize];
+                let value = scratch.dot[example as usize];
                 let cosine = (value / (norm * query_norm).max(f32::EPSILON)).min(1.0);
-                let best = &mut top[doc as usize];
+                let best = &mut scratch.nearest[doc as usize];
                 if cosine > best[NEAREST_K - 1] {
                     best[NEAREST_K - 1] = cosine;
                     best.sort_unstable_by(|a, b| b.total_cmp(a));
                 }
             }
-        }
-        let weight_sum: f32 = NEAREST_WEIGHTS.iter().sum();
-        let nearest: Vec<f32> = top
-            .iter()
-            .map(|best| {
-                best.iter()
-                    .zip(&NEAREST_WEIGHTS)
-                    .map(|(cosine, weight)| cosine * weight)
-                    .sum::<f32>()
-                    / weight_sum
-            })
-            .collect();
-        let mut ranked: Vec<(usize, f32)> = (0..self.docs.len())
-            .filter(|&doc| score[doc] > 0.0)
-            .map(|doc| {
-                let coverage = if query_weight > 0.0 {
-                    (matched[doc] / query_weight).min(1.0)
-                } else {
-                    0.0
-                };
-                let evidence = 1.0 - (-score[doc] / EVIDENCE_SCALE).exp();
-                let ranked = evidence * coverage.sqrt();
-                (
-                    doc,
-                    NEAREST_SHARE * nearest[doc] + (1.0 - NEAREST_SHARE) * ranked,
-                )
-            })
-            .collect();
+            scratch
+                .docs
+                .iter()
+                .map(|&doc| {
+                    let doc = doc as usize;
+                    let nearest = scratch.nearest[doc]
+                        .iter()
+                        .zip(&NEAREST_WEIGHTS)
+                        .map(|(cosine, weight)| cosine * weight)
+                        .sum::<f32>()
+                        / weight_sum;
+                    let coverage = if query_weight > 0.0 {
+                        (scratch.matched[doc] / query_weight).min(1.0)
+                    } else {
+                        0.0
+                    };
+                    let evidence = 1.0 - (-scratch.score[doc] / EVIDENCE_SCALE).exp();
+                    let ranked = evidence * coverage.sqrt();
+                    (
+                        doc,
+                        NEAREST_SHARE * nearest + (1.0 - NEAREST_SHARE) * ranked,
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
         for doc in self.pattern_hits(normalized, &ranked) {
             match ranked.iter_mut().find(|(known, _)| *known == doc) {
                 Some(entry) => entry.1 = PATTERN_FLOOR + (1.0 - PATTERN_FLOOR) * entry.1,
@@ -392,6 +420,80 @@ impl Matcher {
             }
         }
         ranked
+    }
+
+    /// Adds each known query term's evidence to the documents and examples
+    /// that hold it: rare terms first, over all their postings; then common
+    /// terms, over the best documents the rare ones found (or over all
+    /// their postings when the question has no rare term at all).
+    fn score_terms(&self, query: &[QueryTerm], scratch: &mut Scratch) {
+        let known = query.iter().filter_map(|t| t.id.map(|id| (id, t.factor)));
+        let (common, rare): (Vec<_>, Vec<_>) =
+            known.partition(|&(id, _)| self.postings[id as usize].len() > self.common_postings);
+        let (rare, common) = if rare.is_empty() {
+            (common, Vec::new())
+        } else {
+            (rare, common)
+        };
+        for (id, factor) in rare {
+            let idf = self.idf[id as usize];
+            for posting in &self.postings[id as usize] {
+                let (score, matched) = self.term_evidence(posting, factor, idf);
+                scratch.add_to_doc(posting.doc, score, matched);
+            }
+            for &example in &self.example_postings[id as usize] {
+                scratch.add_to_example(example, factor * idf * idf);
+            }
+        }
+        if common.is_empty() {
+            return;
+        }
+        // Only the documents the rare terms rank best: the rest stay behind
+        // whatever common words they share with the question.
+        let mut refined = scratch.docs.clone();
+        if refined.len() > REFINED_CANDIDATES {
+            refined.select_nth_unstable_by(REFINED_CANDIDATES, |&a, &b| {
+                scratch.score[b as usize].total_cmp(&scratch.score[a as usize])
+            });
+            refined.truncate(REFINED_CANDIDATES);
+        }
+        // Both lists sorted by document: one sequential walk per term is far
+        // cheaper than a binary search per document in long postings.
+        refined.sort_unstable();
+        for &(id, factor) in &common {
+            let idf = self.idf[id as usize];
+            let mut postings = self.postings[id as usize].iter().peekable();
+            for &doc in &refined {
+                while postings.next_if(|p| p.doc < doc).is_some() {}
+                if let Some(posting) = postings.next_if(|p| p.doc == doc) {
+                    let (score, matched) = self.term_evidence(posting, factor, idf);
+                    scratch.add_to_doc(doc, score, matched);
+                }
+            }
+        }
+        let mut common = common;
+        common.sort_unstable_by_key(|&(id, _)| id);
+        for &doc in &refined {
+            for example in self.doc_examples[doc as usize].clone() {
+                let index = example as usize;
+                let (start, end) = (self.example_starts[index], self.example_starts[index + 1]);
+                let terms = &self.example_terms[start as usize..end as usize];
+                let mut terms = terms.iter().peekable();
+                for &(id, factor) in &common {
+                    while terms.next_if(|&&t| t < id).is_some() {}
+                    if terms.next_if(|&&t| t == id).is_some() {
+                        let idf = self.idf[id as usize];
+                        scratch.add_to_example(example, factor * idf * idf);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One term's BM25F score in a document, and its idf weight.
+    fn term_evidence(&self, posting: &Posting, factor: f32, idf: f32) -> (f32, f32) {
+        let tf = self.weighted_tf(posting.doc as usize, &posting.tf);
+        (factor * idf * tf * (K1 + 1.0) / (tf + K1), factor * idf)
     }
 
     /// The question's terms and word pairs, each known one with its id, a
@@ -444,9 +546,11 @@ impl Matcher {
                 .collect(),
             Patterns::PerDoc(per_doc) => {
                 let mut best: Vec<&(usize, f32)> = ranked.iter().collect();
-                best.sort_by(|a, b| b.1.total_cmp(&a.1));
+                if best.len() > PATTERN_CANDIDATES {
+                    best.select_nth_unstable_by(PATTERN_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+                    best.truncate(PATTERN_CANDIDATES);
+                }
                 best.into_iter()
-                    .take(PATTERN_CANDIDATES)
                     .map(|&(doc, _)| doc)
                     .filter(|&doc| per_doc[doc].iter().any(|re| re.is_match(normalized)))
                     .collect()
