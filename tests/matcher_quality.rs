@@ -21,13 +21,8 @@ use common::Heldout;
 /// knowledge answers, and "no entry" on those it does not.
 const TARGET_ACCURACY: f64 = 0.90;
 const TARGET_ABSTENTION: f64 = 0.90;
-/// The share of slot lines the extractor is built towards; each run prints
-/// how far it is from it.
+/// Each slot set must have this share of its lines exactly right.
 const TARGET_SLOT_LINES: f64 = 0.85;
-/// The floor a change may not fall below: the figure last measured (0.688),
-/// less a small margin. Slot extraction is still under its target; see the
-/// README.
-const MIN_SLOT_LINES: f64 = 0.65;
 const MAX_WRONG_SLOTS: f64 = 0.05;
 
 fn knowledge() -> &'static Knowledge {
@@ -239,11 +234,27 @@ struct SlotCase {
     slots: BTreeMap<String, String>,
 }
 
+/// The slot sets: `slots.jsonl`, the first, and `slots-fresh.jsonl`,
+/// written later without reading the knowledge or the first set. The
+/// dialogue's patterns were revised after reading the misses of both, so
+/// neither is unseen any more.
+const SLOT_SETS: [&str; 2] = ["slots.jsonl", "slots-fresh.jsonl"];
+
 #[test]
 fn matcher_extracts_the_slots_stated_in_questions() {
+    let failures: Vec<String> = SLOT_SETS
+        .iter()
+        .flat_map(|name| score_slots(name))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("; "));
+}
+
+/// Scores one slot set, prints its figures and misses, and returns what
+/// falls under the floors.
+fn score_slots(name: &str) -> Vec<String> {
     let matcher = matcher();
-    let cases: Vec<SlotCase> = common::read_jsonl(&common::data_file("slots.jsonl"));
-    assert!(cases.len() >= 30, "{} slot cases", cases.len());
+    let cases: Vec<SlotCase> = common::read_jsonl(&common::data_file(name));
+    assert!(cases.len() >= 30, "{name}: {} slot cases", cases.len());
     let dialogue = knowledge().dialogue("which-protocol").unwrap();
     for case in &cases {
         for (slot, value) in &case.slots {
@@ -290,27 +301,33 @@ fn matcher_extracts_the_slots_stated_in_questions() {
     let line_rate = rate(exact, cases.len());
     let wrong_rate = rate(wrong, mentions);
     println!(
-        "slot lines exactly right: {line_rate:.3} ({exact}/{})",
+        "{name}: slot lines exactly right: {line_rate:.3} ({exact}/{})",
         cases.len()
     );
-    println!("slot mentions: {mentions}, missed {missed}, wrong values {wrong} ({wrong_rate:.3})");
-    println!("misses ({}):", misses.len());
+    println!(
+        "  slot mentions: {mentions}, missed {missed}, wrong values {wrong} ({wrong_rate:.3})"
+    );
+    println!("  misses ({}):", misses.len());
     for miss in &misses {
-        println!("{miss}");
+        println!("  {miss}");
     }
     let verdict = if line_rate >= TARGET_SLOT_LINES {
         "meets"
     } else {
         "BELOW"
     };
-    println!("slot lines {line_rate:.3} {verdict} the target {TARGET_SLOT_LINES}");
-    assert!(
-        wrong_rate <= MAX_WRONG_SLOTS,
-        "wrong values for {wrong} of {mentions} slot mentions"
-    );
-    assert!(
-        line_rate >= MIN_SLOT_LINES,
-        "slots exactly right on {exact} of {} lines ({line_rate:.3} < {MIN_SLOT_LINES})",
-        cases.len()
-    );
+    println!("  slot lines {line_rate:.3} {verdict} the target {TARGET_SLOT_LINES}");
+    let mut failures = Vec::new();
+    if wrong_rate > MAX_WRONG_SLOTS {
+        failures.push(format!(
+            "{name}: wrong values for {wrong} of {mentions} slot mentions"
+        ));
+    }
+    if line_rate < TARGET_SLOT_LINES {
+        failures.push(format!(
+            "{name}: slots exactly right on {exact} of {} lines ({line_rate:.3} < {TARGET_SLOT_LINES})",
+            cases.len()
+        ));
+    }
+    failures
 }

@@ -25,6 +25,17 @@ struct Hit<'a> {
     end: usize,
 }
 
+impl Hit<'_> {
+    /// Whether this hit says something else about a longer stretch of
+    /// text that holds `other`.
+    fn outweighs(&self, other: &Hit<'_>) -> bool {
+        self.value != other.value
+            && self.start <= other.start
+            && other.end <= self.end
+            && self.end - self.start > other.end - other.start
+    }
+}
+
 impl SlotExtractor {
     pub fn new(knowledge: &Knowledge) -> Self {
         let mut sources = Vec::new();
@@ -63,9 +74,10 @@ impl SlotExtractor {
     }
 
     /// The answers stated in normalised text. When a slot's patterns point
-    /// at different values, the longest hit wins if it covers every other
-    /// hit ("never without internet" over "without internet"); otherwise
-    /// the slot is left out and the dialogue will ask.
+    /// at different values, a hit inside a longer hit of another value
+    /// gives way to it ("never without internet" over "without internet");
+    /// if the hits left still disagree, the slot is left out and the
+    /// dialogue will ask.
     pub fn extract(&self, normalized: &str) -> BTreeMap<String, String> {
         let Some(set) = &self.set else {
             return BTreeMap::new();
@@ -106,13 +118,17 @@ impl SlotExtractor {
         }
         hits.into_iter()
             .filter_map(|(slot, hits)| {
-                let longest = hits.iter().max_by_key(|h| h.end - h.start)?;
-                hits.iter()
-                    .all(|h| {
-                        h.value == longest.value
-                            || (h.start >= longest.start && h.end <= longest.end)
-                    })
-                    .then(|| (slot.to_owned(), longest.value.to_owned()))
+                // A hit inside a longer one of another value is part of that
+                // statement ("never work offline" holds "work offline").
+                let stated: Vec<&Hit<'_>> = hits
+                    .iter()
+                    .filter(|hit| !hits.iter().any(|other| other.outweighs(hit)))
+                    .collect();
+                let first = stated.first()?;
+                stated
+                    .iter()
+                    .all(|hit| hit.value == first.value)
+                    .then(|| (slot.to_owned(), first.value.to_owned()))
             })
             .collect()
     }
@@ -151,6 +167,20 @@ mod tests {
             extract("on my phone and my laptop, and i'm often working offline"),
             [pair("devices", "several"), pair("offline", "yes")]
         );
+    }
+
+    #[test]
+    fn a_contained_hit_gives_way_even_beside_other_hits() {
+        // "work offline" (yes) lies inside "never work offline" (no); the
+        // other "no" hit, "always have internet", does not cover it.
+        assert_eq!(
+            extract("I always have internet and never work offline"),
+            [pair("offline", "no")]
+        );
+        // Two statements that disagree and neither holds the other: ask.
+        assert!(extract("i always have internet but i often work offline").is_empty());
+        // "desktop pc" is one computer, not two devices.
+        assert!(extract("setting up thunderbird on my desktop pc").is_empty());
     }
 
     #[test]
