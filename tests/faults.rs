@@ -879,6 +879,22 @@ async fn replay_question(standin: &StandIn, bot: &Bot, question: u64) {
     poll("the replay to be handled", || handled(&bot.logs()) > before).await;
 }
 
+/// Asks `question`, replays it, and checks its thread holds exactly one
+/// message from the bot: the answer.
+async fn answered_once_despite_a_replay(
+    standin: &StandIn,
+    bot: &Bot,
+    asker: &UserSpec,
+    question: &str,
+) {
+    let (message, _) = ask_in(standin, TEXT, asker, question).await;
+    replay_question(standin, bot, message).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let said = bot_messages_in(standin, message);
+    assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
+    assert!(!said[0].embeds().is_empty(), "the answer");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     let standin = standin().start().await;
@@ -898,12 +914,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
          BEGIN SELECT RAISE(ABORT, 'injected: threads unavailable'); END",
     )
     .await;
-    let (first, _) = ask_in(&standin, TEXT, &voter(1), "what is pop3?").await;
-    replay_question(&standin, &bot, first).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let said = bot_messages_in(&standin, first);
-    assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
-    assert!(!said[0].embeds().is_empty(), "the answer");
+    answered_once_despite_a_replay(&standin, &bot, &voter(1), "what is pop3?").await;
     assert!(bot.logs().contains("could not record the thread"));
 
     // Nor can the answer be linked to its message: still one answer, also
@@ -914,12 +925,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
          BEGIN SELECT RAISE(ABORT, 'injected: answers unavailable'); END",
     )
     .await;
-    let (second, _) = ask_in(&standin, TEXT, &voter(2), "how do i back up my emails").await;
-    replay_question(&standin, &bot, second).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let said = bot_messages_in(&standin, second);
-    assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
-    assert!(!said[0].embeds().is_empty(), "the answer");
+    answered_once_despite_a_replay(&standin, &bot, &voter(2), "how do i back up my emails").await;
     assert!(bot.logs().contains("could not link the answer"));
 
     // The answer itself cannot be sent (every attempt fails): the thread

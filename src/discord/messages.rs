@@ -179,20 +179,7 @@ async fn answer(
                 .embed(render::answer_embed(&answer, Tally::default()))
                 .components(render::answer_components(&answer))
                 .allowed_mentions(no_mentions());
-            let sent = with_retry("POST /channels/{channel_id}/messages", || {
-                thread.send_message(&ctx.http, create.clone())
-            })
-            .await;
-            let sent = match sent {
-                Ok(sent) => sent,
-                Err(error) => {
-                    in_hand::release(message.id.get());
-                    if in_thread {
-                        apologise(ctx, thread).await;
-                    }
-                    return Err(error.into());
-                }
-            };
+            let sent = post_reply(ctx, message, thread, in_thread, &create).await?;
             let linked = store
                 .attach_message(answer.record.id, &sent.id.get().to_string())
                 .await;
@@ -212,17 +199,7 @@ async fn answer(
             let create = CreateMessage::new()
                 .embed(render::no_answer_embed(escalates))
                 .allowed_mentions(no_mentions());
-            let sent = with_retry("POST /channels/{channel_id}/messages", || {
-                thread.send_message(&ctx.http, create.clone())
-            })
-            .await;
-            if let Err(error) = sent {
-                in_hand::release(message.id.get());
-                if in_thread {
-                    apologise(ctx, thread).await;
-                }
-                return Err(error.into());
-            }
+            post_reply(ctx, message, thread, in_thread, &create).await?;
             info!(confidence = none.found.confidence, "no answer");
             let told = triage::escalate(
                 ctx,
@@ -253,6 +230,29 @@ async fn answer(
         }
     }
     Ok(())
+}
+
+/// Posts the reply to `message` in `thread`. If it cannot be sent, the
+/// question is released (a replay may try again) and, in a thread, the
+/// asker gets an apology instead.
+async fn post_reply(
+    ctx: &SerenityContext,
+    message: &Message,
+    thread: ChannelId,
+    in_thread: bool,
+    create: &CreateMessage,
+) -> Result<Message, Error> {
+    let sent = with_retry("POST /channels/{channel_id}/messages", || {
+        thread.send_message(&ctx.http, create.clone())
+    })
+    .await;
+    if sent.is_err() {
+        in_hand::release(message.id.get());
+        if in_thread {
+            apologise(ctx, thread).await;
+        }
+    }
+    Ok(sent?)
 }
 
 /// What the asker gets in a thread when the answer could not be sent.
