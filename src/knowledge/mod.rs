@@ -11,6 +11,9 @@ mod parse;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use regex_syntax::hir::Hir;
 
 pub use error::{KnowledgeError, LoadErrors};
 pub use model::{AnswerOption, Dialogue, Entry, OutOfScopeTopic, Outcome, Question, Rule, UNSURE};
@@ -38,6 +41,9 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// Every pattern of the knowledge, by its text, as validation parsed it.
+type ParsedPatterns = HashMap<String, Hir>;
+
 /// A validated knowledge base.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -45,6 +51,9 @@ pub struct Knowledge {
     dialogues: Vec<Dialogue>,
     out_of_scope: Vec<OutOfScopeTopic>,
     index: HashMap<String, usize>,
+    /// Kept so the matcher compiles what validation parsed instead of
+    /// parsing every pattern again.
+    parsed_patterns: Arc<ParsedPatterns>,
 }
 
 impl Knowledge {
@@ -80,6 +89,7 @@ impl Knowledge {
         let mut entries = Vec::new();
         let mut dialogues = Vec::new();
         let mut out_of_scope = Vec::new();
+        let mut patterns = ParsedPatterns::new();
         let mut files = files;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         for file in &files {
@@ -87,12 +97,11 @@ impl Knowledge {
             let kind = FileKind::of(&file.path);
             let parsed = match kind {
                 FileKind::Entry => {
-                    parse::entry(&shown, &file.text).map(|entry| entries.push(entry))
+                    parse::entry(&shown, &file.text, &mut patterns).map(|entry| entries.push(entry))
                 }
-                FileKind::Dialogue => {
-                    parse::dialogue(&shown, &file.text).map(|dialogue| dialogues.push(dialogue))
-                }
-                FileKind::OutOfScope => parse::out_of_scope(&shown, &file.text)
+                FileKind::Dialogue => parse::dialogue(&shown, &file.text, &mut patterns)
+                    .map(|dialogue| dialogues.push(dialogue)),
+                FileKind::OutOfScope => parse::out_of_scope(&shown, &file.text, &mut patterns)
                     .map(|topics| out_of_scope.extend(topics)),
                 FileKind::Other => Ok(()),
             };
@@ -103,7 +112,7 @@ impl Knowledge {
         if entries.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::new(root, None, "no entries (*.md) found"));
         }
-        let knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
+        let knowledge = Self::assemble(entries, dialogues, out_of_scope, patterns, &mut errors);
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -115,6 +124,7 @@ impl Knowledge {
         entries: Vec<Entry>,
         dialogues: Vec<Dialogue>,
         out_of_scope: Vec<OutOfScopeTopic>,
+        parsed_patterns: ParsedPatterns,
         errors: &mut Vec<KnowledgeError>,
     ) -> Self {
         let mut index = HashMap::new();
@@ -170,6 +180,7 @@ impl Knowledge {
             dialogues,
             out_of_scope,
             index,
+            parsed_patterns: Arc::new(parsed_patterns),
         }
     }
 
@@ -198,6 +209,20 @@ impl Knowledge {
     /// Topics people bring that this knowledge deliberately does not answer.
     pub fn out_of_scope(&self) -> &[OutOfScopeTopic] {
         &self.out_of_scope
+    }
+
+    /// A pattern of this knowledge as validation parsed it.
+    pub(crate) fn parsed_pattern(&self, pattern: &str) -> Option<&Hir> {
+        self.parsed_patterns.get(pattern)
+    }
+
+    /// Frees the patterns as validation parsed them (about 2 MB for the
+    /// shipped knowledge). They are kept only so that building a matcher
+    /// does not parse every pattern again; call this once the matchers that
+    /// knowledge kept for long needs are built. A matcher built afterwards
+    /// parses the patterns itself.
+    pub fn forget_parsed_patterns(&mut self) {
+        self.parsed_patterns = Arc::default();
     }
 }
 

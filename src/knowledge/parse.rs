@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::model::{Dialogue, Entry, OutOfScopeTopic, UNSURE};
 use super::{
-    KnowledgeError, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS, MAX_TITLE_CHARS,
+    KnowledgeError, ParsedPatterns, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS,
+    MAX_TITLE_CHARS,
 };
 
 /// Entries must carry at least this many sample questions.
@@ -30,7 +31,11 @@ struct FrontMatter {
     related: Vec<String>,
 }
 
-pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError>> {
+pub(super) fn entry(
+    path: &Path,
+    text: &str,
+    parsed: &mut ParsedPatterns,
+) -> Result<Entry, Vec<KnowledgeError>> {
     let error = |line: Option<usize>, message: String| KnowledgeError::new(path, line, message);
     let (front, front_first_line, body) = split_front_matter(text).ok_or_else(|| {
         vec![error(
@@ -111,7 +116,7 @@ pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError
         format!("the answer is {body_chars} characters; one embed holds at most {MAX_BODY_CHARS}"),
     );
     for pattern in &entry.patterns {
-        if let Err(problem) = compile_pattern(pattern) {
+        if let Err(problem) = compile_pattern(pattern, parsed) {
             errors.push(error(line_of(text, pattern), problem));
         }
     }
@@ -122,7 +127,11 @@ pub(super) fn entry(path: &Path, text: &str) -> Result<Entry, Vec<KnowledgeError
     }
 }
 
-pub(super) fn dialogue(path: &Path, text: &str) -> Result<Dialogue, Vec<KnowledgeError>> {
+pub(super) fn dialogue(
+    path: &Path,
+    text: &str,
+    parsed: &mut ParsedPatterns,
+) -> Result<Dialogue, Vec<KnowledgeError>> {
     let error = |needle: Option<&str>, message: String| {
         KnowledgeError::new(path, needle.and_then(|n| line_of(text, n)), message)
     };
@@ -192,7 +201,7 @@ pub(super) fn dialogue(path: &Path, text: &str) -> Result<Dialogue, Vec<Knowledg
                 ));
             }
             for pattern in &option.patterns {
-                if let Err(problem) = compile_pattern(pattern) {
+                if let Err(problem) = compile_pattern(pattern, parsed) {
                     errors.push(error(Some(pattern), problem));
                 }
             }
@@ -244,6 +253,7 @@ struct OutOfScopeFile {
 pub(super) fn out_of_scope(
     path: &Path,
     text: &str,
+    parsed: &mut ParsedPatterns,
 ) -> Result<Vec<OutOfScopeTopic>, Vec<KnowledgeError>> {
     let file: OutOfScopeFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_at(text, span.start));
@@ -254,7 +264,7 @@ pub(super) fn out_of_scope(
         .iter()
         .flat_map(|topic| &topic.patterns)
         .filter_map(|pattern| {
-            compile_pattern(pattern)
+            compile_pattern(pattern, parsed)
                 .err()
                 .map(|problem| KnowledgeError::new(path, line_of(text, pattern), problem))
         })
@@ -279,20 +289,17 @@ fn toml_message(error: &toml::de::Error) -> String {
 }
 
 /// Checks that a knowledge pattern is valid `regex` syntax, describing the
-/// problem for an author. Only parsed here: the matcher compiles every
-/// pattern once, in its own sets, so validation costs no second compile.
-/// What is parsed is the form the matcher compiles (ASCII classes for
-/// normalised text), which also spares the Unicode case folding that made
-/// parsing most of the knowledge's load time.
-pub(crate) fn compile_pattern(pattern: &str) -> Result<(), String> {
-    regex_syntax::Parser::new()
-        .parse(&crate::matcher::ascii_classes(pattern))
-        .map(drop)
-        .map_err(|e| {
-            let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or_default().trim().to_owned();
-            format!("pattern `{pattern}` does not compile: {last}")
-        })
+/// problem for an author, and keeps its parsed form in `parsed` for the
+/// matcher: each pattern is parsed once, here, in the form the matcher runs
+/// it.
+pub(super) fn compile_pattern(pattern: &str, parsed: &mut ParsedPatterns) -> Result<(), String> {
+    if parsed.contains_key(pattern) {
+        return Ok(());
+    }
+    let hir = crate::matcher::parse_pattern(pattern)
+        .map_err(|problem| format!("pattern `{pattern}` does not compile: {problem}"))?;
+    parsed.insert(pattern.to_owned(), hir);
+    Ok(())
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -12,19 +12,20 @@
 
 mod fuzzy;
 mod normalize;
+mod patterns;
 mod scratch;
 mod slots;
 mod terms;
 
 use std::collections::{BTreeMap, HashMap};
 
-use regex::Regex;
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
 use fuzzy::FuzzyIndex;
-pub(crate) use normalize::ascii_classes;
 pub use normalize::normalize;
+pub(crate) use patterns::parse as parse_pattern;
+use patterns::PatternSet;
 use scratch::{with_scratch, Scratch};
 use slots::SlotExtractor;
 use terms::Terms;
@@ -72,14 +73,10 @@ const COMMON_TERM_SHARE: usize = 32;
 /// How many of the documents rare terms found get their common terms
 /// counted too.
 const REFINED_CANDIDATES: usize = 64;
-/// Above this many patterns a single `RegexSet` gets too large; patterns
-/// are then tried only for the best-ranked candidates.
+/// Above this many patterns a single set gets too large; patterns are then
+/// tried only for the best-ranked candidates.
 const MAX_PATTERN_SET: usize = 512;
 const PATTERN_CANDIDATES: usize = 16;
-/// The lazy DFA cache of a pattern set. Authors' bounded repetitions make
-/// many states; with the default cache the set falls back to the PikeVM on
-/// most questions. The cache fills lazily, so memory grows only as needed.
-const PATTERN_DFA_CACHE: usize = 64 << 20;
 
 /// The matcher's verdict on one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,9 +113,9 @@ struct Posting {
 
 enum Patterns {
     /// Every pattern in one set; `owner[i]` is pattern i's document.
-    All(regex::RegexSet, Vec<u32>),
+    All(Box<PatternSet>, Vec<u32>),
     /// Per document, tried for the best candidates only.
-    PerDoc(Vec<Vec<Regex>>),
+    PerDoc(Vec<Option<PatternSet>>),
 }
 
 pub struct Matcher {
@@ -198,10 +195,25 @@ impl Matcher {
             ],
             patterns: &topic.patterns,
         }));
-        Self::index(&texts, SlotExtractor::new(knowledge))
+        // The pattern sets compile while the index is built: neither needs
+        // the other, and each is about half of the work.
+        std::thread::scope(|scope| {
+            let compiled = scope.spawn(|| {
+                (
+                    compile_patterns(knowledge, &texts),
+                    SlotExtractor::new(knowledge),
+                )
+            });
+            Self::index(&texts, || {
+                compiled
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        })
     }
 
-    fn index(texts: &[DocText<'_>], slots: SlotExtractor) -> Self {
+    /// Indexes `texts`; `compiled` hands over the pattern sets at the end.
+    fn index(texts: &[DocText<'_>], compiled: impl FnOnce() -> (Patterns, SlotExtractor)) -> Self {
         let terms = Terms::default();
         let mut vocab: HashMap<String, u32> = HashMap::new();
         let mut names: Vec<String> = Vec::new();
@@ -209,6 +221,7 @@ impl Matcher {
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
         let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut known_words = HashMap::new();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
             let mut counts: HashMap<u32, [f32; FIELDS]> = HashMap::new();
@@ -216,7 +229,9 @@ impl Matcher {
             for (field, parts) in text.fields.iter().enumerate() {
                 for part in parts {
                     let mut part_terms = Vec::new();
-                    for term in with_bigrams(terms.of(&normalize(part))) {
+                    for term in
+                        with_bigrams(terms.of_remembered(&normalize(part), &mut known_words))
+                    {
                         let next_id = u32::try_from(names.len()).unwrap_or(u32::MAX);
                         let id = *vocab.entry(term.clone()).or_insert_with(|| {
                             names.push(term);
@@ -293,6 +308,7 @@ impl Matcher {
                 fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
             }
         }
+        let (patterns, slots) = compiled();
         Self {
             terms,
             docs,
@@ -309,7 +325,7 @@ impl Matcher {
             avg_len,
             unknown_weight,
             fuzzy,
-            patterns: compile_patterns(texts),
+            patterns,
             slots,
             threshold: DEFAULT_THRESHOLD,
         }
@@ -540,7 +556,7 @@ impl Matcher {
     fn pattern_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
         let mut hits: Vec<usize> = match &self.patterns {
             Patterns::All(set, owner) => set
-                .matches(normalized)
+                .fired(normalized)
                 .into_iter()
                 .map(|i| owner[i] as usize)
                 .collect(),
@@ -552,7 +568,11 @@ impl Matcher {
                 }
                 best.into_iter()
                     .map(|&(doc, _)| doc)
-                    .filter(|&doc| per_doc[doc].iter().any(|re| re.is_match(normalized)))
+                    .filter(|&doc| {
+                        per_doc[doc]
+                            .as_ref()
+                            .is_some_and(|set| set.is_match(normalized))
+                    })
                     .collect()
             }
         };
@@ -612,32 +632,38 @@ fn round(value: f32) -> f32 {
     (value * 1000.0).round() / 1000.0
 }
 
-fn compile_patterns(texts: &[DocText<'_>]) -> Patterns {
+/// The knowledge's patterns, in one set when there are few enough. Every
+/// pattern was validated, so none is expected to fail; one that somehow
+/// does is left out rather than taking the others down with it.
+fn compile_patterns(knowledge: &Knowledge, texts: &[DocText<'_>]) -> Patterns {
     let total: usize = texts.iter().map(|t| t.patterns.len()).sum();
     if total <= MAX_PATTERN_SET {
-        let mut sources = Vec::with_capacity(total);
+        let mut parsed = Vec::with_capacity(total);
         let mut owner = Vec::with_capacity(total);
         for (doc, text) in texts.iter().enumerate() {
-            for pattern in text.patterns {
-                sources.push(normalize::ascii_classes(pattern));
+            for hir in patterns::parsed(knowledge, text.patterns)
+                .into_iter()
+                .flatten()
+            {
+                parsed.push(hir);
                 owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
             }
         }
-        if let Ok(set) = regex::RegexSetBuilder::new(&sources)
-            .dfa_size_limit(PATTERN_DFA_CACHE)
-            .build()
-        {
-            return Patterns::All(set, owner);
+        if let Ok(set) = PatternSet::new(&parsed) {
+            return Patterns::All(Box::new(set), owner);
         }
     }
     Patterns::PerDoc(
         texts
             .iter()
             .map(|text| {
-                text.patterns
-                    .iter()
-                    .filter_map(|p| Regex::new(&normalize::ascii_classes(p)).ok())
-                    .collect()
+                let parsed: Vec<_> = patterns::parsed(knowledge, text.patterns)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                (!parsed.is_empty())
+                    .then(|| PatternSet::new(&parsed).ok())
+                    .flatten()
             })
             .collect(),
     )

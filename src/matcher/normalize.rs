@@ -34,10 +34,35 @@ static DISCORD_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
 /// a space. Code blocks keep their text: pasted error messages are evidence.
 pub fn normalize(text: &str) -> String {
     let text = truncate(text, MAX_INPUT_CHARS);
-    let text = DISCORD_MARKUP.replace_all(text, " ");
-    let mut out = String::with_capacity(text.len());
+    let text = if may_hold_markup(text) {
+        DISCORD_MARKUP.replace_all(text, " ")
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    // ASCII text has no compatibility forms or combining marks to fold.
+    let mut out = if text.is_ascii() {
+        words_of(text.chars(), text.len())
+    } else {
+        words_of(text.nfkd(), text.len())
+    };
+    // Apostrophes only survive inside words ("don't"), not as quotes.
+    if out.contains('\'') {
+        out = out
+            .split(' ')
+            .map(|word| word.trim_matches('\''))
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    out
+}
+
+/// The letters, digits and apostrophes of `chars`, lowercase, in words
+/// separated by single spaces.
+fn words_of(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut pending_space = false;
-    for c in text.nfkd() {
+    for c in chars {
         if c.is_whitespace() {
             pending_space = true;
             continue;
@@ -59,16 +84,13 @@ pub fn normalize(text: &str) -> String {
             pending_space = true;
         }
     }
-    // Apostrophes only survive inside words ("don't"), not as quotes.
-    if out.contains('\'') {
-        out = out
-            .split(' ')
-            .map(|word| word.trim_matches('\''))
-            .filter(|word| !word.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-    }
     out
+}
+
+/// Whether `text` has what every piece of [`DISCORD_MARKUP`] starts with or
+/// holds: most text has none, and this check is far cheaper than the search.
+fn may_hold_markup(text: &str) -> bool {
+    text.contains(['<', '@']) || text.contains("://") || text.contains("www.")
 }
 
 /// Rewrites an author's pattern for normalised text, where every letter

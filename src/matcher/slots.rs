@@ -4,13 +4,16 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
+use super::patterns::{self, PatternSet};
 use crate::knowledge::Knowledge;
 
 #[derive(Debug)]
 pub struct SlotExtractor {
-    set: Option<RegexSet>,
+    set: Option<PatternSet>,
+    /// The set's patterns, as the authors wrote them.
+    sources: Vec<String>,
     /// The set's patterns, compiled one by one (to find where a hit lies)
     /// the first time two of them disagree.
     regexes: OnceLock<Vec<Option<Regex>>>,
@@ -43,19 +46,17 @@ impl SlotExtractor {
         for question in knowledge.dialogues().iter().flat_map(|d| &d.questions) {
             for option in &question.options {
                 for pattern in &option.patterns {
-                    sources.push(super::normalize::ascii_classes(pattern));
+                    sources.push(pattern.clone());
                     answers.push((question.slot.clone(), option.value.clone()));
                 }
             }
         }
         // The knowledge was validated, so every pattern compiles; if one
         // somehow does not, the set is left out rather than half-trusted.
+        let parsed: Option<Vec<_>> = patterns::parsed(knowledge, &sources).into_iter().collect();
         Self {
-            // A generous lazy-DFA cache keeps the set off the slow PikeVM.
-            set: regex::RegexSetBuilder::new(&sources)
-                .dfa_size_limit(super::PATTERN_DFA_CACHE)
-                .build()
-                .ok(),
+            set: parsed.and_then(|parsed| PatternSet::new(&parsed).ok()),
+            sources,
             regexes: OnceLock::new(),
             answers,
         }
@@ -64,10 +65,10 @@ impl SlotExtractor {
     fn regex(&self, index: usize) -> Option<&Regex> {
         self.regexes
             .get_or_init(|| {
-                let Some(set) = &self.set else {
-                    return Vec::new();
-                };
-                set.patterns().iter().map(|p| Regex::new(p).ok()).collect()
+                self.sources
+                    .iter()
+                    .map(|p| Regex::new(&super::normalize::ascii_classes(p)).ok())
+                    .collect()
             })
             .get(index)?
             .as_ref()
@@ -82,9 +83,8 @@ impl SlotExtractor {
         let Some(set) = &self.set else {
             return BTreeMap::new();
         };
-        let matches = set.matches(normalized);
         let mut values: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
-        for index in matches.iter() {
+        for index in set.fired(normalized) {
             let (slot, value) = &self.answers[index];
             values.entry(slot).or_default().push((index, value));
         }

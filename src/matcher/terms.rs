@@ -2,6 +2,8 @@
 //! dropped, words stemmed, and the mail vocabulary's synonyms folded onto
 //! one term ("laptop", "pc" and "desktop" are all a computer here).
 
+use std::collections::HashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
 
 /// Words that say nothing about which answer is wanted: English function
@@ -384,6 +386,32 @@ impl Default for Terms {
 impl Terms {
     /// The terms of normalised text, in order, repeats kept.
     pub fn of(&self, normalized: &str) -> Vec<String> {
+        self.collect(normalized, |word| self.term(word))
+    }
+
+    /// As [`Terms::of`], remembering each word's term in `known`: indexing
+    /// meets the same few thousand words over and over, and stemming is
+    /// most of what a word costs.
+    pub fn of_remembered(
+        &self,
+        normalized: &str,
+        known: &mut HashMap<String, Option<String>>,
+    ) -> Vec<String> {
+        self.collect(normalized, |word| {
+            if let Some(term) = known.get(word) {
+                return term.clone();
+            }
+            let term = self.term(word);
+            known.insert(word.to_owned(), term.clone());
+            term
+        })
+    }
+
+    fn collect(
+        &self,
+        normalized: &str,
+        mut term_of: impl FnMut(&str) -> Option<String>,
+    ) -> Vec<String> {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let mut out = Vec::with_capacity(words.len());
         let mut i = 0;
@@ -398,21 +426,27 @@ impl Terms {
                     i += 1;
                 }
             }
-            if self.stop_words.binary_search(&word).is_ok() {
-                continue;
-            }
-            let word = word.replace('\'', "");
-            if word.chars().count() < 2 {
-                continue;
-            }
-            let stem = self.stemmer.stem(&word);
-            let term = match self.synonyms.binary_search_by(|(s, _)| (*s).cmp(&stem)) {
-                Ok(found) => self.synonyms[found].1.to_owned(),
-                Err(_) => stem.into_owned(),
-            };
-            out.push(term);
+            out.extend(term_of(word));
         }
         out
+    }
+
+    /// One word's term: `None` for stop words and single letters.
+    fn term(&self, word: &str) -> Option<String> {
+        if self.stop_words.binary_search(&word).is_ok() {
+            return None;
+        }
+        let word = word.replace('\'', "");
+        if word.chars().count() < 2 {
+            return None;
+        }
+        let stem = self.stemmer.stem(&word);
+        Some(
+            match self.synonyms.binary_search_by(|(s, _)| (*s).cmp(&stem)) {
+                Ok(found) => self.synonyms[found].1.to_owned(),
+                Err(_) => stem.into_owned(),
+            },
+        )
     }
 }
 

@@ -220,3 +220,28 @@ fn common_terms_only_refine_what_rare_terms_found() {
     );
     assert!((0.0..=1.0).contains(&found.confidence));
 }
+
+#[test]
+fn a_matcher_parses_the_patterns_itself_once_the_knowledge_forgot_them() {
+    let mut knowledge = shipped();
+    let from_parsed = Matcher::new(&knowledge);
+    knowledge.forget_parsed_patterns();
+    let from_text = Matcher::new(&knowledge);
+    let heldout = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/heldout.jsonl"
+    ))
+    .expect("the held-out set");
+    let mut with_slots = 0;
+    for line in heldout.lines().filter(|line| !line.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let question = case["question"].as_str().expect("a question");
+        let found = from_parsed.find(question);
+        with_slots += usize::from(!found.slots.is_empty());
+        assert_eq!(found, from_text.find(question), "{question}");
+    }
+    assert!(
+        with_slots > 10,
+        "only {with_slots} questions stated an answer"
+    );
+}
