@@ -15,11 +15,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use helpdesk::knowledge::{Knowledge, SourceFile};
 use helpdesk::matcher::Matcher;
 
-/// The allocator the `helpdesk` binary runs with, so the figures are the
-/// binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn manifest_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }

@@ -11,13 +11,6 @@ use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
 use helpdesk::{store, terminal};
 
-/// Loading the knowledge, the matcher, serenity's JSON and the database
-/// drivers all allocate many small, short-lived values; mimalloc serves
-/// them faster than the system allocator (a fifth off loading the
-/// knowledge, see BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A support assistant for email questions: POP or IMAP, vanished mail,
 /// full mailboxes.
 #[derive(Parser)]

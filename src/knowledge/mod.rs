@@ -89,24 +89,16 @@ impl Knowledge {
         let mut entries = Vec::new();
         let mut dialogues = Vec::new();
         let mut out_of_scope = Vec::new();
-        let mut patterns = ParsedPatterns::new();
         let mut files = files;
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        for file in &files {
-            let shown = root.join(&file.path);
-            let kind = FileKind::of(&file.path);
-            let parsed = match kind {
-                FileKind::Entry => {
-                    parse::entry(&shown, &file.text, &mut patterns).map(|entry| entries.push(entry))
-                }
-                FileKind::Dialogue => parse::dialogue(&shown, &file.text, &mut patterns)
-                    .map(|dialogue| dialogues.push(dialogue)),
-                FileKind::OutOfScope => parse::out_of_scope(&shown, &file.text, &mut patterns)
-                    .map(|topics| out_of_scope.extend(topics)),
-                FileKind::Other => Ok(()),
-            };
-            if let Err(mut file_errors) = parsed {
-                errors.append(&mut file_errors);
+        let (parsed, patterns) = parse_files(root, &files);
+        for parsed in parsed {
+            match parsed {
+                Ok(Parsed::Entry(entry)) => entries.push(entry),
+                Ok(Parsed::Dialogue(dialogue)) => dialogues.push(dialogue),
+                Ok(Parsed::OutOfScope(topics)) => out_of_scope.extend(topics),
+                Ok(Parsed::Nothing) => {}
+                Err(mut file_errors) => errors.append(&mut file_errors),
             }
         }
         if entries.is_empty() && errors.is_empty() {
@@ -223,6 +215,67 @@ impl Knowledge {
     /// parses the patterns itself.
     pub fn forget_parsed_patterns(&mut self) {
         self.parsed_patterns = Arc::default();
+    }
+}
+
+/// What one file holds once parsed.
+enum Parsed {
+    Entry(Entry),
+    Dialogue(Dialogue),
+    OutOfScope(Vec<OutOfScopeTopic>),
+    Nothing,
+}
+
+type FileResult = Result<Parsed, Vec<KnowledgeError>>;
+
+/// Parses every file, in order, on two threads: parsing the authors'
+/// patterns is most of the work of loading, and a knowledge folder's
+/// patterns sit in a few large files. The files are shared out by size.
+fn parse_files(root: &Path, files: &[SourceFile]) -> (Vec<FileResult>, ParsedPatterns) {
+    let mut largest_first: Vec<usize> = (0..files.len()).collect();
+    largest_first.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+    let mut shares: [Vec<usize>; 2] = Default::default();
+    let mut bytes = [0usize; 2];
+    for i in largest_first {
+        let lighter = usize::from(bytes[1] < bytes[0]);
+        shares[lighter].push(i);
+        bytes[lighter] += files[i].text.len();
+    }
+    let parse_share = |share: &[usize]| {
+        let mut patterns = ParsedPatterns::new();
+        let results: Vec<(usize, FileResult)> = share
+            .iter()
+            .map(|&i| (i, parse_file(root, &files[i], &mut patterns)))
+            .collect();
+        (results, patterns)
+    };
+    let ((mut results, mut patterns), (other_results, other_patterns)) =
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| parse_share(&shares[1]));
+            let mine = parse_share(&shares[0]);
+            let other = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (mine, other)
+        });
+    results.extend(other_results);
+    patterns.extend(other_patterns);
+    results.sort_unstable_by_key(|&(i, _)| i);
+    (
+        results.into_iter().map(|(_, result)| result).collect(),
+        patterns,
+    )
+}
+
+fn parse_file(root: &Path, file: &SourceFile, patterns: &mut ParsedPatterns) -> FileResult {
+    let shown = root.join(&file.path);
+    match FileKind::of(&file.path) {
+        FileKind::Entry => parse::entry(&shown, &file.text, patterns).map(Parsed::Entry),
+        FileKind::Dialogue => parse::dialogue(&shown, &file.text, patterns).map(Parsed::Dialogue),
+        FileKind::OutOfScope => {
+            parse::out_of_scope(&shown, &file.text, patterns).map(Parsed::OutOfScope)
+        }
+        FileKind::Other => Ok(Parsed::Nothing),
     }
 }
 

@@ -693,3 +693,50 @@ fn id_problems_are_reported_on_the_id_line() {
     assert_mentions(&error, &["must match the file name"]);
     assert_eq!(error.line, Some(line_in(&text, "id = ")), "{error}");
 }
+
+#[test]
+fn errors_come_in_file_order_whichever_thread_parsed_the_file() {
+    // Sizes differ widely so the files are shared out between both
+    // parsing threads, not in path order.
+    let padded = |id: &str, padding: usize| {
+        entry_with(id, &["colour = \"red\""]).replace(
+            "is a fine thing.",
+            &format!("is a fine thing.{}", " Really.".repeat(padding)),
+        )
+    };
+    let files = vec![
+        file("a.md", padded("a", 400)),
+        file("b.md", padded("b", 0)),
+        file("c.md", padded("c", 200)),
+        file("d.md", padded("d", 10)),
+        file("e.md", padded("e", 300)),
+    ];
+    let named: Vec<PathBuf> = errors_of(files).into_iter().map(|e| e.file).collect();
+    let expected: Vec<PathBuf> = ["a.md", "b.md", "c.md", "d.md", "e.md"]
+        .iter()
+        .map(|name| Path::new(ROOT).join(name))
+        .collect();
+    assert_eq!(named, expected);
+}
+
+#[test]
+fn every_shipped_pattern_is_kept_parsed_for_the_matcher() {
+    let knowledge = Knowledge::load_dir(&shipped_dir()).unwrap();
+    let entries = knowledge.entries().iter().flat_map(|e| &e.patterns);
+    let topics = knowledge.out_of_scope().iter().flat_map(|t| &t.patterns);
+    let options = knowledge
+        .dialogues()
+        .iter()
+        .flat_map(|d| &d.questions)
+        .flat_map(|q| &q.options)
+        .flat_map(|o| &o.patterns);
+    let mut count = 0;
+    for pattern in entries.chain(topics).chain(options) {
+        count += 1;
+        assert!(knowledge.parsed_pattern(pattern).is_some(), "{pattern}");
+    }
+    assert!(count > 100, "only {count} patterns");
+    let mut knowledge = knowledge;
+    knowledge.forget_parsed_patterns();
+    assert!(knowledge.parsed_pattern(r"\bsmtp\b").is_none());
+}
