@@ -41,8 +41,9 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 }
 
 /// The parsed form of each of `sources`, as the knowledge parsed it while
-/// validating. A pattern it does not hold (one added after loading) is
-/// parsed here; one that does not parse is left out.
+/// validating. A pattern it does not hold (one added after loading, or
+/// after [`Knowledge::forget_parsed_patterns`]) is parsed here; one that
+/// does not parse is `None`.
 pub fn parsed<'k>(knowledge: &'k Knowledge, sources: &[String]) -> Vec<Option<Cow<'k, Hir>>> {
     sources
         .iter()
