@@ -208,11 +208,11 @@ impl Knowledge {
         self.parsed_patterns.get(pattern)
     }
 
-    /// Frees the patterns as validation parsed them (about 2 MB for the
+    /// Frees the patterns as validation parsed them (about 1.7 MB for the
     /// shipped knowledge). They are kept only so that building a matcher
-    /// does not parse every pattern again; call this once the matchers that
-    /// knowledge kept for long needs are built. A matcher built afterwards
-    /// parses the patterns itself.
+    /// does not parse every pattern again; call this on knowledge kept for
+    /// long, once its matchers are built. A matcher built afterwards parses
+    /// the patterns itself.
     pub fn forget_parsed_patterns(&mut self) {
         self.parsed_patterns = Arc::default();
     }
