@@ -81,6 +81,10 @@ pub struct Recommendation {
     pub outcome: String,
     pub label: String,
     pub reasons: Vec<Reason>,
+    /// How the outcome still meets needs that pointed the other way.
+    pub notes: Vec<Reason>,
+    /// What to watch out for with this outcome.
+    pub caveats: Vec<String>,
     pub warnings: Vec<String>,
     /// Slots never answered, because no answer could have changed the outcome.
     pub unanswered: Vec<String>,
@@ -198,10 +202,26 @@ pub fn recommend(dialogue: &Dialogue, answers: &BTreeMap<String, String>) -> Rec
             });
         }
     }
+    let notes = dialogue
+        .notes
+        .iter()
+        .filter(|note| note.outcome == outcome && holds(&note.when, answers))
+        .map(|note| Reason {
+            text: note.text.clone(),
+            because: note.when.clone(),
+        })
+        .collect();
+    let caveats = dialogue
+        .outcomes
+        .get(&outcome)
+        .map(|described| described.caveats.clone())
+        .unwrap_or_default();
     Recommendation {
         label: dialogue.outcome_label(&outcome).to_owned(),
         outcome,
         reasons,
+        notes,
+        caveats,
         warnings: dialogue.warnings.clone(),
         unanswered: dialogue
             .questions
@@ -210,6 +230,12 @@ pub fn recommend(dialogue: &Dialogue, answers: &BTreeMap<String, String>) -> Rec
             .map(|q| q.slot.clone())
             .collect(),
     }
+}
+
+/// Whether every condition (slot = value) holds in `answers`.
+fn holds(when: &BTreeMap<String, String>, answers: &BTreeMap<String, String>) -> bool {
+    when.iter()
+        .all(|(slot, value)| answers.get(slot) == Some(value))
 }
 
 /// The winning outcome and the rules that fired. Weights add up per
@@ -221,11 +247,7 @@ fn decide<'a>(
     let fired: Vec<_> = dialogue
         .rules
         .iter()
-        .filter(|rule| {
-            rule.when
-                .iter()
-                .all(|(slot, value)| answers.get(slot) == Some(value))
-        })
+        .filter(|rule| holds(&rule.when, answers))
         .collect();
     let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
     for rule in &fired {

@@ -9,6 +9,8 @@
 //!   tolerance and authors' regex patterns), says "no entry" when unsure,
 //!   and picks dialogue answers out of the question.
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
+//! - [`evaluation`]: the real-question corpus's format and scores, shared
+//!   by `helpdesk check` and the quality tests.
 //! - [`assistant`]: the use cases every front end shares: answer, run a
 //!   dialogue, vote, record what had no answer.
 //! - [`store`]: the storage interface and its SQLite and PostgreSQL
@@ -31,6 +33,7 @@ pub mod assistant;
 pub mod config;
 pub mod dialogue;
 pub mod discord;
+pub mod evaluation;
 pub mod knowledge;
 pub mod matcher;
 pub mod operations;

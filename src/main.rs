@@ -59,6 +59,10 @@ enum Command {
     Check {
         /// [default: the --knowledge folder, or ./knowledge]
         dir: Option<PathBuf>,
+        /// A real-question corpus (JSON lines): also report, per entry, the
+        /// `dev` questions it wins and loses (`test` rows are never shown)
+        #[arg(long, value_name = "FILE")]
+        questions: Option<PathBuf>,
     },
     /// Run the Discord bot (configuration from the environment, see .env.example)
     Serve {
@@ -126,11 +130,11 @@ fn init_logging(serving: bool) {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     match cli.command {
-        Command::Check { dir } => {
+        Command::Check { dir, questions } => {
             let dir = dir
                 .or(cli.knowledge)
                 .unwrap_or_else(|| PathBuf::from("knowledge"));
-            let valid = terminal::check(&dir, stdout.lock())?;
+            let valid = terminal::check(&dir, questions.as_deref(), stdout.lock())?;
             return Ok(if valid {
                 ExitCode::SUCCESS
             } else {

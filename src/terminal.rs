@@ -12,7 +12,8 @@ use anyhow::{bail, Context};
 use serde_json::json;
 
 use crate::assistant::{Assistant, DialogueEvent, DialogueStep, DialogueView, Reply};
-use crate::dialogue;
+use crate::dialogue::{self, Recommendation};
+use crate::evaluation::{self, RealQuestion, Split};
 use crate::knowledge::{Knowledge, LoadErrors};
 use crate::matcher::Matcher;
 use crate::store::{AnswerId, Origin};
@@ -87,15 +88,15 @@ pub fn recommend(
         let line = json!({
             "recommendation": result.outcome,
             "reasons": result.reasons.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            "notes": result.notes.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            "caveats": result.caveats,
             "warnings": result.warnings,
             "unanswered": result.unanswered,
         });
         writeln!(out, "{line}")?;
     } else {
         writeln!(out, "Recommendation: {}", result.label)?;
-        for reason in &result.reasons {
-            writeln!(out, "  - {}", plain(&reason.text))?;
-        }
+        write_recommendation_details(&mut out, &result)?;
         for warning in &result.warnings {
             writeln!(out, "  ! {}", plain(warning))?;
         }
@@ -169,10 +170,29 @@ pub async fn stats(
     Ok(())
 }
 
-/// `helpdesk check`: every error of a knowledge folder, then the examples
-/// the matcher does not rank first for their own entry. Returns whether the
-/// folder is valid.
-pub fn check(dir: &Path, mut out: impl Write) -> anyhow::Result<bool> {
+/// Words that belong to one front end (its buttons, commands and keys). A
+/// knowledge text naming them reads wrongly in every other front end: each
+/// front end offers the dialogue and the votes in its own way.
+const FRONT_END_WORDS: &[&str] = &[
+    "help me choose",
+    "talk to a human",
+    "did you mean",
+    "not helpful",
+    "button",
+    "slash command",
+    "/ask",
+    "/recommend",
+    "/kb",
+    "[y/n]",
+    "press enter",
+    "type y",
+];
+
+/// `helpdesk check`: every error of a knowledge folder; warnings for
+/// knowledge text that names a front end's controls; then, entry by entry,
+/// the examples (and, given a corpus, its `dev` questions) the matcher
+/// wins and loses. Returns whether the folder is valid.
+pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyhow::Result<bool> {
     let knowledge = match Knowledge::load_dir(dir) {
         Ok(knowledge) => knowledge,
         Err(LoadErrors(errors)) => {
@@ -183,35 +203,150 @@ pub fn check(dir: &Path, mut out: impl Write) -> anyhow::Result<bool> {
             return Ok(false);
         }
     };
+    let dev: Vec<RealQuestion> = match questions {
+        Some(path) => evaluation::read_corpus(path)?
+            .into_iter()
+            .filter(|question| question.split == Split::Dev)
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut warnings = 0;
+    for (source, text) in knowledge_texts(&knowledge) {
+        let lower = text.to_lowercase();
+        for word in FRONT_END_WORDS.iter().filter(|word| lower.contains(*word)) {
+            warnings += 1;
+            writeln!(
+                out,
+                "warning: {source}: names the front end's {word:?}; knowledge text is shared by every front end"
+            )?;
+        }
+    }
     let matcher = Matcher::new(&knowledge);
-    let mut misranked = 0;
+    let mut examples_won = 0;
+    let mut examples_total = 0;
     for entry in knowledge.entries() {
+        let mut lost = Vec::new();
         for example in &entry.examples {
             let found = matcher.find(example);
             if found.entry.as_deref() != Some(&entry.id) {
-                misranked += 1;
-                writeln!(
-                    out,
-                    "warning: {}: example {:?} matches {} ({:.2})",
-                    entry.source.display(),
-                    example,
-                    found.entry.as_deref().unwrap_or("no entry"),
-                    found.confidence
-                )?;
+                lost.push(format!("{example:?} -> {}", verdict(&found)));
             }
         }
+        examples_total += entry.examples.len();
+        examples_won += entry.examples.len() - lost.len();
+        writeln!(
+            out,
+            "{}: examples {}/{}",
+            entry.source.display(),
+            entry.examples.len() - lost.len(),
+            entry.examples.len()
+        )?;
+        for line in &lost {
+            warnings += 1;
+            writeln!(out, "  warning: example loses: {line}")?;
+        }
+        if !dev.is_empty() {
+            write_dev_questions(&mut out, &matcher, &entry.id, &dev)?;
+        }
     }
-    let examples: usize = knowledge.entries().iter().map(|e| e.examples.len()).sum();
+    if !dev.is_empty() {
+        let outside: Vec<_> = dev.iter().filter(|q| q.expected().is_none()).collect();
+        let answered: Vec<_> = outside
+            .iter()
+            .filter_map(|q| matcher.find(&q.text).entry.map(|entry| (q, entry)))
+            .collect();
+        writeln!(
+            out,
+            "out of scope: dev questions {}/{} get no entry",
+            outside.len() - answered.len(),
+            outside.len()
+        )?;
+        for (question, entry) in answered {
+            writeln!(
+                out,
+                "  answered with {entry}: {} {:?}",
+                question.id,
+                one_line(&question.text)
+            )?;
+        }
+    }
     writeln!(
         out,
-        "ok: {} entries, {} dialogues, {} out-of-scope topics; {} of {} examples rank their own entry first",
+        "ok: {} entries, {} dialogues, {} out-of-scope topics; {} of {} examples rank their own entry first; {warnings} warning(s)",
         knowledge.entries().len(),
         knowledge.dialogues().len(),
         knowledge.out_of_scope().len(),
-        examples - misranked,
-        examples
+        examples_won,
+        examples_total
     )?;
     Ok(true)
+}
+
+/// The `dev` questions labelled `entry` that the matcher wins and loses,
+/// and the ones of other labels it takes.
+fn write_dev_questions(
+    out: &mut impl Write,
+    matcher: &Matcher,
+    entry: &str,
+    dev: &[RealQuestion],
+) -> std::io::Result<()> {
+    let mut won = 0;
+    let mut lost = Vec::new();
+    let mut taken = Vec::new();
+    for question in dev {
+        let found = matcher.find(&question.text);
+        let mine = question.expected() == Some(entry);
+        let given = found.entry.as_deref() == Some(entry);
+        match (mine, given) {
+            (true, true) => won += 1,
+            (true, false) => lost.push(format!("{} -> {}", question.id, verdict(&found))),
+            (false, true) => taken.push(format!("{} ({})", question.id, question.label)),
+            (false, false) => {}
+        }
+    }
+    writeln!(out, "  dev questions {won}/{}", won + lost.len())?;
+    if !lost.is_empty() {
+        writeln!(out, "  loses: {}", lost.join(", "))?;
+    }
+    if !taken.is_empty() {
+        writeln!(out, "  takes: {}", taken.join(", "))?;
+    }
+    Ok(())
+}
+
+fn verdict(found: &crate::matcher::Match) -> String {
+    format!(
+        "{} ({:.2})",
+        found.entry.as_deref().unwrap_or("no entry"),
+        found.confidence
+    )
+}
+
+/// Every text of the knowledge that people read, with where it is.
+fn knowledge_texts(knowledge: &Knowledge) -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    for entry in knowledge.entries() {
+        let source = entry.source.display().to_string();
+        texts.push((source.clone(), entry.title.clone()));
+        texts.push((source, entry.body.clone()));
+    }
+    for dialogue in knowledge.dialogues() {
+        let source = dialogue.source.display().to_string();
+        let mut push = |text: &str| texts.push((source.clone(), text.to_owned()));
+        push(&dialogue.intro);
+        dialogue.warnings.iter().for_each(|w| push(w));
+        for outcome in dialogue.outcomes.values() {
+            push(&outcome.summary);
+            outcome.caveats.iter().for_each(|c| push(c));
+        }
+        for question in &dialogue.questions {
+            push(&question.prompt);
+            question.options.iter().for_each(|o| push(&o.label));
+        }
+        dialogue.rules.iter().for_each(|r| push(&r.reason));
+        dialogue.notes.iter().for_each(|n| push(&n.text));
+    }
+    texts
 }
 
 /// `helpdesk chat`: the assistant in a terminal, one question at a time.
@@ -306,9 +441,7 @@ async fn run_dialogue(
                 answer_id,
             } => {
                 writeln!(out, "\nMy recommendation: {}", recommendation.label)?;
-                for reason in &recommendation.reasons {
-                    writeln!(out, "  - {}", plain(&reason.text))?;
-                }
+                write_recommendation_details(out, recommendation)?;
                 for warning in &recommendation.warnings {
                     writeln!(out, "  ! {}", plain(warning))?;
                 }
@@ -473,5 +606,22 @@ fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()>
         writer.serialize(row).with_context(context)?;
     }
     writer.flush().with_context(context)?;
+    Ok(())
+}
+
+/// A recommendation's reasons, then what to keep in mind with it.
+fn write_recommendation_details(
+    out: &mut impl Write,
+    recommendation: &Recommendation,
+) -> std::io::Result<()> {
+    for reason in &recommendation.reasons {
+        writeln!(out, "  - {}", plain(&reason.text))?;
+    }
+    for note in &recommendation.notes {
+        writeln!(out, "  * {}", plain(&note.text))?;
+    }
+    for caveat in &recommendation.caveats {
+        writeln!(out, "  * {}", plain(caveat))?;
+    }
     Ok(())
 }

@@ -284,6 +284,15 @@ pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbe
     for reason in &result.reasons {
         text.push_str(&format!("• {}\n", reason.text));
     }
+    if !result.notes.is_empty() || !result.caveats.is_empty() {
+        text.push_str("\n**Keep in mind:**\n");
+    }
+    for note in &result.notes {
+        text.push_str(&format!("• {}\n", note.text));
+    }
+    for caveat in &result.caveats {
+        text.push_str(&format!("• {caveat}\n"));
+    }
     for warning in &result.warnings {
         text.push_str(&format!("\n⚠️ {warning}\n"));
     }

@@ -16,7 +16,9 @@ use std::sync::Arc;
 use regex_syntax::hir::Hir;
 
 pub use error::{KnowledgeError, LoadErrors};
-pub use model::{AnswerOption, Dialogue, Entry, OutOfScopeTopic, Outcome, Question, Rule, UNSURE};
+pub use model::{
+    AnswerOption, Dialogue, Entry, Note, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
+};
 
 /// The knowledge shipped with helpdesk, compiled into the binary so it works
 /// from any directory.

@@ -66,6 +66,10 @@ pub struct Dialogue {
     pub outcomes: BTreeMap<String, Outcome>,
     pub questions: Vec<Question>,
     pub rules: Vec<Rule>,
+    /// Said beside a recommendation when it goes against something the
+    /// person asked for, so every stated need gets an answer.
+    #[serde(default)]
+    pub notes: Vec<Note>,
     #[serde(skip)]
     pub source: PathBuf,
 }
@@ -87,6 +91,10 @@ impl Dialogue {
 pub struct Outcome {
     pub label: String,
     pub summary: String,
+    /// What to watch out for with this outcome, said with every
+    /// recommendation of it.
+    #[serde(default)]
+    pub caveats: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,4 +148,15 @@ pub struct Rule {
     pub outcome: String,
     pub weight: u32,
     pub reason: String,
+}
+
+/// A remark for a recommendation of `outcome` given these answers: how the
+/// recommended outcome still meets a need that pointed elsewhere.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// Every condition must hold: slot = value.
+    pub when: BTreeMap<String, String>,
+    pub outcome: String,
+    pub text: String,
 }

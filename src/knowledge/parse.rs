@@ -208,34 +208,20 @@ pub(super) fn dialogue(
         }
     }
     for rule in &dialogue.rules {
-        if !dialogue.outcomes.contains_key(&rule.outcome) {
-            errors.push(error(
-                Some(&rule.reason),
-                format!("rule names unknown outcome `{}`", rule.outcome),
-            ));
-        }
         if rule.when.is_empty() {
             errors.push(error(
                 Some(&rule.reason),
                 "a rule needs at least one condition in `when`".to_owned(),
             ));
         }
-        for (slot, value) in &rule.when {
-            match dialogue.question(slot) {
-                None => errors.push(error(
-                    Some(&rule.reason),
-                    format!("rule references unknown slot `{slot}`"),
-                )),
-                Some(question) if !question.accepts(value) => errors.push(error(
-                    Some(&rule.reason),
-                    format!(
-                        "rule references unknown value `{value}` of slot `{slot}` (valid: {})",
-                        question.values().join(", ")
-                    ),
-                )),
-                Some(_) => {}
-            }
-        }
+        check_conditions(&dialogue, "rule", &rule.outcome, &rule.when, |message| {
+            errors.push(error(Some(&rule.reason), message));
+        });
+    }
+    for note in &dialogue.notes {
+        check_conditions(&dialogue, "note", &note.outcome, &note.when, |message| {
+            errors.push(error(Some(&note.text), message));
+        });
     }
     if errors.is_empty() {
         Ok(dialogue)
@@ -364,4 +350,28 @@ pub(super) fn line_of(text: &str, needle: &str) -> Option<usize> {
         return None;
     }
     text.find(needle).map(|offset| line_at(text, offset))
+}
+
+/// Checks that a rule's or note's outcome and conditions name what the
+/// dialogue has; `report` takes each problem.
+fn check_conditions(
+    dialogue: &Dialogue,
+    what: &str,
+    outcome: &str,
+    when: &std::collections::BTreeMap<String, String>,
+    mut report: impl FnMut(String),
+) {
+    if !dialogue.outcomes.contains_key(outcome) {
+        report(format!("{what} names unknown outcome `{outcome}`"));
+    }
+    for (slot, value) in when {
+        match dialogue.question(slot) {
+            None => report(format!("{what} references unknown slot `{slot}`")),
+            Some(question) if !question.accepts(value) => report(format!(
+                "{what} references unknown value `{value}` of slot `{slot}` (valid: {})",
+                question.values().join(", ")
+            )),
+            Some(_) => {}
+        }
+    }
 }

@@ -416,6 +416,30 @@ fn rule_with_unknown_outcome_is_reported() {
 }
 
 #[test]
+fn notes_and_caveats_load_and_a_bad_note_is_reported_on_its_text() {
+    let with_notes = format!(
+        "{}\n[[notes]]\nwhen = {{ fragile = \"yes\" }}\noutcome = \"small-box\"\ntext = \"Wrap it well.\"\n",
+        DIALOGUE.replace(
+            "summary = \"A small box will do.\"",
+            "summary = \"A small box will do.\"\ncaveats = [\"Check the lid.\"]"
+        )
+    );
+    let knowledge = load(with_dialogue(&with_notes)).unwrap();
+    let dialogue = knowledge.dialogue("pick").unwrap();
+    assert_eq!(dialogue.notes.len(), 1);
+    assert_eq!(dialogue.outcomes["small-box"].caveats, ["Check the lid."]);
+
+    let broken = with_notes.replace("outcome = \"small-box\"\ntext", "outcome = \"bag\"\ntext");
+    let error = single_dialogue_error(&broken);
+    assert_mentions(&error, &["note names unknown outcome `bag`"]);
+    assert_eq!(
+        error.line,
+        Some(line_in(&broken, "Wrap it well")),
+        "{error}"
+    );
+}
+
+#[test]
 fn unknown_default_outcome_is_reported() {
     let text = DIALOGUE.replace("default = \"small-box\"", "default = \"bag\"");
     let error = single_dialogue_error(&text);
