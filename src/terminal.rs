@@ -250,6 +250,12 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
         }
     }
     if !dev.is_empty() {
+        let score = evaluation::score(&matcher, &dev);
+        writeln!(
+            out,
+            "dev questions: in scope, top-1 {}; out of scope, no entry {}",
+            score.in_scope, score.no_entry
+        )?;
         let outside: Vec<_> = dev.iter().filter(|q| q.expected().is_none()).collect();
         let answered: Vec<_> = outside
             .iter()

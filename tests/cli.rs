@@ -231,9 +231,19 @@ fn recommend_json_gives_pop_for_one_offline_device_with_backups() {
     let result = &lines[0];
     assert_eq!(
         keys(result),
-        set(&["recommendation", "reasons", "warnings", "unanswered"])
+        set(&[
+            "recommendation",
+            "reasons",
+            "notes",
+            "caveats",
+            "warnings",
+            "unanswered"
+        ])
     );
     assert_eq!(result["recommendation"], "pop");
+    // POP's own caveats come with it: the device holds the only copy.
+    let caveats = result["caveats"].to_string().to_lowercase();
+    assert!(caveats.contains("back it up"), "{caveats}");
     let reasons = result["reasons"].as_array().unwrap();
     assert!(!reasons.is_empty());
     assert!(reasons
@@ -298,6 +308,94 @@ fn check_passes_the_shipped_knowledge() {
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("ok: "), "{stdout}");
     assert!(!stdout.contains("error:"), "{stdout}");
+}
+
+#[test]
+fn check_warns_where_knowledge_names_a_front_end_control() {
+    let sandbox = Sandbox::new();
+    let dir = common::knowledge_dir();
+    let shipped = sandbox.ok(&["check", dir.to_str().unwrap()], "");
+    assert!(!shipped.contains("names the front end"), "{shipped}");
+
+    let knowledge: PathBuf = sandbox.path().join("knowledge");
+    copy_dir(&dir, &knowledge);
+    edit(&knowledge.join("which-protocol.md"), |text| {
+        format!("{}\nNot sure? Press **Help me choose**.\n", text.trim_end())
+    });
+    let stdout = sandbox.ok(&["check", knowledge.to_str().unwrap()], "");
+    let warning = stdout
+        .lines()
+        .find(|line| line.contains("names the front end"))
+        .unwrap_or_else(|| panic!("no warning: {stdout}"));
+    assert!(warning.contains("which-protocol.md"), "{warning}");
+    assert!(warning.contains("help me choose"), "{warning}");
+}
+
+#[test]
+fn check_reports_the_dev_questions_each_entry_wins_and_loses_never_test_ones() {
+    let sandbox = Sandbox::new();
+    let corpus = sandbox.path().join("questions.jsonl");
+    let row = |id: &str, text: &str, label: &str, split: &str| {
+        serde_json::json!({"id": id, "text": text, "url": "https://example.org/t", "place": "forum", "label": label, "split": split}).to_string()
+    };
+    std::fs::write(
+        &corpus,
+        [
+            row(
+                "d1",
+                "my mailbox is full and people get bounces",
+                "mailbox-quota",
+                "dev",
+            ),
+            row(
+                "d2",
+                "my mailbox is full and people get bounces, what now",
+                "pop",
+                "dev",
+            ),
+            row(
+                "t1",
+                "my mailbox is full and mail bounces back",
+                "mailbox-quota",
+                "test",
+            ),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let dir = common::knowledge_dir();
+    let stdout = sandbox.ok(
+        &[
+            "check",
+            dir.to_str().unwrap(),
+            "--questions",
+            corpus.to_str().unwrap(),
+        ],
+        "",
+    );
+    let quota = stdout
+        .lines()
+        .skip_while(|line| !line.contains("mailbox-quota.md"))
+        .take_while(|line| {
+            line.starts_with("knowledge")
+                || line.starts_with(' ')
+                || line.contains("mailbox-quota.md")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(quota.contains("dev questions 1/1"), "{stdout}");
+    assert!(quota.contains("takes: d2 (pop)"), "{stdout}");
+    let pop = stdout
+        .lines()
+        .skip_while(|line| !line.contains("pop.md"))
+        .nth(2)
+        .unwrap_or_default();
+    assert!(pop.contains("loses: d2 -> mailbox-quota"), "{stdout}");
+    assert!(!stdout.contains("t1"), "a test row was shown: {stdout}");
+    assert!(
+        stdout.contains("dev questions: in scope, top-1 0.500 (1/2)"),
+        "{stdout}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

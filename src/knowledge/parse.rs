@@ -21,6 +21,8 @@ const FRONT_MATTER_FENCE: &str = "+++";
 struct FrontMatter {
     id: String,
     title: String,
+    /// Forum tags to set on a post this entry answers; optional.
+    #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
     patterns: Vec<String>,

@@ -764,3 +764,15 @@ fn every_shipped_pattern_is_kept_parsed_for_the_matcher() {
     knowledge.forget_parsed_patterns();
     assert!(knowledge.parsed_pattern(r"\bsmtp\b").is_none());
 }
+
+#[test]
+fn an_entry_without_tags_loads_with_none() {
+    // A help desk's own plain knowledge has titles, bodies, keywords and
+    // examples; forum tags are an extra, not a requirement.
+    let front: Vec<String> = front_matter("plain")
+        .into_iter()
+        .filter(|line| !line.starts_with("tags"))
+        .collect();
+    let knowledge = load(vec![file("plain.md", assemble_entry(&front, "Body."))]).unwrap();
+    assert!(knowledge.entry("plain").unwrap().tags.is_empty());
+}

@@ -10,6 +10,7 @@
 //! question closest to one of them gets "no entry", as does any question
 //! whose confidence stays under the threshold.
 
+mod focus;
 mod fuzzy;
 mod normalize;
 mod patterns;
@@ -32,6 +33,8 @@ use terms::Terms;
 
 /// Confidence under which the matcher says "no entry".
 pub const DEFAULT_THRESHOLD: f32 = 0.35;
+/// How much the asking part of a long post counts against the whole post.
+const FOCUS_SHARE: f32 = 0.5;
 /// Runners-up under this confidence are not worth offering.
 const MIN_ALTERNATIVE: f32 = 0.15;
 const MAX_ALTERNATIVES: usize = 3;
@@ -347,6 +350,9 @@ impl Matcher {
         let normalized = normalize(question);
         let slots = self.slots.extract(&normalized);
         let mut ranked = self.rank(&normalized);
+        if let Some(focus) = focus::asking_part(question) {
+            ranked = blend(ranked, self.rank(&normalize(&focus)), FOCUS_SHARE);
+        }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best_is_in_scope = ranked
             .first()
@@ -587,6 +593,19 @@ struct QueryTerm {
     /// `None` for a word the knowledge has never seen.
     id: Option<u32>,
     factor: f32,
+}
+
+/// Each document's confidence on the whole post and on its asking part,
+/// weighed together (`share` for the asking part).
+fn blend(whole: Vec<(usize, f32)>, focus: Vec<(usize, f32)>, share: f32) -> Vec<(usize, f32)> {
+    let mut blended: BTreeMap<usize, f32> = BTreeMap::new();
+    for (doc, confidence) in whole {
+        *blended.entry(doc).or_default() += (1.0 - share) * confidence;
+    }
+    for (doc, confidence) in focus {
+        *blended.entry(doc).or_default() += share * confidence;
+    }
+    blended.into_iter().collect()
 }
 
 /// Adds a term once, keeping the strongest factor.
