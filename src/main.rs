@@ -100,11 +100,36 @@ fn main() -> ExitCode {
     init_logging(matches!(cli.command, Command::Serve { .. }));
     match run(cli) {
         Ok(code) => code,
+        // A reader that stopped reading (`helpdesk ask … | head`) is not a
+        // failure: there is no one left to tell.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(io::stderr(), "error: {error:#}");
+            let _ = writeln!(io::stderr(), "error: {}", error_chain(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes, each said once: a context that already
+/// quotes its cause (as database drivers' messages often do) is not
+/// followed by the cause again.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !said.iter().any(|earlier| earlier.contains(&text)) {
+            said.push(text);
+        }
+    }
+    said.join(": ")
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG`; JSON lines with
@@ -145,7 +170,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let knowledge = load_knowledge(cli.knowledge.as_deref())?;
             let matcher = Matcher::new(&knowledge).with_threshold(cli.threshold);
             let mut out = BufWriter::new(stdout.lock());
-            terminal::ask(&matcher, &questions, io::stdin().lock(), &mut out, json)?;
+            terminal::ask(
+                &matcher,
+                &questions,
+                io::stdin().lock(),
+                &mut out,
+                io::stderr(),
+                json,
+            )?;
             out.flush()?;
         }
         Command::Recommend {

@@ -18,21 +18,28 @@ use crate::knowledge::{Knowledge, LoadErrors};
 use crate::matcher::Matcher;
 use crate::store::{AnswerId, Origin};
 
-/// `helpdesk ask`: matches each question and prints the verdict.
+/// `helpdesk ask`: matches each question and prints the verdict. A line
+/// of standard input that is not UTF-8 is reported on `errors` with its
+/// number and skipped; the others are still answered.
 pub fn ask(
     matcher: &Matcher,
     questions: &[String],
-    input: impl BufRead,
+    mut input: impl BufRead,
     mut out: impl Write,
+    mut errors: impl Write,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let mut answer = |question: &str| -> anyhow::Result<()> {
         let found = matcher.find(question);
         if as_json {
+            // Three decimal places, as the alternatives are serialised.
+            let confidence: f64 = format!("{:.3}", found.confidence)
+                .parse()
+                .unwrap_or_default();
             let line = json!({
                 "question": question,
                 "entry": found.entry,
-                "confidence": found.confidence,
+                "confidence": confidence,
                 "alternatives": found.alternatives,
                 "slots": found.slots,
             });
@@ -46,10 +53,20 @@ pub fn ask(
         Ok(())
     };
     if questions.is_empty() {
-        for line in input.lines() {
-            let line = line.context("reading questions from standard input")?;
-            if !line.trim().is_empty() {
-                answer(&line)?;
+        let mut bytes = Vec::new();
+        for number in 1.. {
+            bytes.clear();
+            if input
+                .read_until(b'\n', &mut bytes)
+                .context("reading questions from standard input")?
+                == 0
+            {
+                break;
+            }
+            match std::str::from_utf8(&bytes) {
+                Ok(line) if !line.trim().is_empty() => answer(line.trim_end_matches(['\n', '\r']))?,
+                Ok(_) => {}
+                Err(_) => writeln!(errors, "line {number}: not UTF-8 text, skipped")?,
             }
         }
     } else {
@@ -81,7 +98,9 @@ pub fn recommend(
         };
         let (slot, value) = (slot.trim(), value.trim());
         dialogue::check_answer(dialogue, slot, value)?;
-        given.insert(slot.to_owned(), value.to_owned());
+        if let Some(earlier) = given.insert(slot.to_owned(), value.to_owned()) {
+            bail!("`{slot}` is answered twice ({earlier}, then {value}): give each slot once");
+        }
     }
     let result = dialogue::recommend(dialogue, &given);
     if as_json {

@@ -639,3 +639,87 @@ fn healthcheck_fails_when_no_bot_answers() {
         .to_string();
     sandbox.fails(&["healthcheck", "--addr", &closed]);
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_and_the_rest_answered() {
+    let sandbox = Sandbox::new();
+    let mut child = sandbox
+        .command(&["ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(b"should i use pop or imap\n\xff\xfe broken\nmy mailbox is full\n")
+        .unwrap();
+    drop(input);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let answered = json_lines(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(answered.len(), 2, "{answered:?}");
+    assert_eq!(answered[1]["question"], "my mailbox is full");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn a_slot_answered_twice_is_an_error_naming_it() {
+    let sandbox = Sandbox::new();
+    let (_, stderr) = sandbox.fails(&["recommend", "devices=one", "devices=several"]);
+    assert!(stderr.contains("`devices` is answered twice"), "{stderr}");
+}
+
+#[test]
+fn each_cause_of_an_error_is_said_once() {
+    let sandbox = Sandbox::new();
+    let (_, stderr) = sandbox.fails(&["--database", "/nonexistent/folder/helpdesk.db", "stats"]);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default();
+    let parts: Vec<&str> = line.split(": ").collect();
+    let mut seen = BTreeSet::new();
+    let repeated: Vec<&&str> = parts.iter().filter(|part| !seen.insert(**part)).collect();
+    assert!(repeated.is_empty(), "{line}");
+    assert_eq!(
+        line.matches("unable to open database file").count(),
+        1,
+        "{line}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_program_quietly() {
+    let sandbox = Sandbox::new();
+    let mut child = sandbox
+        .command(&["ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if input.write_all(b"my mailbox is full\n").is_err() {
+                break;
+            }
+        }
+    });
+    // Read one line, then close the pipe, as `head -1` does.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(first.contains("mailbox-quota"), "{first}");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -87,6 +87,7 @@ pub struct Match {
     /// The entry that answers the question, or `None` when none does.
     pub entry: Option<String>,
     /// How sure the matcher is of the best entry, in [0, 1].
+    #[serde(serialize_with = "three_places")]
     pub confidence: f32,
     /// The next best entries, best first.
     pub alternatives: Vec<Candidate>,
@@ -97,6 +98,7 @@ pub struct Match {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
     pub entry: String,
+    #[serde(serialize_with = "three_places")]
     pub confidence: f32,
 }
 
@@ -645,6 +647,13 @@ fn bigram(a: &str, b: &str) -> String {
 
 fn bm25_idf(doc_count: f32, doc_freq: f32) -> f32 {
     (1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5)).ln()
+}
+
+/// A confidence as JSON: three decimal places, not the binary float's
+/// seventeen digits (0.428, not 0.42800000309944153).
+fn three_places<S: serde::Serializer>(value: &f32, serializer: S) -> Result<S::Ok, S::Error> {
+    let decimal: f64 = format!("{value:.3}").parse().unwrap_or_default();
+    serializer.serialize_f64(decimal)
 }
 
 fn round(value: f32) -> f32 {
