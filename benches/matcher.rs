@@ -35,6 +35,20 @@ fn question_mix() -> Vec<String> {
     all.into_iter().step_by(step).take(50).collect()
 }
 
+/// Every real question of the corpus (`tests/data/real/questions.jsonl`):
+/// long, noisy posts, the kind the bot meets. Timing reads them all; it
+/// tunes nothing.
+fn real_questions() -> Vec<String> {
+    let text = std::fs::read_to_string(manifest_path("tests/data/real/questions.jsonl")).unwrap();
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            value["text"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 /// Times one question per iteration, cycling through `questions`.
 fn bench_questions(
     group: &mut BenchmarkGroup<'_, WallTime>,
@@ -58,6 +72,12 @@ fn shipped(c: &mut Criterion) {
     let questions = question_mix();
     let mut group = c.benchmark_group("shipped");
     bench_questions(&mut group, "find_heldout_mix", &matcher, &questions);
+    bench_questions(
+        &mut group,
+        "find_real_questions",
+        &matcher,
+        &real_questions(),
+    );
     group.finish();
 }
 
