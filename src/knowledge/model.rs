@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::phrase::Phrase;
+
 /// The answer every dialogue question also accepts.
 pub const UNSURE: &str = "unsure";
 
@@ -12,7 +14,8 @@ pub struct Entry {
     pub id: String,
     pub title: String,
     pub tags: Vec<String>,
-    pub patterns: Vec<String>,
+    /// Phrases that, found in a question, mean this entry answers it.
+    pub phrases: Vec<Phrase>,
     pub keywords: Vec<String>,
     pub examples: Vec<String>,
     pub dialogue: Option<String>,
@@ -39,34 +42,28 @@ impl Entry {
 /// A topic that people bring to this help desk but that its knowledge
 /// deliberately does not answer. The matcher ranks them like entries; a
 /// question closest to one of them gets an honest "no entry".
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct OutOfScopeTopic {
     pub id: String,
-    #[serde(default)]
     pub keywords: Vec<String>,
-    #[serde(default)]
-    pub patterns: Vec<String>,
-    #[serde(default)]
+    /// Phrases that, found in a question, mean it is about this topic.
+    pub phrases: Vec<Phrase>,
     pub examples: Vec<String>,
 }
 
 /// A recommendation dialogue: questions, and rules that turn their answers
 /// into an outcome with reasons.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Dialogue {
     pub id: String,
     pub title: String,
     pub intro: String,
     /// The outcome when no rule applies or the weights tie.
     pub default: String,
-    #[serde(default)]
     pub warnings: Vec<String>,
     pub outcomes: BTreeMap<String, Outcome>,
     pub questions: Vec<Question>,
     pub rules: Vec<Rule>,
-    #[serde(skip)]
     pub source: PathBuf,
 }
 
@@ -89,8 +86,7 @@ pub struct Outcome {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Question {
     pub slot: String,
     pub prompt: String,
@@ -122,14 +118,12 @@ impl Question {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct AnswerOption {
     pub value: String,
     pub label: String,
-    /// Regexes over normalised question text that mean this answer.
-    #[serde(default)]
-    pub patterns: Vec<String>,
+    /// Phrases that, found in a question, state this answer.
+    pub phrases: Vec<Phrase>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
