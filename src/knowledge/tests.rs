@@ -853,7 +853,7 @@ fn errors_come_in_file_order_whichever_thread_parsed_the_file() {
 }
 
 #[test]
-fn every_shipped_phrase_is_compiled_once_loaded() {
+fn every_shipped_phrase_loads_and_runs() {
     let knowledge = Knowledge::load_dir(&shipped_dir()).unwrap();
     let entries = knowledge.entries().iter().flat_map(|e| &e.phrases);
     let topics = knowledge.out_of_scope().iter().flat_map(|t| &t.phrases);
@@ -865,13 +865,7 @@ fn every_shipped_phrase_is_compiled_once_loaded() {
         .flat_map(|o| &o.phrases);
     let phrases: Vec<_> = entries.chain(topics).chain(options).collect();
     assert!(phrases.len() > 100, "only {} phrases", phrases.len());
-    // A clone shares the compiled phrases; nothing is compiled again.
-    let copy = knowledge.clone();
-    let first = &copy.entries()[0].phrases[0];
-    assert!(std::ptr::eq(
-        first.hir(),
-        knowledge.entries()[0].phrases[0].hir()
-    ));
+    assert!(crate::phrase::PhraseSet::new(phrases).is_ok());
 }
 
 /// The regular-expression tokens a knowledge file may still hold: phrases

@@ -44,10 +44,13 @@
 //!
 //! # What the matcher runs
 //!
-//! A phrase compiles to a regular expression over normalised text
-//! ([`regex_syntax::hir::Hir`]); [`PhraseSet`] runs many at once as one
-//! forward lazy DFA that reports which fired, and [`Finder`] finds where
-//! one phrase matches. Nobody writes or reads the regular expressions.
+//! [`Phrase::new`] reads and validates a phrase and resolves its classes;
+//! the phrase is kept in that form. When the matcher builds its sets, each
+//! phrase becomes a regular expression over normalised text
+//! ([`regex_syntax::hir::Hir`], never parsed from text): [`PhraseSet`]
+//! runs many at once as one forward lazy DFA that reports which fired, and
+//! [`Finder`] finds where one phrase matches. Nobody writes or reads the
+//! regular expressions.
 
 mod compile;
 mod set;
@@ -70,13 +73,17 @@ pub const GAP_WORDS: u32 = 3;
 #[error("{0}")]
 pub struct PhraseError(String);
 
-/// A validated, compiled phrase. Cloning one is cheap.
+/// A validated phrase, read and with its classes resolved: ready to run.
+/// It is kept in this form, a few hundred bytes, and turned into a
+/// regular expression only when a set is built; the expressions of the
+/// shipped knowledge would take 1.5 MB for as long as it is loaded.
+/// Cloning a phrase is cheap.
 #[derive(Clone)]
 pub struct Phrase(Arc<Compiled>);
 
 struct Compiled {
     source: String,
-    hir: Hir,
+    node: Node,
 }
 
 impl Phrase {
@@ -92,7 +99,7 @@ impl Phrase {
         }
         Ok(Self(Arc::new(Compiled {
             source: source.to_owned(),
-            hir: compile::hir(&node),
+            node,
         })))
     }
 
@@ -102,8 +109,8 @@ impl Phrase {
     }
 
     /// The phrase as a regular expression over normalised text.
-    pub fn hir(&self) -> &Hir {
-        &self.0.hir
+    pub fn hir(&self) -> Hir {
+        compile::hir(&self.0.node)
     }
 
     /// Builds what finds where this phrase matches.

@@ -4,7 +4,8 @@
 //! A question only needs to know *which* phrases fire, never where, so a
 //! set is one forward lazy DFA over all its phrases: no reverse automaton,
 //! no prefilter, no capture states, which is most of what a general
-//! `RegexSet` builds. Phrases arrive compiled, so nothing is parsed here.
+//! `RegexSet` builds. Phrases arrive read and resolved, so nothing is
+//! parsed here.
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -102,7 +103,7 @@ pub struct Finder {
 impl Finder {
     pub(super) fn new(phrase: &Phrase) -> Result<Self, String> {
         let nfa = thompson::Compiler::new()
-            .build_from_hir(phrase.hir())
+            .build_from_hir(&phrase.hir())
             .map_err(|e| e.to_string())?;
         let vm = PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
         Ok(Self { vm })

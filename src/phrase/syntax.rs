@@ -153,6 +153,8 @@ impl Token {
 /// A token and the character (1-based) where it starts.
 type Located = (Token, usize);
 
+const BAR_OUTSIDE_BRACKETS: &str = "`|` separates alternatives inside `( )` or `[ ]`; to match either of two phrases, write two phrases";
+
 /// Reads `source` into its top-level sequence.
 pub(super) fn parse(source: &str) -> Result<Node, String> {
     let tokens = tokens(source)?;
@@ -179,10 +181,7 @@ pub(super) fn parse(source: &str) -> Result<Node, String> {
     }
     match <[Node; 1]>::try_from(alternatives) {
         Ok([only]) => Ok(only),
-        Err(_) => Err(
-            "`|` separates alternatives inside `( )` or `[ ]`; to match either of two phrases, write two phrases"
-                .to_owned(),
-        ),
+        Err(_) => Err(BAR_OUTSIDE_BRACKETS.to_owned()),
     }
 }
 
@@ -235,7 +234,7 @@ impl Parser<'_> {
                 }
                 Token::Bar => {
                     if inside.is_none() {
-                        return Err("`|` separates alternatives inside `( )` or `[ ]`; to match either of two phrases, write two phrases".to_owned());
+                        return Err(BAR_OUTSIDE_BRACKETS.to_owned());
                     }
                     alternatives.push(finish(std::mem::take(&mut current), column, inside)?);
                     self.at += 1;
@@ -284,9 +283,7 @@ impl Parser<'_> {
         alternatives.push(finish(current, end, inside)?);
         Ok(alternatives)
     }
-}
 
-impl Parser<'_> {
     /// The words after a `!` at `column`: one word, or `( | )` of words.
     fn excluded(&mut self, column: usize) -> Result<Vec<String>, String> {
         let problem = || {
@@ -359,11 +356,6 @@ fn finish(
     } else {
         Node::Seq(items)
     })
-}
-
-/// Whether `c` is one of the phrase language's own characters.
-fn is_syntax(c: char) -> bool {
-    matches!(c, '(' | ')' | '[' | ']' | '|' | '{' | '}' | '^' | '$' | '!')
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -536,7 +528,6 @@ fn tokens(source: &str) -> Result<Vec<Located>, String> {
                 continue;
             }
         };
-        debug_assert!(is_syntax(c) || c == '.');
         push(&mut out, (token, column), spaced)?;
         spaced = false;
     }
