@@ -87,7 +87,7 @@ struct Compiled {
 }
 
 impl Phrase {
-    /// Reads and compiles `source`, its classes taken from `vocabulary`.
+    /// Reads and validates `source`, its classes taken from `vocabulary`.
     pub fn new(source: &str, vocabulary: &Vocabulary) -> Result<Self, PhraseError> {
         let mut node = syntax::parse(source).map_err(PhraseError)?;
         node.resolve(&mut |name| vocabulary.class(name))
