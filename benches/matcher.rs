@@ -233,7 +233,7 @@ fn generate(entries: usize, questions: usize) -> Generated {
             })
             .collect();
         let text = format!(
-            "+++\nid = \"{id}\"\ntitle = \"{title}\"\ntags = []\npatterns = ['\\b{}\\s+{}\\b']\n\
+            "+++\nid = \"{id}\"\ntitle = \"{title}\"\ntags = []\nphrases = ['{} {}']\n\
              keywords = [{}]\nexamples = [{}]\n+++\n{}\n",
             own[0],
             own[1],

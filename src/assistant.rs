@@ -26,9 +26,8 @@ pub struct Brain {
 }
 
 impl Brain {
-    pub fn new(mut knowledge: Knowledge, threshold: f32) -> Self {
+    pub fn new(knowledge: Knowledge, threshold: f32) -> Self {
         let matcher = Matcher::new(&knowledge).with_threshold(threshold);
-        knowledge.forget_parsed_patterns();
         Self { knowledge, matcher }
     }
 }

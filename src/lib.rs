@@ -3,11 +3,15 @@
 //!
 //! # Map
 //!
-//! - [`knowledge`]: loads and validates entries (`knowledge/*.md`) and
-//!   dialogues (`knowledge/dialogues/*.toml`); the shipped set is built in.
+//! - [`phrase`]: the phrase language authors write (`mailbox [is] full`,
+//!   `{device}`, `..`) and its compiler into the sets the matcher runs;
+//!   neither the knowledge nor the matcher is known to it.
+//! - [`knowledge`]: loads and validates entries (`knowledge/*.md`),
+//!   dialogues (`knowledge/dialogues/*.toml`), out-of-scope topics and the
+//!   vocabulary, compiling every phrase once; the shipped set is built in.
 //! - [`matcher`]: normalises a question, ranks the entries (BM25F with typo
-//!   tolerance and authors' regex patterns), says "no entry" when unsure,
-//!   and picks dialogue answers out of the question.
+//!   tolerance and the authors' phrases), says "no entry" when unsure, and
+//!   picks dialogue answers out of the question.
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
 //! - [`evaluation`]: the real-question corpus's format and scores, shared
 //!   by `helpdesk check` and the quality tests.
@@ -37,5 +41,6 @@ pub mod evaluation;
 pub mod knowledge;
 pub mod matcher;
 pub mod operations;
+pub mod phrase;
 pub mod store;
 pub mod terminal;

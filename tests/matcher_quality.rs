@@ -237,8 +237,8 @@ struct SlotCase {
 
 /// The slot sets: `slots.jsonl`, the first, and `slots-fresh.jsonl`,
 /// written later without reading the knowledge or the first set. The
-/// dialogue's patterns were revised after reading the misses of both, so
-/// neither is unseen any more.
+/// dialogue's phrases (regular expressions then) were revised after
+/// reading the misses of both, so neither is unseen any more.
 const SLOT_SETS: [&str; 2] = ["slots.jsonl", "slots-fresh.jsonl"];
 
 #[test]

@@ -61,8 +61,9 @@ fn toml_piece() -> impl Strategy<Value = String> {
             "\n", "+++", "+++\n", "\"", "'", "[", "]", "{", "}", "=", " = ", "\\", ",",
             "#", "(", ")", "\u{feff}", "\r\n", "[[questions]]\n", "[[rules]]\n",
             "[outcomes.x]\n", "id = \"x\"\n", "title = \"\"\n", "tags = []\n",
-            "keywords = [\"a\", \"b\", \"c\"]\n", "patterns = [\"(\"]\n",
-            "patterns = ['\\bok\\b']\n", "related = [\"nowhere\"]\n",
+            "keywords = [\"a\", \"b\", \"c\"]\n", "phrases = [\"(\"]\n",
+            "phrases = ['ok [then] !of']\n", "phrases = ['{thing} ok']\n",
+            "thing = [\"x\", \"{thing}\"]\n", "patterns = ['\\bok\\b']\n", "related = [\"nowhere\"]\n",
             "dialogue = \"which-protocol\"\n", "dialogue = \"none\"\n", "extra = 1\n",
             "examples = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\"]\n",
             "value = \"unsure\"\n", "weight = -1\n", "weight = 4294967296\n",
@@ -106,11 +107,12 @@ fn file_path() -> impl Strategy<Value = PathBuf> {
             stem
         }
     });
-    (0..5u8, stem).prop_map(|(place, stem)| match place {
+    (0..6u8, stem).prop_map(|(place, stem)| match place {
         0 => PathBuf::from(format!("{stem}.md")),
         1 => Path::new("dialogues").join(format!("{stem}.toml")),
         2 => PathBuf::from("out-of-scope.toml"),
-        3 => PathBuf::from("README.md"),
+        3 => PathBuf::from("vocabulary.toml"),
+        4 => PathBuf::from("README.md"),
         _ => Path::new("notes").join(format!("{stem}.md")),
     })
 }
@@ -180,7 +182,7 @@ fn the_shipped_folder_loads_and_passes_the_checks() {
 fn a_minimal_entry_loads_and_is_matched() {
     let text = "+++\nid = \"x\"\ntitle = \"X\"\ntags = []\nkeywords = [\"a\", \"b\", \"c\"]\n\
                 examples = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\"]\n\
-                patterns = ['\\bok\\b']\n+++\nbody\n";
+                phrases = ['ok [then]']\n+++\nbody\n";
     let file = SourceFile {
         path: PathBuf::from("x.md"),
         text: text.to_owned(),

@@ -29,8 +29,8 @@ pub const MIXING_WARNING: &str = "different protocols on different devices";
 pub const MAX_CUSTOM_ID: usize = 100;
 
 /// A knowledge validated this small still gets a matcher built and asked,
-/// in the loader target: more patterns make each run too slow to fuzz.
-const MAX_PATTERNS_TO_MATCH: usize = 16;
+/// in the loader target: more phrases make each run too slow to fuzz.
+const MAX_PHRASES_TO_MATCH: usize = 16;
 
 // ------------------------------------------------------------ knowledge
 
@@ -141,23 +141,23 @@ fn valid_knowledge(knowledge: &Knowledge) {
     for dialogue in knowledge.dialogues() {
         valid_dialogue(dialogue);
     }
-    let patterns: usize = knowledge
+    let phrases: usize = knowledge
         .entries()
         .iter()
-        .map(|e| e.patterns.len())
-        .chain(knowledge.out_of_scope().iter().map(|t| t.patterns.len()))
+        .map(|e| e.phrases.len())
+        .chain(knowledge.out_of_scope().iter().map(|t| t.phrases.len()))
         .chain(
             knowledge
                 .dialogues()
                 .iter()
                 .flat_map(|d| &d.questions)
                 .flat_map(|q| &q.options)
-                .map(|o| o.patterns.len()),
+                .map(|o| o.phrases.len()),
         )
         .sum();
     // What loads must also index and answer: the bot builds its matcher
     // from whatever `helpdesk check` accepted.
-    if patterns <= MAX_PATTERNS_TO_MATCH {
+    if phrases <= MAX_PHRASES_TO_MATCH {
         let matcher = Matcher::new(knowledge);
         for entry in knowledge.entries().iter().take(2) {
             let question = entry.examples.first().map_or("", String::as_str);

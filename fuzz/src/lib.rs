@@ -23,22 +23,21 @@ static SHIPPED_FILES: LazyLock<Vec<SourceFile>> = LazyLock::new(|| {
     files
 });
 
-/// `text` with only the first pattern of each pattern array written one
-/// per line. Checking a pattern's syntax (with Unicode case folding) is
-/// most of the loader's time: instrumented, the shipped folder takes about
-/// a second to load, one lightened file a few milliseconds. The structure,
-/// and a pattern of each array to mutate, stay.
+/// `text` with only the first phrase of each phrase array written one per
+/// line (in single quotes). Instrumented, every line of a loaded file
+/// costs; a lightened file keeps its structure, and a phrase of each array
+/// to mutate.
 fn lighten(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut in_patterns = false;
+    let mut in_phrases = false;
     for line in text.split_inclusive('\n') {
         if line.trim_start().starts_with('\'') {
-            if in_patterns {
+            if in_phrases {
                 continue;
             }
-            in_patterns = true;
+            in_phrases = true;
         } else {
-            in_patterns = false;
+            in_phrases = false;
         }
         out.push_str(line);
     }
@@ -86,6 +85,7 @@ pub enum Place {
     Entry,
     Dialogue,
     OutOfScope,
+    Vocabulary,
     Readme,
     Elsewhere,
 }
@@ -137,6 +137,7 @@ impl FuzzFile {
                     Place::Entry => PathBuf::from(format!("{stem}.md")),
                     Place::Dialogue => Path::new("dialogues").join(format!("{stem}.toml")),
                     Place::OutOfScope => PathBuf::from("out-of-scope.toml"),
+                    Place::Vocabulary => PathBuf::from("vocabulary.toml"),
                     Place::Readme => PathBuf::from("README.md"),
                     Place::Elsewhere => Path::new("notes").join(format!("{stem}.md")),
                 }

@@ -16,7 +16,7 @@ const SLOTS: [(&str, [&str; 3]); 5] = [
 ];
 
 /// The shipped dialogue, loaded once: validating the knowledge compiles
-/// every pattern, which is slow in a debug build.
+/// every phrase, once is enough.
 fn shipped() -> &'static Dialogue {
     static SHIPPED: OnceLock<Dialogue> = OnceLock::new();
     SHIPPED.get_or_init(|| {

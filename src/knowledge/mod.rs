@@ -1,5 +1,8 @@
 //! Loading and validating the knowledge base: entries (`*.md` with TOML
-//! front matter) and dialogues (`dialogues/*.toml`).
+//! front matter), dialogues (`dialogues/*.toml`), out-of-scope topics
+//! (`out-of-scope.toml`) and the vocabulary their phrases share
+//! (`vocabulary.toml`). Every phrase is compiled here, once (see
+//! [`crate::phrase`]): what the matcher gets is ready to run.
 //!
 //! Loading never stops at the first problem: every error is collected with
 //! the file, the line where it can be found, and what is wrong, so an author
@@ -11,10 +14,8 @@ mod parse;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use regex_syntax::hir::Hir;
-
+use crate::phrase::Vocabulary;
 pub use error::{KnowledgeError, LoadErrors};
 pub use model::{
     AnswerOption, Dialogue, Entry, Note, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
@@ -43,8 +44,8 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// Every pattern of the knowledge, by its text, as validation parsed it.
-type ParsedPatterns = HashMap<String, Hir>;
+/// The vocabulary's file, in the knowledge folder.
+pub const VOCABULARY_FILE: &str = "vocabulary.toml";
 
 /// A validated knowledge base.
 #[derive(Debug, Clone)]
@@ -53,9 +54,6 @@ pub struct Knowledge {
     dialogues: Vec<Dialogue>,
     out_of_scope: Vec<OutOfScopeTopic>,
     index: HashMap<String, usize>,
-    /// Kept so the matcher compiles what validation parsed instead of
-    /// parsing every pattern again.
-    parsed_patterns: Arc<ParsedPatterns>,
 }
 
 impl Knowledge {
@@ -93,7 +91,19 @@ impl Knowledge {
         let mut out_of_scope = Vec::new();
         let mut files = files;
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let (parsed, patterns) = parse_files(root, &files);
+        // Phrases use the vocabulary's classes: it is read first, and its
+        // errors reported in its place among the files.
+        let vocabulary_file = files
+            .iter()
+            .position(|file| matches!(FileKind::of(&file.path), FileKind::Vocabulary));
+        let (vocabulary, vocabulary_errors) = match vocabulary_file {
+            Some(i) => parse::vocabulary(&root.join(&files[i].path), &files[i].text),
+            None => (Vocabulary::empty(), Vec::new()),
+        };
+        let mut parsed = parse_files(root, &files, &vocabulary);
+        if let Some(i) = vocabulary_file.filter(|_| !vocabulary_errors.is_empty()) {
+            parsed[i] = Err(vocabulary_errors);
+        }
         for parsed in parsed {
             match parsed {
                 Ok(Parsed::Entry(entry)) => entries.push(entry),
@@ -106,7 +116,7 @@ impl Knowledge {
         if entries.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::new(root, None, "no entries (*.md) found"));
         }
-        let knowledge = Self::assemble(entries, dialogues, out_of_scope, patterns, &mut errors);
+        let knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -118,7 +128,6 @@ impl Knowledge {
         entries: Vec<Entry>,
         dialogues: Vec<Dialogue>,
         out_of_scope: Vec<OutOfScopeTopic>,
-        parsed_patterns: ParsedPatterns,
         errors: &mut Vec<KnowledgeError>,
     ) -> Self {
         let mut index = HashMap::new();
@@ -174,7 +183,6 @@ impl Knowledge {
             dialogues,
             out_of_scope,
             index,
-            parsed_patterns: Arc::new(parsed_patterns),
         }
     }
 
@@ -204,20 +212,6 @@ impl Knowledge {
     pub fn out_of_scope(&self) -> &[OutOfScopeTopic] {
         &self.out_of_scope
     }
-
-    /// A pattern of this knowledge as validation parsed it.
-    pub(crate) fn parsed_pattern(&self, pattern: &str) -> Option<&Hir> {
-        self.parsed_patterns.get(pattern)
-    }
-
-    /// Frees the patterns as validation parsed them (about 1.7 MB for the
-    /// shipped knowledge). They are kept only so that building a matcher
-    /// does not parse every pattern again; call this on knowledge kept for
-    /// long, once its matchers are built. A matcher built afterwards parses
-    /// the patterns itself.
-    pub fn forget_parsed_patterns(&mut self) {
-        self.parsed_patterns = Arc::default();
-    }
 }
 
 /// What one file holds once parsed.
@@ -230,10 +224,11 @@ enum Parsed {
 
 type FileResult = Result<Parsed, Vec<KnowledgeError>>;
 
-/// Parses every file, in order, on two threads: parsing the authors'
-/// patterns is most of the work of loading, and a knowledge folder's
-/// patterns sit in a few large files. The files are shared out by size.
-fn parse_files(root: &Path, files: &[SourceFile]) -> (Vec<FileResult>, ParsedPatterns) {
+/// Parses every file, in order, on two threads: compiling the authors'
+/// phrases and reading the TOML is the work of loading, and a knowledge
+/// folder's phrases sit in a few large files. The files are shared out by
+/// size.
+fn parse_files(root: &Path, files: &[SourceFile], vocabulary: &Vocabulary) -> Vec<FileResult> {
     let mut largest_first: Vec<usize> = (0..files.len()).collect();
     largest_first.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
     let mut shares: [Vec<usize>; 2] = Default::default();
@@ -243,41 +238,35 @@ fn parse_files(root: &Path, files: &[SourceFile]) -> (Vec<FileResult>, ParsedPat
         shares[lighter].push(i);
         bytes[lighter] += files[i].text.len();
     }
-    let parse_share = |share: &[usize]| {
-        let mut patterns = ParsedPatterns::new();
-        let results: Vec<(usize, FileResult)> = share
+    let parse_share = |share: &[usize]| -> Vec<(usize, FileResult)> {
+        share
             .iter()
-            .map(|&i| (i, parse_file(root, &files[i], &mut patterns)))
-            .collect();
-        (results, patterns)
+            .map(|&i| (i, parse_file(root, &files[i], vocabulary)))
+            .collect()
     };
-    let ((mut results, mut patterns), (other_results, other_patterns)) =
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| parse_share(&shares[1]));
-            let mine = parse_share(&shares[0]);
-            let other = other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (mine, other)
-        });
+    let (mut results, other_results) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| parse_share(&shares[1]));
+        let mine = parse_share(&shares[0]);
+        let other = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, other)
+    });
     results.extend(other_results);
-    patterns.extend(other_patterns);
     results.sort_unstable_by_key(|&(i, _)| i);
-    (
-        results.into_iter().map(|(_, result)| result).collect(),
-        patterns,
-    )
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
-fn parse_file(root: &Path, file: &SourceFile, patterns: &mut ParsedPatterns) -> FileResult {
+fn parse_file(root: &Path, file: &SourceFile, vocabulary: &Vocabulary) -> FileResult {
     let shown = root.join(&file.path);
     match FileKind::of(&file.path) {
-        FileKind::Entry => parse::entry(&shown, &file.text, patterns).map(Parsed::Entry),
-        FileKind::Dialogue => parse::dialogue(&shown, &file.text, patterns).map(Parsed::Dialogue),
+        FileKind::Entry => parse::entry(&shown, &file.text, vocabulary).map(Parsed::Entry),
+        FileKind::Dialogue => parse::dialogue(&shown, &file.text, vocabulary).map(Parsed::Dialogue),
         FileKind::OutOfScope => {
-            parse::out_of_scope(&shown, &file.text, patterns).map(Parsed::OutOfScope)
+            parse::out_of_scope(&shown, &file.text, vocabulary).map(Parsed::OutOfScope)
         }
-        FileKind::Other => Ok(Parsed::Nothing),
+        // Read before the other files.
+        FileKind::Vocabulary | FileKind::Other => Ok(Parsed::Nothing),
     }
 }
 
@@ -285,6 +274,7 @@ enum FileKind {
     Entry,
     Dialogue,
     OutOfScope,
+    Vocabulary,
     Other,
 }
 
@@ -302,6 +292,9 @@ impl FileKind {
             Some("toml") if in_dialogues => Self::Dialogue,
             Some("toml") if top_level && path.file_stem().is_some_and(|s| s == "out-of-scope") => {
                 Self::OutOfScope
+            }
+            Some("toml") if top_level && path.file_name().is_some_and(|s| s == VOCABULARY_FILE) => {
+                Self::Vocabulary
             }
             _ => Self::Other,
         }

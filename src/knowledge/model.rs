@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::phrase::Phrase;
+
 /// The answer every dialogue question also accepts.
 pub const UNSURE: &str = "unsure";
 
@@ -12,7 +14,8 @@ pub struct Entry {
     pub id: String,
     pub title: String,
     pub tags: Vec<String>,
-    pub patterns: Vec<String>,
+    /// Phrases that, found in a question, mean this entry answers it.
+    pub phrases: Vec<Phrase>,
     pub keywords: Vec<String>,
     pub examples: Vec<String>,
     pub dialogue: Option<String>,
@@ -39,38 +42,31 @@ impl Entry {
 /// A topic that people bring to this help desk but that its knowledge
 /// deliberately does not answer. The matcher ranks them like entries; a
 /// question closest to one of them gets an honest "no entry".
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct OutOfScopeTopic {
     pub id: String,
-    #[serde(default)]
     pub keywords: Vec<String>,
-    #[serde(default)]
-    pub patterns: Vec<String>,
-    #[serde(default)]
+    /// Phrases that, found in a question, mean it is about this topic.
+    pub phrases: Vec<Phrase>,
     pub examples: Vec<String>,
 }
 
 /// A recommendation dialogue: questions, and rules that turn their answers
 /// into an outcome with reasons.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Dialogue {
     pub id: String,
     pub title: String,
     pub intro: String,
     /// The outcome when no rule applies or the weights tie.
     pub default: String,
-    #[serde(default)]
     pub warnings: Vec<String>,
     pub outcomes: BTreeMap<String, Outcome>,
     pub questions: Vec<Question>,
     pub rules: Vec<Rule>,
     /// Said beside a recommendation when it goes against something the
     /// person asked for, so every stated need gets an answer.
-    #[serde(default)]
     pub notes: Vec<Note>,
-    #[serde(skip)]
     pub source: PathBuf,
 }
 
@@ -97,8 +93,7 @@ pub struct Outcome {
     pub caveats: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Question {
     pub slot: String,
     pub prompt: String,
@@ -130,14 +125,12 @@ impl Question {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct AnswerOption {
     pub value: String,
     pub label: String,
-    /// Regexes over normalised question text that mean this answer.
-    #[serde(default)]
-    pub patterns: Vec<String>,
+    /// Phrases that, found in a question, state this answer.
+    pub phrases: Vec<Phrase>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,16 +1,21 @@
 //! Turning file text into entries and dialogues, with errors that point at
 //! a line.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::Path;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
+use toml::Spanned;
 
-use super::model::{Dialogue, Entry, OutOfScopeTopic, UNSURE};
-use super::{
-    KnowledgeError, ParsedPatterns, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS,
-    MAX_TITLE_CHARS,
+use super::model::{
+    AnswerOption, Dialogue, Entry, Note, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
 };
+use super::{
+    KnowledgeError, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS, MAX_TITLE_CHARS,
+};
+use crate::phrase::{Phrase, Vocabulary};
 
 /// Entries must carry at least this many sample questions.
 const MIN_EXAMPLES: usize = 8;
@@ -25,7 +30,10 @@ struct FrontMatter {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
-    patterns: Vec<String>,
+    phrases: Vec<Spanned<String>>,
+    /// What phrases were called when they were regexes: reported, not read.
+    #[serde(default)]
+    patterns: Option<Spanned<IgnoredAny>>,
     keywords: Vec<String>,
     examples: Vec<String>,
     dialogue: Option<String>,
@@ -36,7 +44,7 @@ struct FrontMatter {
 pub(super) fn entry(
     path: &Path,
     text: &str,
-    parsed: &mut ParsedPatterns,
+    vocabulary: &Vocabulary,
 ) -> Result<Entry, Vec<KnowledgeError>> {
     let error = |line: Option<usize>, message: String| KnowledgeError::new(path, line, message);
     let (front, front_first_line, body) = split_front_matter(text).ok_or_else(|| {
@@ -52,11 +60,23 @@ pub(super) fn entry(
         vec![error(line, toml_message(&e))]
     })?;
     let body = body.trim().to_owned();
+    let line_of_span = |span: Range<usize>| front_first_line + line_at(front, span.start) - 1;
+    let mut errors = Vec::new();
+    if let Some(old) = &matter.patterns {
+        errors.push(error(Some(line_of_span(old.span())), OLD_KEY.to_owned()));
+    }
+    let phrases = compile_phrases(
+        path,
+        &matter.phrases,
+        &line_of_span,
+        vocabulary,
+        &mut errors,
+    );
     let entry = Entry {
         id: matter.id,
         title: matter.title,
         tags: matter.tags,
-        patterns: matter.patterns,
+        phrases,
         keywords: matter.keywords,
         examples: matter.examples,
         dialogue: matter.dialogue,
@@ -65,7 +85,6 @@ pub(super) fn entry(
         source: path.to_path_buf(),
         text: text.to_owned(),
     };
-    let mut errors = Vec::new();
     let mut check = |ok: bool, line: Option<usize>, message: String| {
         if !ok {
             errors.push(error(line, message));
@@ -117,11 +136,6 @@ pub(super) fn entry(
         None,
         format!("the answer is {body_chars} characters; one embed holds at most {MAX_BODY_CHARS}"),
     );
-    for pattern in &entry.patterns {
-        if let Err(problem) = compile_pattern(pattern, parsed) {
-            errors.push(error(line_of(text, pattern), problem));
-        }
-    }
     if errors.is_empty() {
         Ok(entry)
     } else {
@@ -129,20 +143,100 @@ pub(super) fn entry(
     }
 }
 
+/// A dialogue file as written; see [`Dialogue`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DialogueFile {
+    id: String,
+    title: String,
+    intro: String,
+    default: String,
+    #[serde(default)]
+    warnings: Vec<String>,
+    outcomes: BTreeMap<String, Outcome>,
+    questions: Vec<QuestionFile>,
+    rules: Vec<Rule>,
+    #[serde(default)]
+    notes: Vec<Note>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    slot: String,
+    prompt: String,
+    options: Vec<OptionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionFile {
+    value: String,
+    label: String,
+    #[serde(default)]
+    phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    patterns: Option<Spanned<IgnoredAny>>,
+}
+
 pub(super) fn dialogue(
     path: &Path,
     text: &str,
-    parsed: &mut ParsedPatterns,
+    vocabulary: &Vocabulary,
 ) -> Result<Dialogue, Vec<KnowledgeError>> {
     let error = |needle: Option<&str>, message: String| {
         KnowledgeError::new(path, needle.and_then(|n| line_of(text, n)), message)
     };
-    let mut dialogue: Dialogue = toml::from_str(text).map_err(|e| {
+    let file: DialogueFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_at(text, span.start));
         vec![KnowledgeError::new(path, line, toml_message(&e))]
     })?;
-    dialogue.source = path.to_path_buf();
     let mut errors = Vec::new();
+    let line_of_span = |span: Range<usize>| line_at(text, span.start);
+    let questions = file
+        .questions
+        .into_iter()
+        .map(|question| Question {
+            slot: question.slot,
+            prompt: question.prompt,
+            options: question
+                .options
+                .into_iter()
+                .map(|option| {
+                    if let Some(old) = &option.patterns {
+                        errors.push(KnowledgeError::new(
+                            path,
+                            Some(line_of_span(old.span())),
+                            OLD_KEY,
+                        ));
+                    }
+                    AnswerOption {
+                        phrases: compile_phrases(
+                            path,
+                            &option.phrases,
+                            &line_of_span,
+                            vocabulary,
+                            &mut errors,
+                        ),
+                        value: option.value,
+                        label: option.label,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let dialogue = Dialogue {
+        id: file.id,
+        title: file.title,
+        intro: file.intro,
+        default: file.default,
+        warnings: file.warnings,
+        outcomes: file.outcomes,
+        questions,
+        rules: file.rules,
+        notes: file.notes,
+        source: path.to_path_buf(),
+    };
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -202,11 +296,6 @@ pub(super) fn dialogue(
                     format!("option labels are 1 to {MAX_LABEL_CHARS} characters"),
                 ));
             }
-            for pattern in &option.patterns {
-                if let Err(problem) = compile_pattern(pattern, parsed) {
-                    errors.push(error(Some(pattern), problem));
-                }
-            }
         }
     }
     for rule in &dialogue.rules {
@@ -235,33 +324,100 @@ pub(super) fn dialogue(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OutOfScopeFile {
-    topics: Vec<OutOfScopeTopic>,
+    topics: Vec<TopicFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicFile {
+    id: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    patterns: Option<Spanned<IgnoredAny>>,
+    #[serde(default)]
+    examples: Vec<String>,
 }
 
 pub(super) fn out_of_scope(
     path: &Path,
     text: &str,
-    parsed: &mut ParsedPatterns,
+    vocabulary: &Vocabulary,
 ) -> Result<Vec<OutOfScopeTopic>, Vec<KnowledgeError>> {
     let file: OutOfScopeFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_at(text, span.start));
         vec![KnowledgeError::new(path, line, toml_message(&e))]
     })?;
-    let errors: Vec<_> = file
+    let mut errors = Vec::new();
+    let line_of_span = |span: Range<usize>| line_at(text, span.start);
+    let topics = file
         .topics
-        .iter()
-        .flat_map(|topic| &topic.patterns)
-        .filter_map(|pattern| {
-            compile_pattern(pattern, parsed)
-                .err()
-                .map(|problem| KnowledgeError::new(path, line_of(text, pattern), problem))
+        .into_iter()
+        .map(|topic| {
+            if let Some(old) = &topic.patterns {
+                errors.push(KnowledgeError::new(
+                    path,
+                    Some(line_of_span(old.span())),
+                    OLD_KEY,
+                ));
+            }
+            OutOfScopeTopic {
+                phrases: compile_phrases(
+                    path,
+                    &topic.phrases,
+                    &line_of_span,
+                    vocabulary,
+                    &mut errors,
+                ),
+                id: topic.id,
+                keywords: topic.keywords,
+                examples: topic.examples,
+            }
         })
         .collect();
     if errors.is_empty() {
-        Ok(file.topics)
+        Ok(topics)
     } else {
         Err(errors)
     }
+}
+
+/// Reads the vocabulary, `name = ["value", …]`; a class with problems is
+/// reported on its line and matches nothing.
+pub(super) fn vocabulary(path: &Path, text: &str) -> (Vocabulary, Vec<KnowledgeError>) {
+    type Classes = BTreeMap<String, Spanned<Vec<Spanned<String>>>>;
+    let classes: Classes = match toml::from_str(text) {
+        Ok(classes) => classes,
+        Err(e) => {
+            let line = e.span().map(|span| line_at(text, span.start));
+            let error = KnowledgeError::new(path, line, toml_message(&e));
+            return (Vocabulary::unread(), vec![error]);
+        }
+    };
+    let (vocabulary, problems) = Vocabulary::new(classes.iter().map(|(name, values)| {
+        let values = values.get_ref().iter().map(|v| v.get_ref().clone());
+        (name.clone(), values.collect())
+    }));
+    let errors = problems
+        .into_iter()
+        .map(|problem| {
+            let values = classes.get(&problem.class);
+            let value_span = values.and_then(|values| {
+                let wanted = problem.value.as_deref()?;
+                values
+                    .get_ref()
+                    .iter()
+                    .find(|value| value.get_ref() == wanted)
+                    .map(Spanned::span)
+            });
+            let span = value_span.or_else(|| values.map(Spanned::span));
+            let line = span.map(|span| line_at(text, span.start));
+            KnowledgeError::new(path, line, problem.to_string())
+        })
+        .collect();
+    (vocabulary, errors)
 }
 
 /// What is wrong, from a TOML error. The parser gives some errors no
@@ -276,18 +432,30 @@ fn toml_message(error: &toml::de::Error) -> String {
     }
 }
 
-/// Checks that a knowledge pattern is valid `regex` syntax, describing the
-/// problem for an author, and keeps its parsed form in `parsed` for the
-/// matcher: each pattern is parsed once, here, in the form the matcher runs
-/// it.
-pub(super) fn compile_pattern(pattern: &str, parsed: &mut ParsedPatterns) -> Result<(), String> {
-    if parsed.contains_key(pattern) {
-        return Ok(());
+/// The error for a `patterns` key left from before phrases.
+const OLD_KEY: &str = "`patterns` (regular expressions) is now `phrases`, written as plain words: `mailbox (full | over quota)`, `read [my] mail`, `{device}`, `..` (see the README)";
+
+/// Compiles each phrase; one that does not compile is an error on the
+/// line `line_of_span` gives for it, and left out.
+fn compile_phrases(
+    path: &Path,
+    sources: &[Spanned<String>],
+    line_of_span: &dyn Fn(Range<usize>) -> usize,
+    vocabulary: &Vocabulary,
+    errors: &mut Vec<KnowledgeError>,
+) -> Vec<Phrase> {
+    let mut phrases = Vec::with_capacity(sources.len());
+    for source in sources {
+        match Phrase::new(source.get_ref(), vocabulary) {
+            Ok(phrase) => phrases.push(phrase),
+            Err(problem) => errors.push(KnowledgeError::new(
+                path,
+                Some(line_of_span(source.span())),
+                format!("phrase `{}`: {problem}", source.get_ref()),
+            )),
+        }
     }
-    let hir = crate::matcher::parse_pattern(pattern)
-        .map_err(|problem| format!("pattern `{pattern}` does not compile: {problem}"))?;
-    parsed.insert(pattern.to_owned(), hir);
-    Ok(())
+    phrases
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -203,19 +203,149 @@ fn invalid_id_characters_are_reported() {
 }
 
 #[test]
-fn pattern_that_does_not_compile_is_reported_on_its_line() {
+fn phrase_that_does_not_compile_is_reported_on_its_line() {
     let text = entry_with(
         "broken",
         &[
-            "patterns = [",
-            "  '\\bfine\\b',",
-            "  '(unclosed\\s+group',",
+            "phrases = [",
+            "  'fine words',",
+            "  '(unclosed group',",
             "]",
         ],
     );
     let error = single_error("broken.md", &text);
     assert_eq!(error.line, Some(line_in(&text, "(unclosed")), "{error}");
-    assert_mentions(&error, &["(unclosed", "does not compile"]);
+    assert_mentions(&error, &["phrase `(unclosed group`", "never closed"]);
+}
+
+#[test]
+fn phrase_with_an_unknown_class_is_reported_on_its_line() {
+    // The same words appear earlier, in the keywords: the line is the
+    // phrase's own.
+    let text = entry_with(
+        "broken",
+        &[
+            "keywords = [\"{gadget} help\", \"b\", \"c\"]",
+            "phrases = ['fine', '{widget} help',",
+            "  '{gadget} help']",
+        ],
+    )
+    .replacen("keywords = [\"broken\", \"widgets\", \"gadgets\"]\n", "", 1);
+    let vocabulary = "widget = [\"widget\", \"gizmo\"]\n";
+    let errors = errors_of(vec![
+        file("broken.md", text.clone()),
+        file("vocabulary.toml", vocabulary),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = &errors[0];
+    assert_eq!(error.file, Path::new(ROOT).join("broken.md"));
+    assert_eq!(
+        error.line,
+        Some(line_in(&text, "  '{gadget} help']")),
+        "{error}"
+    );
+    assert_mentions(error, &["unknown class `{gadget}`", "`{widget}`"]);
+}
+
+#[test]
+fn phrases_use_the_vocabulary_s_classes() {
+    let text = entry_with("gizmos", &["phrases = ['broken {widget}']"]);
+    let vocabulary = "widget = [\"widget\", \"gizmo*\", \"{thing}\"]\nthing = [\"doohickey\"]\n";
+    let knowledge = load(vec![
+        file("gizmos.md", text),
+        file("vocabulary.toml", vocabulary),
+    ])
+    .unwrap();
+    let phrases = &knowledge.entry("gizmos").unwrap().phrases;
+    assert_eq!(phrases.len(), 1);
+    assert_eq!(phrases[0].source(), "broken {widget}");
+    let set = crate::phrase::PhraseSet::new(phrases).unwrap();
+    assert!(set.is_match("my broken gizmos"));
+    assert!(set.is_match("a broken doohickey"));
+    assert!(!set.is_match("a broken thing"));
+}
+
+#[test]
+fn vocabulary_problems_are_reported_on_their_lines() {
+    let vocabulary = "# Shared words.\nwidget = [\"widget\", \"{thing}\"]\n\
+                      thing = [\"thing\",\n  \"(unclosed\",\n]\n\
+                      loop-a = [\"a {loop-b}\"]\nloop-b = [\"b {loop-a}\"]\nempty = []\n";
+    let text = entry_with(
+        "gizmos",
+        &["phrases = ['broken {widget}', 'a {thing}', 'x {loop-a}']"],
+    );
+    let errors = errors_of(vec![
+        file("gizmos.md", text),
+        file("vocabulary.toml", vocabulary),
+    ]);
+    // The classes' own problems, and nothing about the phrases using them.
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    let on = |words: &str| {
+        errors
+            .iter()
+            .find(|e| e.message.contains(words))
+            .unwrap_or_else(|| panic!("no error says {words:?}: {errors:#?}"))
+    };
+    let unclosed = on("never closed");
+    assert_eq!(unclosed.file, Path::new(ROOT).join("vocabulary.toml"));
+    assert_eq!(unclosed.line, Some(line_in(vocabulary, "\"(unclosed")));
+    assert_mentions(unclosed, &["class `thing`", "`(unclosed`"]);
+    let cycle = on("uses itself");
+    assert_mentions(cycle, &["{loop-b} → {loop-a} → {loop-b}"]);
+    assert_eq!(cycle.line, Some(line_in(vocabulary, "loop-b = ")));
+    assert_eq!(on("no values").line, Some(line_in(vocabulary, "empty = ")));
+}
+
+#[test]
+fn a_vocabulary_that_is_not_toml_is_reported_once() {
+    let text = entry_with("gizmos", &["phrases = ['broken {widget}']"]);
+    let errors = errors_of(vec![
+        file("gizmos.md", text),
+        file("vocabulary.toml", "widget = \"widget\"\n"),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, Path::new(ROOT).join("vocabulary.toml"));
+    assert_eq!(errors[0].line, Some(1));
+}
+
+#[test]
+fn a_leftover_patterns_key_says_it_is_now_phrases() {
+    let text = entry_with("old", &["patterns = ['\\bold\\b']"]);
+    let error = single_error("old.md", &text);
+    assert_eq!(error.line, Some(line_in(&text, "patterns = ")), "{error}");
+    assert_mentions(&error, &["`patterns`", "now `phrases`"]);
+
+    let dialogue = DIALOGUE.replace("phrases = ['small']", "patterns = ['\\bsmall\\b']");
+    let error = single_dialogue_error(&dialogue);
+    assert_eq!(
+        error.line,
+        Some(line_in(&dialogue, "patterns = ")),
+        "{error}"
+    );
+    assert_mentions(&error, &["now `phrases`"]);
+
+    let topics = "[[topics]]\nid = \"smtp\"\nkeywords = [\"smtp\"]\npatterns = ['\\bsmtp\\b']\n";
+    let errors = errors_of(vec![
+        file("ok.md", entry_text("ok")),
+        file("out-of-scope.toml", topics),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].line, Some(4), "{}", errors[0]);
+    assert_mentions(&errors[0], &["now `phrases`"]);
+}
+
+#[test]
+fn out_of_scope_phrase_that_does_not_compile_is_reported_on_its_line() {
+    let topics = "[[topics]]\nid = \"smtp\"\nkeywords = [\"smtp\"]\n\
+                  phrases = ['smtp', 'relay (denied|)']\nexamples = [\"smtp help\"]\n";
+    let errors = errors_of(vec![
+        file("ok.md", entry_text("ok")),
+        file("out-of-scope.toml", topics),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, Path::new(ROOT).join("out-of-scope.toml"));
+    assert_eq!(errors[0].line, Some(4), "{}", errors[0]);
+    assert_mentions(&errors[0], &["relay (denied|)", "empty alternative"]);
 }
 
 #[test]
@@ -277,7 +407,7 @@ fn fewer_than_3_keywords_is_reported() {
 fn every_problem_of_one_entry_is_reported() {
     let mut front = front_matter("other");
     front.remove(6);
-    front.insert(1, "patterns = ['(broken']".to_owned());
+    front.insert(1, "phrases = ['(broken']".to_owned());
     let text = assemble_entry(&front, "Body.");
     let errors = errors_of(vec![file("entry.md", text)]);
     assert_eq!(errors.len(), 3, "{errors:#?}");
@@ -306,7 +436,7 @@ prompt = "How big is it?"
 [[questions.options]]
 value = "small"
 label = "Small"
-patterns = ['\bsmall\b']
+phrases = ['small']
 
 [[questions.options]]
 value = "large"
@@ -464,11 +594,14 @@ fn option_label_may_hold_80_characters_not_more() {
 }
 
 #[test]
-fn dialogue_pattern_that_does_not_compile_is_reported_on_its_line() {
-    let text = DIALOGUE.replace(r"patterns = ['\bsmall\b']", r"patterns = ['\bsmall[']");
+fn dialogue_phrase_that_does_not_compile_is_reported_on_its_line() {
+    let text = DIALOGUE.replace(
+        "phrases = ['small']",
+        "phrases = [\n  'tiny',\n  'small [',\n]",
+    );
     let error = single_dialogue_error(&text);
-    assert_mentions(&error, &["does not compile"]);
-    assert_eq!(error.line, Some(line_in(&text, r"\bsmall[")), "{error}");
+    assert_mentions(&error, &["phrase `small [`", "never closed"]);
+    assert_eq!(error.line, Some(line_in(&text, "'small [',")), "{error}");
 }
 
 #[test]
@@ -744,25 +877,47 @@ fn errors_come_in_file_order_whichever_thread_parsed_the_file() {
 }
 
 #[test]
-fn every_shipped_pattern_is_kept_parsed_for_the_matcher() {
+fn every_shipped_phrase_loads_and_runs() {
     let knowledge = Knowledge::load_dir(&shipped_dir()).unwrap();
-    let entries = knowledge.entries().iter().flat_map(|e| &e.patterns);
-    let topics = knowledge.out_of_scope().iter().flat_map(|t| &t.patterns);
+    let entries = knowledge.entries().iter().flat_map(|e| &e.phrases);
+    let topics = knowledge.out_of_scope().iter().flat_map(|t| &t.phrases);
     let options = knowledge
         .dialogues()
         .iter()
         .flat_map(|d| &d.questions)
         .flat_map(|q| &q.options)
-        .flat_map(|o| &o.patterns);
-    let mut count = 0;
-    for pattern in entries.chain(topics).chain(options) {
-        count += 1;
-        assert!(knowledge.parsed_pattern(pattern).is_some(), "{pattern}");
+        .flat_map(|o| &o.phrases);
+    let phrases: Vec<_> = entries.chain(topics).chain(options).collect();
+    assert!(phrases.len() > 100, "only {} phrases", phrases.len());
+    assert!(crate::phrase::PhraseSet::new(phrases).is_ok());
+}
+
+/// The regular-expression tokens a knowledge file may still hold: phrases
+/// replaced every regex, and none should creep back.
+const REGEX_TOKENS: [&str; 4] = ["(?:", "(?i)", "\\s", "\\b"];
+
+#[test]
+fn the_shipped_knowledge_holds_no_regular_expressions() {
+    let mut found = Vec::new();
+    for file in read_folder(&shipped_dir()).unwrap() {
+        for (number, line) in file.text.lines().enumerate() {
+            for token in REGEX_TOKENS {
+                let count = line.matches(token).count();
+                if count > 0 {
+                    found.push(format!(
+                        "{}:{}: {count} × `{token}`",
+                        file.path.display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
     }
-    assert!(count > 100, "only {count} patterns");
-    let mut knowledge = knowledge;
-    knowledge.forget_parsed_patterns();
-    assert!(knowledge.parsed_pattern(r"\bsmtp\b").is_none());
+    assert!(
+        found.is_empty(),
+        "regex tokens in the knowledge:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! Matching a question to a knowledge entry.
 //!
-//! [`Matcher`] is built once from the knowledge (every regex compiled then)
-//! and answers `&str -> Match` with no I/O. A question is normalised
-//! ([`normalize`]), cut into stemmed terms, typo-corrected against the
-//! knowledge's own vocabulary, and ranked with BM25F over each entry's
-//! title, keywords, examples and answer. Regex patterns written by the
-//! knowledge's authors add strong evidence. Out-of-scope topics (questions
+//! [`Matcher`] is built once from the knowledge and answers
+//! `&str -> Match` with no I/O. A question is normalised ([`normalize`]),
+//! cut into stemmed terms, typo-corrected against the knowledge's own
+//! vocabulary, and ranked with BM25F over each entry's title, keywords,
+//! examples and answer. Phrases written by the knowledge's authors
+//! ([`crate::phrase`], compiled when the knowledge was loaded) add strong
+//! evidence: the matcher only runs them, as sets that say which fired. Out-of-scope topics (questions
 //! this help desk knows it does not answer) are ranked like entries: a
 //! question closest to one of them gets "no entry", as does any question
 //! whose confidence stays under the threshold.
@@ -13,7 +14,6 @@
 mod focus;
 mod fuzzy;
 mod normalize;
-mod patterns;
 mod scratch;
 mod slots;
 mod terms;
@@ -23,10 +23,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
+use crate::phrase::{Phrase, PhraseSet};
 use fuzzy::FuzzyIndex;
 pub use normalize::normalize;
-pub(crate) use patterns::parse as parse_pattern;
-use patterns::PatternSet;
 use scratch::{with_scratch, Scratch};
 use slots::SlotExtractor;
 use terms::Terms;
@@ -56,8 +55,8 @@ const TYPO_FACTOR: f32 = 0.8;
 const UNKNOWN_WORD_FACTOR: f32 = 0.5;
 /// The BM25 score at which evidence is about 63% (1 - 1/e) saturated.
 const EVIDENCE_SCALE: f32 = 4.0;
-/// An author's pattern firing lifts confidence at least to this.
-const PATTERN_FLOOR: f32 = 0.75;
+/// An author's phrase firing lifts confidence at least to this.
+const PHRASE_FLOOR: f32 = 0.75;
 /// How much the nearest example counts against the whole-entry ranking.
 const NEAREST_SHARE: f32 = 0.5;
 /// How many of an entry's nearest examples count, and how much each (the
@@ -76,10 +75,10 @@ const COMMON_TERM_SHARE: usize = 32;
 /// How many of the documents rare terms found get their common terms
 /// counted too.
 const REFINED_CANDIDATES: usize = 64;
-/// Above this many patterns a single set gets too large; patterns are then
+/// Above this many phrases a single set gets too large; phrases are then
 /// tried only for the best-ranked candidates.
-const MAX_PATTERN_SET: usize = 512;
-const PATTERN_CANDIDATES: usize = 16;
+const MAX_PHRASE_SET: usize = 512;
+const PHRASE_CANDIDATES: usize = 16;
 
 /// The matcher's verdict on one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,11 +115,11 @@ struct Posting {
     tf: [f32; FIELDS],
 }
 
-enum Patterns {
-    /// Every pattern in one set; `owner[i]` is pattern i's document.
-    All(Box<PatternSet>, Vec<u32>),
+enum PhraseSets {
+    /// Every phrase in one set; `owner[i]` is phrase i's document.
+    All(Box<PhraseSet>, Vec<u32>),
     /// Per document, tried for the best candidates only.
-    PerDoc(Vec<Option<PatternSet>>),
+    PerDoc(Vec<Option<PhraseSet>>),
 }
 
 pub struct Matcher {
@@ -147,7 +146,7 @@ pub struct Matcher {
     avg_len: [f32; FIELDS],
     unknown_weight: f32,
     fuzzy: FuzzyIndex,
-    patterns: Patterns,
+    phrases: PhraseSets,
     slots: SlotExtractor,
     threshold: f32,
 }
@@ -167,12 +166,11 @@ struct DocText<'a> {
     id: &'a str,
     in_scope: bool,
     fields: [Vec<&'a str>; FIELDS],
-    patterns: &'a [String],
+    phrases: &'a [Phrase],
 }
 
 impl Matcher {
-    /// Builds the index. The knowledge has been validated, so its patterns
-    /// compile; one that somehow does not is skipped rather than trusted.
+    /// Builds the index, and the sets of the phrases the knowledge compiled.
     pub fn new(knowledge: &Knowledge) -> Self {
         let mut texts: Vec<DocText<'_>> = knowledge
             .entries()
@@ -186,7 +184,7 @@ impl Matcher {
                     entry.examples.iter().map(String::as_str).collect(),
                     vec![entry.body.as_str()],
                 ],
-                patterns: &entry.patterns,
+                phrases: &entry.phrases,
             })
             .collect();
         texts.extend(knowledge.out_of_scope().iter().map(|topic| DocText {
@@ -198,17 +196,12 @@ impl Matcher {
                 topic.examples.iter().map(String::as_str).collect(),
                 Vec::new(),
             ],
-            patterns: &topic.patterns,
+            phrases: &topic.phrases,
         }));
-        // The pattern sets compile while the index is built: neither needs
-        // the other, and each is about half of the work.
+        // The phrase sets are built while the index is: neither needs the
+        // other, and each is about half of the work.
         std::thread::scope(|scope| {
-            let compiled = scope.spawn(|| {
-                (
-                    compile_patterns(knowledge, &texts),
-                    SlotExtractor::new(knowledge),
-                )
-            });
+            let compiled = scope.spawn(|| (phrase_sets(&texts), SlotExtractor::new(knowledge)));
             Self::index(&texts, || {
                 compiled
                     .join()
@@ -217,8 +210,11 @@ impl Matcher {
         })
     }
 
-    /// Indexes `texts`; `compiled` hands over the pattern sets at the end.
-    fn index(texts: &[DocText<'_>], compiled: impl FnOnce() -> (Patterns, SlotExtractor)) -> Self {
+    /// Indexes `texts`; `compiled` hands over the phrase sets at the end.
+    fn index(
+        texts: &[DocText<'_>],
+        compiled: impl FnOnce() -> (PhraseSets, SlotExtractor),
+    ) -> Self {
         let terms = Terms::default();
         let mut vocab: HashMap<String, u32> = HashMap::new();
         let mut names: Vec<String> = Vec::new();
@@ -313,7 +309,7 @@ impl Matcher {
                 fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
             }
         }
-        let (patterns, slots) = compiled();
+        let (phrases, slots) = compiled();
         Self {
             terms,
             docs,
@@ -330,7 +326,7 @@ impl Matcher {
             avg_len,
             unknown_weight,
             fuzzy,
-            patterns,
+            phrases,
             slots,
             threshold: DEFAULT_THRESHOLD,
         }
@@ -437,10 +433,10 @@ impl Matcher {
                 })
                 .collect::<Vec<_>>()
         });
-        for doc in self.pattern_hits(normalized, &ranked) {
+        for doc in self.phrase_hits(normalized, &ranked) {
             match ranked.iter_mut().find(|(known, _)| *known == doc) {
-                Some(entry) => entry.1 = PATTERN_FLOOR + (1.0 - PATTERN_FLOOR) * entry.1,
-                None => ranked.push((doc, PATTERN_FLOOR)),
+                Some(entry) => entry.1 = PHRASE_FLOOR + (1.0 - PHRASE_FLOOR) * entry.1,
+                None => ranked.push((doc, PHRASE_FLOOR)),
             }
         }
         ranked
@@ -560,19 +556,19 @@ impl Matcher {
             .sum()
     }
 
-    /// Documents one of whose patterns fires on the question.
-    fn pattern_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
-        let mut hits: Vec<usize> = match &self.patterns {
-            Patterns::All(set, owner) => set
+    /// Documents one of whose phrases fires on the question.
+    fn phrase_hits(&self, normalized: &str, ranked: &[(usize, f32)]) -> Vec<usize> {
+        let mut hits: Vec<usize> = match &self.phrases {
+            PhraseSets::All(set, owner) => set
                 .fired(normalized)
                 .into_iter()
                 .map(|i| owner[i] as usize)
                 .collect(),
-            Patterns::PerDoc(per_doc) => {
+            PhraseSets::PerDoc(per_doc) => {
                 let mut best: Vec<&(usize, f32)> = ranked.iter().collect();
-                if best.len() > PATTERN_CANDIDATES {
-                    best.select_nth_unstable_by(PATTERN_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
-                    best.truncate(PATTERN_CANDIDATES);
+                if best.len() > PHRASE_CANDIDATES {
+                    best.select_nth_unstable_by(PHRASE_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+                    best.truncate(PHRASE_CANDIDATES);
                 }
                 best.into_iter()
                     .map(|&(doc, _)| doc)
@@ -660,37 +656,29 @@ fn round(value: f32) -> f32 {
     (value * 1000.0).round() / 1000.0
 }
 
-/// The knowledge's patterns, in one set when there are few enough. Every
-/// pattern was validated, so none is expected to fail; one that somehow
-/// does is left out rather than taking the others down with it.
-fn compile_patterns(knowledge: &Knowledge, texts: &[DocText<'_>]) -> Patterns {
-    let total: usize = texts.iter().map(|t| t.patterns.len()).sum();
-    if total <= MAX_PATTERN_SET {
-        let mut parsed = Vec::with_capacity(total);
-        let mut owner = Vec::with_capacity(total);
-        for (doc, text) in texts.iter().enumerate() {
-            for hir in patterns::parsed(knowledge, text.patterns)
-                .into_iter()
-                .flatten()
-            {
-                parsed.push(hir);
-                owner.push(u32::try_from(doc).unwrap_or(u32::MAX));
-            }
-        }
-        if let Ok(set) = PatternSet::new(&parsed) {
-            return Patterns::All(Box::new(set), owner);
+/// The knowledge's phrases, in one set when there are few enough. A set
+/// that somehow cannot be built is left out rather than taking the others
+/// down with it.
+fn phrase_sets(texts: &[DocText<'_>]) -> PhraseSets {
+    let total: usize = texts.iter().map(|t| t.phrases.len()).sum();
+    if total <= MAX_PHRASE_SET {
+        let owner = texts
+            .iter()
+            .enumerate()
+            .flat_map(|(doc, text)| {
+                std::iter::repeat_n(u32::try_from(doc).unwrap_or(u32::MAX), text.phrases.len())
+            })
+            .collect();
+        if let Ok(set) = PhraseSet::new(texts.iter().flat_map(|t| t.phrases)) {
+            return PhraseSets::All(Box::new(set), owner);
         }
     }
-    Patterns::PerDoc(
+    PhraseSets::PerDoc(
         texts
             .iter()
             .map(|text| {
-                let parsed: Vec<_> = patterns::parsed(knowledge, text.patterns)
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                (!parsed.is_empty())
-                    .then(|| PatternSet::new(&parsed).ok())
+                (!text.phrases.is_empty())
+                    .then(|| PhraseSet::new(text.phrases).ok())
                     .flatten()
             })
             .collect(),

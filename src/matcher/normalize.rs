@@ -93,79 +93,6 @@ fn may_hold_markup(text: &str) -> bool {
     text.contains(['<', '@']) || text.contains("://") || text.contains("www.")
 }
 
-/// Rewrites an author's pattern for normalised text, where every letter
-/// that matters is ASCII and the only whitespace is a single space: `\b`,
-/// `\s`, `\w` and `\d` get their ASCII meaning. Unicode word classes make
-/// each pattern's automaton many times larger, and so the knowledge many
-/// times slower to load, for no difference on normalised text.
-/// A leading `(?i)` is dropped when the pattern has no capital letter to
-/// fold: the text is lowercase already, and Unicode case folding is costly.
-pub fn ascii_classes(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let pattern = match pattern.strip_prefix("(?i)") {
-        Some(rest) if !has_capital_literal(rest) => rest,
-        _ => pattern,
-    };
-    let mut chars = pattern.chars();
-    // Depth of `[...]` classes, which may nest.
-    let mut class_depth = 0usize;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(e @ ('b' | 's' | 'w' | 'd')) if class_depth == 0 => {
-                    out.push_str("(?-u:\\");
-                    out.push(e);
-                    out.push(')');
-                }
-                Some('s') => out.push_str("\\t\\n\\x0B\\x0C\\r\\x20"),
-                Some('w') => out.push_str("0-9A-Za-z_"),
-                Some('d') => out.push_str("0-9"),
-                Some(e) => {
-                    out.push('\\');
-                    out.push(e);
-                }
-                None => out.push('\\'),
-            },
-            '[' => {
-                class_depth += 1;
-                out.push(c);
-                // A `]` right after `[` or `[^` is a literal.
-                let rest = chars.as_str();
-                let skip = if rest.starts_with("^]") {
-                    2
-                } else {
-                    usize::from(rest.starts_with(']'))
-                };
-                out.push_str(&rest[..skip]);
-                chars = rest[skip..].chars();
-            }
-            ']' if class_depth > 0 => {
-                class_depth -= 1;
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether a pattern has a capital letter outside escapes (`\\S`, `\\x0B`).
-fn has_capital_literal(pattern: &str) -> bool {
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.next() == Some('x') => {
-                chars.next();
-                chars.next();
-            }
-            '\\' => {}
-            c if c.is_uppercase() => return true,
-            _ => {}
-        }
-    }
-    false
-}
-
 fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
@@ -210,19 +137,6 @@ mod tests {
             normalize("I don’t get 'why' it's gone"),
             "i don't get why it's gone"
         );
-    }
-
-    #[test]
-    fn patterns_get_ascii_classes_inside_and_outside_brackets() {
-        use super::ascii_classes;
-        assert_eq!(
-            ascii_classes(r"\bpop\s+\w"),
-            r"(?-u:\b)pop(?-u:\s)+(?-u:\w)"
-        );
-        assert_eq!(ascii_classes(r"[^o\s]\x27"), r"[^o\t\n\x0B\x0C\r\x20]\x27");
-        assert_eq!(ascii_classes(r"[]\d]\."), r"[]0-9]\.");
-        assert_eq!(ascii_classes(r"(?i)pop\x0B\S"), r"pop\x0B\S");
-        assert_eq!(ascii_classes(r"(?i)Pop"), r"(?i)Pop");
     }
 
     #[test]

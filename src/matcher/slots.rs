@@ -4,24 +4,22 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use regex::Regex;
-
-use super::patterns::{self, PatternSet};
 use crate::knowledge::Knowledge;
+use crate::phrase::{Finder, Phrase, PhraseSet};
 
 #[derive(Debug)]
 pub struct SlotExtractor {
-    set: Option<PatternSet>,
-    /// The set's patterns, as the authors wrote them.
-    sources: Vec<String>,
-    /// The set's patterns, compiled one by one (to find where a hit lies)
-    /// the first time two of them disagree.
-    regexes: OnceLock<Vec<Option<Regex>>>,
-    /// `answers[i]` is the (slot, value) pattern i stands for.
+    set: Option<PhraseSet>,
+    /// The set's phrases, in order.
+    phrases: Vec<Phrase>,
+    /// What finds where each phrase matches, built the first time two of
+    /// them disagree.
+    finders: OnceLock<Vec<Option<Finder>>>,
+    /// `answers[i]` is the (slot, value) phrase i stands for.
     answers: Vec<(String, String)>,
 }
 
-/// One pattern's hit: the value it stands for and where it lies.
+/// One phrase's hit: the value it stands for and where it lies.
 struct Hit<'a> {
     value: &'a str,
     start: usize,
@@ -41,40 +39,34 @@ impl Hit<'_> {
 
 impl SlotExtractor {
     pub fn new(knowledge: &Knowledge) -> Self {
-        let mut sources = Vec::new();
+        let mut phrases = Vec::new();
         let mut answers = Vec::new();
         for question in knowledge.dialogues().iter().flat_map(|d| &d.questions) {
             for option in &question.options {
-                for pattern in &option.patterns {
-                    sources.push(pattern.clone());
+                for phrase in &option.phrases {
+                    phrases.push(phrase.clone());
                     answers.push((question.slot.clone(), option.value.clone()));
                 }
             }
         }
-        // The knowledge was validated, so every pattern compiles; if one
-        // somehow does not, the set is left out rather than half-trusted.
-        let parsed: Option<Vec<_>> = patterns::parsed(knowledge, &sources).into_iter().collect();
+        // If the set somehow cannot be built, it is left out rather than
+        // half-trusted.
         Self {
-            set: parsed.and_then(|parsed| PatternSet::new(&parsed).ok()),
-            sources,
-            regexes: OnceLock::new(),
+            set: PhraseSet::new(&phrases).ok(),
+            phrases,
+            finders: OnceLock::new(),
             answers,
         }
     }
 
-    fn regex(&self, index: usize) -> Option<&Regex> {
-        self.regexes
-            .get_or_init(|| {
-                self.sources
-                    .iter()
-                    .map(|p| Regex::new(&super::normalize::ascii_classes(p)).ok())
-                    .collect()
-            })
+    fn finder(&self, index: usize) -> Option<&Finder> {
+        self.finders
+            .get_or_init(|| self.phrases.iter().map(|p| p.finder().ok()).collect())
             .get(index)?
             .as_ref()
     }
 
-    /// The answers stated in normalised text. When a slot's patterns point
+    /// The answers stated in normalised text. When a slot's phrases point
     /// at different values, a hit inside a longer hit of another value
     /// gives way to it ("never without internet" over "without internet");
     /// if the hits left still disagree, the slot is left out and the
@@ -104,15 +96,11 @@ impl SlotExtractor {
             }
             let slot_hits = hits.entry(slot).or_default();
             for (index, value) in found {
-                let Some(regex) = self.regex(index) else {
+                let Some(finder) = self.finder(index) else {
                     continue;
                 };
-                for m in regex.find_iter(normalized) {
-                    slot_hits.push(Hit {
-                        value,
-                        start: m.start(),
-                        end: m.end(),
-                    });
+                for (start, end) in finder.spans(normalized) {
+                    slot_hits.push(Hit { value, start, end });
                 }
             }
         }

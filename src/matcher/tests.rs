@@ -174,7 +174,7 @@ fn large_knowledge(entries: usize) -> Knowledge {
             crate::knowledge::SourceFile {
                 path: format!("entry-{i}.md").into(),
                 text: format!(
-                    "+++\nid = \"entry-{i}\"\ntitle = \"{} {}\"\ntags = []\npatterns = []\n\
+                    "+++\nid = \"entry-{i}\"\ntitle = \"{} {}\"\ntags = []\nphrases = []\n\
                      keywords = [\"{}\", \"{} {}\", \"{}\"]\nexamples = [{}]\n+++\nThe {} answer about {}.\n",
                     own[0],
                     shared[i % shared.len()],
@@ -222,26 +222,37 @@ fn common_terms_only_refine_what_rare_terms_found() {
 }
 
 #[test]
-fn a_matcher_parses_the_patterns_itself_once_the_knowledge_forgot_them() {
-    let mut knowledge = shipped();
-    let from_parsed = Matcher::new(&knowledge);
-    knowledge.forget_parsed_patterns();
-    let from_text = Matcher::new(&knowledge);
+fn phrases_and_slots_fire_on_held_out_questions() {
+    let knowledge = shipped();
+    let matcher = Matcher::new(&knowledge);
+    // Built from a clone, which shares the compiled phrases.
+    let again = Matcher::new(&knowledge.clone());
     let heldout = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/heldout.jsonl"
     ))
     .expect("the held-out set");
     let mut with_slots = 0;
+    let mut with_phrases = 0;
     for line in heldout.lines().filter(|line| !line.trim().is_empty()) {
         let case: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let question = case["question"].as_str().expect("a question");
-        let found = from_parsed.find(question);
+        let found = matcher.find(question);
         with_slots += usize::from(!found.slots.is_empty());
-        assert_eq!(found, from_text.find(question), "{question}");
+        let ranked = matcher.rank(&normalize(question));
+        with_phrases += usize::from(
+            !matcher
+                .phrase_hits(&normalize(question), &ranked)
+                .is_empty(),
+        );
+        assert_eq!(found, again.find(question), "{question}");
     }
     assert!(
         with_slots > 10,
         "only {with_slots} questions stated an answer"
+    );
+    assert!(
+        with_phrases > 50,
+        "phrases fired on only {with_phrases} questions"
     );
 }
