@@ -221,17 +221,16 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     let recent = ctx.data().assistant.store().recent_unanswered(15).await?;
     let mut text = String::new();
     for question in &recent {
-        let line = question
-            .question
-            .as_deref()
-            .unwrap_or("(removed)")
-            .replace('\n', " ");
+        let line = match &question.question {
+            Some(asked) => render::for_staff(&asked.replace('\n', " "), 200),
+            None => "(removed)".to_owned(),
+        };
         let place = question
             .channel_id
             .as_deref()
             .map(|c| format!(" in <#{c}>"))
             .unwrap_or_default();
-        text.push_str(&format!("• {}{place}\n", truncate(&line, 200)));
+        text.push_str(&format!("• {line}{place}\n"));
     }
     if text.is_empty() {
         text.push_str("No unanswered questions. 🎉");

@@ -745,13 +745,14 @@ pub async fn on_modal(
         return Ok(());
     }
     respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
-    let text = format!(
-        "Improvement suggestion for `{}` from <@{}> ({}):\n> {}",
+    let mut text = format!(
+        "Improvement suggestion for `{}` from <@{}> ({}):\n",
         record.entry,
         user,
         super::link(modal.guild_id.map(|g| g.get()), modal.channel_id.get()),
-        comment.trim().replace('\n', "\n> ")
     );
+    let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
+    text.push_str(&render::quote_for_staff(comment.trim(), room));
     triage::notify_staff(ctx, data, &text).await;
     Ok(())
 }

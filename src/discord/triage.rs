@@ -8,7 +8,8 @@ use super::retry::with_retry;
 use super::{link, Data};
 use crate::operations::metric;
 
-/// Quoted question text shown to staff is kept short.
+/// Quoted question text shown to staff is kept short (escaped, see
+/// [`render::for_staff`]).
 const QUOTE_CHARS: usize = 500;
 
 /// What an escalation is about.
@@ -41,10 +42,10 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
             Some(entry) => format!("asked for a human after the answer `{entry}`"),
             None => "asked a question I had no answer for".to_owned(),
         };
-        let quote = truncate(&escalation.question.replace('\n', " "), QUOTE_CHARS);
+        let quote = render::quote_for_staff(&escalation.question.replace('\n', " "), QUOTE_CHARS);
         let content = truncate(
             &format!(
-                "<@{}> {about}: {}\n> {quote}",
+                "<@{}> {about}: {}\n{quote}",
                 escalation.asker,
                 link(escalation.guild, escalation.thread),
             ),
@@ -62,7 +63,8 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
     told
 }
 
-/// Posts text for staff in the triage channel, if there is one.
+/// Posts text for staff in the triage channel, if there is one. Any user
+/// text in it must have been through [`render::for_staff`].
 pub async fn notify_staff(ctx: &SerenityContext, data: &Data, text: &str) {
     let Some(triage) = data.config.triage_channel else {
         return;
