@@ -86,6 +86,10 @@ enum Command {
         /// entries.csv, votes.csv and unanswered.csv
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Include who voted and who asked (Discord user ids); left out by
+        /// default
+        #[arg(long)]
+        with_user_ids: bool,
     },
     /// Exit 0 if a running bot's /healthz answers, 1 otherwise (for
     /// container health checks)
@@ -210,11 +214,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{applied} migration(s) applied; the database is up to date"
             )?;
         }
-        Command::Export { format, output } => with_assistant(
+        Command::Export {
+            format,
+            output,
+            with_user_ids,
+        } => with_assistant(
             &cli.knowledge,
             &cli.database,
             cli.threshold,
-            |assistant| async move { terminal::export(&assistant, format, output.as_deref()).await },
+            |assistant| async move {
+                terminal::export(&assistant, format, output.as_deref(), with_user_ids).await
+            },
         )?,
         Command::Healthcheck { addr } => {
             let healthy =

@@ -921,6 +921,8 @@ async fn the_export_has_entries_votes_and_unanswered_questions(fresh: Fresh) {
         .votes
         .iter()
         .all(|v| (started..=unix_now()).contains(&v.voted_at)));
+    let voters: Vec<_> = export.votes.iter().map(|v| v.user_id.as_str()).collect();
+    assert_eq!(voters, ["u1", "u2", "u1"], "for --with-user-ids");
     let unanswered: Vec<_> = export
         .unanswered
         .iter()
