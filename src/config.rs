@@ -71,7 +71,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "HELPDESK_RETENTION_DAYS",
-        "days question texts and comments are kept (default: kept)",
+        "days question texts and comments are kept (default 90; 0 or off keeps them)",
     ),
     (
         "HELPDESK_MAX_IN_FLIGHT",
@@ -90,6 +90,9 @@ pub const LOGGING_KEYS: &[(&str, &str)] = &[
         "`json` for JSON lines (default text)",
     ),
 ];
+
+/// Days question texts and comments are kept unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 /// The address the operations endpoints listen on by default.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9477";
@@ -172,7 +175,8 @@ pub struct Config {
     /// None: one process runs every shard.
     pub shards: Option<ShardRange>,
     pub http_addr: SocketAddr,
-    /// None: question texts and comments are kept.
+    /// How long question texts and comments are kept (default
+    /// [`DEFAULT_RETENTION_DAYS`]); None (`0` or `off`): for good.
     pub retention: Option<Duration>,
     /// Questions, clicks and commands handled at once (at least 1).
     pub max_in_flight: usize,
@@ -273,14 +277,17 @@ impl Config {
                 format!("`{http_addr_text}` is not an address like 127.0.0.1:9477"),
             )
         })?;
+        let days = |days: u32| Some(Duration::from_secs(u64::from(days) * 86_400));
         let retention = match get("HELPDESK_RETENTION_DAYS") {
-            None => None,
+            None => days(DEFAULT_RETENTION_DAYS),
+            Some(text) if text.eq_ignore_ascii_case("off") => None,
             Some(text) => match text.parse::<u32>() {
-                Ok(days) if days > 0 => Some(Duration::from_secs(u64::from(days) * 86_400)),
-                _ => {
+                Ok(0) => None,
+                Ok(n) => days(n),
+                Err(_) => {
                     return Err(malformed(
                         "HELPDESK_RETENTION_DAYS",
-                        format!("`{text}` is not a positive number of days"),
+                        format!("`{text}` is not a number of days (or 0 or off to keep texts)"),
                     ))
                 }
             },
@@ -444,7 +451,7 @@ mod tests {
             ("HELPDESK_SHARDS", "0-4/4"),
             ("HELPDESK_SHARDS", "0/0"),
             ("HELPDESK_HTTP_ADDR", "localhost"),
-            ("HELPDESK_RETENTION_DAYS", "0"),
+            ("HELPDESK_RETENTION_DAYS", "-1"),
             ("HELPDESK_RETENTION_DAYS", "a week"),
             ("HELPDESK_MAX_IN_FLIGHT", "0"),
             ("HELPDESK_MAX_IN_FLIGHT", "lots"),
@@ -486,7 +493,12 @@ mod tests {
     fn operations_settings_have_defaults_and_parse() {
         let config = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
         assert_eq!(config.http_addr.to_string(), DEFAULT_HTTP_ADDR);
-        assert_eq!((config.shards, config.retention), (None, None));
+        assert_eq!(config.shards, None);
+        assert_eq!(
+            config.retention,
+            Some(Duration::from_secs(90 * 86_400)),
+            "texts are purged after 90 days unless set otherwise"
+        );
         let config = Config::from_values(&values(&[
             ("DISCORD_TOKEN", "t"),
             ("HELPDESK_HTTP_ADDR", "0.0.0.0:80"),
@@ -495,6 +507,14 @@ mod tests {
         .unwrap();
         assert_eq!(config.http_addr.port(), 80);
         assert_eq!(config.retention, Some(Duration::from_secs(30 * 86_400)));
+        for off in ["0", "off", "OFF"] {
+            let config = Config::from_values(&values(&[
+                ("DISCORD_TOKEN", "t"),
+                ("HELPDESK_RETENTION_DAYS", off),
+            ]))
+            .unwrap();
+            assert_eq!(config.retention, None, "{off} keeps texts");
+        }
     }
 
     #[test]

@@ -262,6 +262,61 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
     assert!(!exported.contains("dkim"), "{exported}");
 }
 
+/// One old question text (100 days), for the retention tests: its id.
+async fn old_answer(workspace: &Workspace) -> i64 {
+    let store = workspace.store().await;
+    let answer = store
+        .record_answer(NewAnswer {
+            kind: helpdesk::store::AnswerKind::Entry,
+            entry: "pop".into(),
+            question: Some("what is pop".into()),
+            confidence: 0.9,
+            origin: Origin::terminal("someone"),
+        })
+        .await
+        .unwrap();
+    age_rows(&workspace.database_url(), 100).await;
+    answer.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_is_90_days_by_default_and_off_keeps_texts() {
+    let standin = standin().start().await;
+
+    // Nothing set: texts older than 90 days go.
+    let workspace = Workspace::new();
+    let old = old_answer(&workspace).await;
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let store = workspace.store().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while store.answer(old).await.unwrap().unwrap().question.is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a 100-day-old text is kept by default:\n{}",
+            bot.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let logs = bot.logs();
+    let said = logs.lines().find(|l| l.contains("purged hourly"));
+    assert!(said.is_some_and(|l| l.contains("90")), "{logs}");
+    drop(bot);
+
+    // `off`: no purge runs at all.
+    let workspace = Workspace::new();
+    let old = old_answer(&workspace).await;
+    let bot = Bot::start(&standin, &workspace, &[("HELPDESK_RETENTION_DAYS", "off")]).await;
+    assert!(bot.logs().contains("retention off"), "{}", bot.logs());
+    let store = workspace.store().await;
+    let kept = store.answer(old).await.unwrap().unwrap();
+    assert_eq!(kept.question.as_deref(), Some("what is pop"));
+    assert!(
+        !bot.logs().contains("retention purge done"),
+        "{}",
+        bot.logs()
+    );
+}
+
 /// Two guilds whose events go to different shards of two.
 const GUILD_ON_SHARD_0: u64 = 1_000 << 22;
 const GUILD_ON_SHARD_1: u64 = 1_001 << 22;

@@ -121,6 +121,13 @@ pub async fn serve(
         },
     ));
     let upkeep = prometheus.map(|handle| tokio::spawn(operations::metrics_upkeep(handle)));
+    match config.retention {
+        Some(keep) => info!(
+            days = keep.as_secs() / 86_400,
+            "retention: question texts and comments older than this are purged hourly"
+        ),
+        None => info!("retention off: question texts and comments are kept"),
+    }
     let retention = config
         .retention
         .map(|keep| tokio::spawn(operations::retention(Arc::clone(&store), keep)));
