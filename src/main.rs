@@ -112,7 +112,9 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG`; JSON lines with
-/// `HELPDESK_LOG_FORMAT=json`.
+/// `HELPDESK_LOG_FORMAT=json`. Every line has interaction tokens masked,
+/// whoever logged it (serenity's request spans and the gateway's frames
+/// carry them at `debug` and `trace`).
 fn init_logging(serving: bool) {
     let default = if serving {
         "info,serenity=warn,poise=warn,sqlx=warn,tracing=warn"
@@ -123,7 +125,7 @@ fn init_logging(serving: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr);
+        .with_writer(|| helpdesk::discord::redact::Masked(io::stderr()));
     if std::env::var("HELPDESK_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {

@@ -996,6 +996,61 @@ async fn user_text_reaches_staff_escaped() {
     standin.assert_no_violations();
 }
 
+/// A forged custom id is logged escaped (Debug-formatted): its newlines
+/// cannot start a log line of their own that reads like the bot's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_custom_ids_are_logged_escaped() {
+    const FORGED_LINE: &str = "2030-01-01T00:00:00.000000Z  INFO helpdesk: forged";
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "what is imap and how does it work?",
+    )
+    .await;
+    let modal_id = format!("hd1:improve:1\n{FORGED_LINE} modal\u{1b}[2K");
+    let submit = standin.submit_forged_modal(
+        &asker(),
+        guild,
+        thread,
+        Some(answer.id),
+        &modal_id,
+        &[("comment", "hi")],
+    );
+    let reply = standin.wait_interaction_response(submit.id, WAIT).await;
+    assert_polite("forged modal id", &reply, STALE);
+    let button_id = format!("hd1:vote:1:up\n{FORGED_LINE} button");
+    let click = standin.click_forged_button(&asker(), guild, thread, answer.id, &button_id);
+    let reply = standin.wait_interaction_response(click.id, WAIT).await;
+    assert_polite("forged button id", &reply, UNKNOWN);
+    wait_for_log(&bot, "both forged ids", |logs| {
+        logs.contains("unusable modal id") && logs.contains("unusable component id")
+    })
+    .await;
+    let logs = bot.logs();
+    for line in logs.lines() {
+        assert!(
+            !line.contains("\u{1b}[2K"),
+            "a raw escape sequence: {line:?}"
+        );
+        assert!(
+            !line.starts_with(FORGED_LINE),
+            "a forged log line: {line:?}"
+        );
+    }
+    for kind in ["modal", "button"] {
+        let escaped = format!("\\n{FORGED_LINE} {kind}");
+        assert!(
+            logs.contains(&escaped),
+            "{escaped:?} not in the log:\n{logs}"
+        );
+    }
+}
+
 /// The rendering check catches what it is there for.
 #[test]
 fn the_rendering_check_catches_markup() {

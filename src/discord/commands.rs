@@ -4,6 +4,7 @@ use poise::CreateReply;
 use serenity::all::{CreateEmbed, Permissions};
 use tracing::{error, info, warn};
 
+use super::redact;
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
 use crate::assistant::{DialogueStep, Reply};
@@ -361,7 +362,7 @@ fn plural(count: u64, one: &str, many: &str) -> String {
 pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
     match failure {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            error!(command = %ctx.command().qualified_name, error = %format!("{error:#}"), "command failed");
+            error!(command = %ctx.command().qualified_name, error = %redact::chain(error.as_ref()), "command failed");
             let _ = ctx
                 .send(ephemeral(
                     "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -370,7 +371,7 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
         }
         other => {
             if let Err(error) = poise::builtins::on_error(other).await {
-                error!(%error, "could not report an error");
+                error!(error = %redact::chain(&error), "could not report an error");
             }
         }
     }

@@ -3,6 +3,7 @@
 use serenity::all::{ChannelId, Context as SerenityContext, CreateMessage, EditThread, ForumTagId};
 use tracing::warn;
 
+use super::redact;
 use super::render::{self, no_mentions, only_role, truncate};
 use super::retry::with_retry;
 use super::{link, Data};
@@ -87,7 +88,7 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
     let forum_channel = match ChannelId::new(forum).to_channel(&ctx.http).await {
         Ok(channel) => channel.guild(),
         Err(error) => {
-            warn!(forum, %error, "could not read the forum's tags");
+            warn!(forum, error = %redact::chain(&error), "could not read the forum's tags");
             return;
         }
     };
@@ -110,7 +111,7 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
     let current = match ChannelId::new(thread).to_channel(&ctx.http).await {
         Ok(channel) => channel.guild().map(|c| c.applied_tags).unwrap_or_default(),
         Err(error) => {
-            warn!(thread, %error, "could not read the post's tags");
+            warn!(thread, error = %redact::chain(&error), "could not read the post's tags");
             return;
         }
     };
