@@ -158,7 +158,9 @@ impl fmt::Debug for Token {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` is written by hand: the token, and passwords in the database
+/// URL and the API base, never show.
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub token: Token,
     pub api_base: Option<String>,
@@ -180,6 +182,49 @@ pub struct Config {
     pub retention: Option<Duration>,
     /// Questions, clicks and commands handled at once (at least 1).
     pub max_in_flight: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so a new field cannot be added without deciding
+        // how it shows here.
+        let Self {
+            token,
+            api_base,
+            support_channels,
+            support_role,
+            triage_channel,
+            database_url,
+            knowledge,
+            threshold,
+            cooldown_questions,
+            cooldown_window,
+            solved_tag,
+            escalation_tag,
+            shards,
+            http_addr,
+            retention,
+            max_in_flight,
+        } = self;
+        f.debug_struct("Config")
+            .field("token", token)
+            .field("api_base", &api_base.as_deref().map(redact_database_url))
+            .field("support_channels", support_channels)
+            .field("support_role", support_role)
+            .field("triage_channel", triage_channel)
+            .field("database_url", &redact_database_url(database_url))
+            .field("knowledge", knowledge)
+            .field("threshold", threshold)
+            .field("cooldown_questions", cooldown_questions)
+            .field("cooldown_window", cooldown_window)
+            .field("solved_tag", solved_tag)
+            .field("escalation_tag", escalation_tag)
+            .field("shards", shards)
+            .field("http_addr", http_addr)
+            .field("retention", retention)
+            .field("max_in_flight", max_in_flight)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -325,8 +370,33 @@ impl Config {
     }
 }
 
-/// A database URL without its password, for messages and logs.
+/// A database URL without its passwords, for messages and logs: the one
+/// after `user:` and any query parameter named `password` or `…password`
+/// (`?password=…`, `&sslpassword=…`), each shown as `***`.
 pub fn redact_database_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = redact_credentials(base);
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().ends_with("password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
+    }
+    redacted
+}
+
+/// `scheme://user:***@host…` for `scheme://user:password@host…`.
+fn redact_credentials(url: &str) -> String {
     let (Some(scheme_end), Some(at)) = (url.find("://"), url.rfind('@')) else {
         return url.to_owned();
     };
@@ -523,9 +593,21 @@ mod tests {
             redact_database_url("postgres://bot:s3cret@db:5432/helpdesk"),
             "postgres://bot:***@db:5432/helpdesk"
         );
+        assert_eq!(
+            redact_database_url(
+                "postgres://bot@db/helpdesk?sslmode=require&password=s3cret&sslpassword=k3y"
+            ),
+            "postgres://bot@db/helpdesk?sslmode=require&password=***&sslpassword=***"
+        );
+        assert_eq!(
+            redact_database_url("postgresql://bot:a@b@db/x?PASSWORD=c&application_name=hd"),
+            "postgresql://bot:***@db/x?PASSWORD=***&application_name=hd"
+        );
         for unchanged in [
             "postgres://postgres@127.0.0.1/test",
+            "postgres://bot@db/helpdesk?sslmode=verify-full&sslrootcert=/etc/ca.pem",
             "sqlite:///var/lib/helpdesk/helpdesk.db",
+            "sqlite://helpdesk.db?mode=rwc",
             "helpdesk.db",
         ] {
             assert_eq!(redact_database_url(unchanged), unchanged);
@@ -533,9 +615,25 @@ mod tests {
     }
 
     #[test]
-    fn the_token_never_shows_in_debug_output() {
-        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "sekrit-token")])).unwrap();
-        assert!(!format!("{config:?}").contains("sekrit-token"));
+    fn secrets_never_show_in_debug_output() {
+        let config = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "sekrit-token"),
+            (
+                "HELPDESK_DATABASE_URL",
+                "postgres://bot:db-pa55@db/helpdesk?password=query-pa55",
+            ),
+            ("DISCORD_API_BASE", "http://proxy:proxy-pa55@127.0.0.1:8080"),
+        ]))
+        .unwrap();
+        let debug = format!("{config:?}");
+        for secret in ["sekrit-token", "db-pa55", "query-pa55", "proxy-pa55"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(
+            debug.contains("postgres://bot:***@db/helpdesk?password=***"),
+            "{debug}"
+        );
+        assert!(debug.contains("max_in_flight: 32"), "{debug}");
     }
 
     #[test]
