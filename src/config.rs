@@ -71,7 +71,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "HELPDESK_RETENTION_DAYS",
-        "days question texts and comments are kept (default: kept)",
+        "days question texts and comments are kept (default 90; 0 or off keeps them)",
     ),
     (
         "HELPDESK_MAX_IN_FLIGHT",
@@ -90,6 +90,9 @@ pub const LOGGING_KEYS: &[(&str, &str)] = &[
         "`json` for JSON lines (default text)",
     ),
 ];
+
+/// Days question texts and comments are kept unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 /// The address the operations endpoints listen on by default.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9477";
@@ -155,7 +158,9 @@ impl fmt::Debug for Token {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` is written by hand: the token, and passwords in the database
+/// URL and the API base, never show.
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub token: Token,
     pub api_base: Option<String>,
@@ -172,10 +177,54 @@ pub struct Config {
     /// None: one process runs every shard.
     pub shards: Option<ShardRange>,
     pub http_addr: SocketAddr,
-    /// None: question texts and comments are kept.
+    /// How long question texts and comments are kept (default
+    /// [`DEFAULT_RETENTION_DAYS`]); None (`0` or `off`): for good.
     pub retention: Option<Duration>,
     /// Questions, clicks and commands handled at once (at least 1).
     pub max_in_flight: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so a new field cannot be added without deciding
+        // how it shows here.
+        let Self {
+            token,
+            api_base,
+            support_channels,
+            support_role,
+            triage_channel,
+            database_url,
+            knowledge,
+            threshold,
+            cooldown_questions,
+            cooldown_window,
+            solved_tag,
+            escalation_tag,
+            shards,
+            http_addr,
+            retention,
+            max_in_flight,
+        } = self;
+        f.debug_struct("Config")
+            .field("token", token)
+            .field("api_base", &api_base.as_deref().map(redact_database_url))
+            .field("support_channels", support_channels)
+            .field("support_role", support_role)
+            .field("triage_channel", triage_channel)
+            .field("database_url", &redact_database_url(database_url))
+            .field("knowledge", knowledge)
+            .field("threshold", threshold)
+            .field("cooldown_questions", cooldown_questions)
+            .field("cooldown_window", cooldown_window)
+            .field("solved_tag", solved_tag)
+            .field("escalation_tag", escalation_tag)
+            .field("shards", shards)
+            .field("http_addr", http_addr)
+            .field("retention", retention)
+            .field("max_in_flight", max_in_flight)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -273,14 +322,17 @@ impl Config {
                 format!("`{http_addr_text}` is not an address like 127.0.0.1:9477"),
             )
         })?;
+        let days = |days: u32| Some(Duration::from_secs(u64::from(days) * 86_400));
         let retention = match get("HELPDESK_RETENTION_DAYS") {
-            None => None,
+            None => days(DEFAULT_RETENTION_DAYS),
+            Some(text) if text.eq_ignore_ascii_case("off") => None,
             Some(text) => match text.parse::<u32>() {
-                Ok(days) if days > 0 => Some(Duration::from_secs(u64::from(days) * 86_400)),
-                _ => {
+                Ok(0) => None,
+                Ok(n) => days(n),
+                Err(_) => {
                     return Err(malformed(
                         "HELPDESK_RETENTION_DAYS",
-                        format!("`{text}` is not a positive number of days"),
+                        format!("`{text}` is not a number of days (or 0 or off to keep texts)"),
                     ))
                 }
             },
@@ -318,8 +370,33 @@ impl Config {
     }
 }
 
-/// A database URL without its password, for messages and logs.
+/// A database URL without its passwords, for messages and logs: the one
+/// after `user:` and any query parameter named `password` or `…password`
+/// (`?password=…`, `&sslpassword=…`), each shown as `***`.
 pub fn redact_database_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = redact_credentials(base);
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().ends_with("password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
+    }
+    redacted
+}
+
+/// `scheme://user:***@host…` for `scheme://user:password@host…`.
+fn redact_credentials(url: &str) -> String {
     let (Some(scheme_end), Some(at)) = (url.find("://"), url.rfind('@')) else {
         return url.to_owned();
     };
@@ -444,7 +521,7 @@ mod tests {
             ("HELPDESK_SHARDS", "0-4/4"),
             ("HELPDESK_SHARDS", "0/0"),
             ("HELPDESK_HTTP_ADDR", "localhost"),
-            ("HELPDESK_RETENTION_DAYS", "0"),
+            ("HELPDESK_RETENTION_DAYS", "-1"),
             ("HELPDESK_RETENTION_DAYS", "a week"),
             ("HELPDESK_MAX_IN_FLIGHT", "0"),
             ("HELPDESK_MAX_IN_FLIGHT", "lots"),
@@ -486,7 +563,12 @@ mod tests {
     fn operations_settings_have_defaults_and_parse() {
         let config = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
         assert_eq!(config.http_addr.to_string(), DEFAULT_HTTP_ADDR);
-        assert_eq!((config.shards, config.retention), (None, None));
+        assert_eq!(config.shards, None);
+        assert_eq!(
+            config.retention,
+            Some(Duration::from_secs(90 * 86_400)),
+            "texts are purged after 90 days unless set otherwise"
+        );
         let config = Config::from_values(&values(&[
             ("DISCORD_TOKEN", "t"),
             ("HELPDESK_HTTP_ADDR", "0.0.0.0:80"),
@@ -495,6 +577,14 @@ mod tests {
         .unwrap();
         assert_eq!(config.http_addr.port(), 80);
         assert_eq!(config.retention, Some(Duration::from_secs(30 * 86_400)));
+        for off in ["0", "off", "OFF"] {
+            let config = Config::from_values(&values(&[
+                ("DISCORD_TOKEN", "t"),
+                ("HELPDESK_RETENTION_DAYS", off),
+            ]))
+            .unwrap();
+            assert_eq!(config.retention, None, "{off} keeps texts");
+        }
     }
 
     #[test]
@@ -503,9 +593,21 @@ mod tests {
             redact_database_url("postgres://bot:s3cret@db:5432/helpdesk"),
             "postgres://bot:***@db:5432/helpdesk"
         );
+        assert_eq!(
+            redact_database_url(
+                "postgres://bot@db/helpdesk?sslmode=require&password=s3cret&sslpassword=k3y"
+            ),
+            "postgres://bot@db/helpdesk?sslmode=require&password=***&sslpassword=***"
+        );
+        assert_eq!(
+            redact_database_url("postgresql://bot:a@b@db/x?PASSWORD=c&application_name=hd"),
+            "postgresql://bot:***@db/x?PASSWORD=***&application_name=hd"
+        );
         for unchanged in [
             "postgres://postgres@127.0.0.1/test",
+            "postgres://bot@db/helpdesk?sslmode=verify-full&sslrootcert=/etc/ca.pem",
             "sqlite:///var/lib/helpdesk/helpdesk.db",
+            "sqlite://helpdesk.db?mode=rwc",
             "helpdesk.db",
         ] {
             assert_eq!(redact_database_url(unchanged), unchanged);
@@ -513,9 +615,25 @@ mod tests {
     }
 
     #[test]
-    fn the_token_never_shows_in_debug_output() {
-        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "sekrit-token")])).unwrap();
-        assert!(!format!("{config:?}").contains("sekrit-token"));
+    fn secrets_never_show_in_debug_output() {
+        let config = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "sekrit-token"),
+            (
+                "HELPDESK_DATABASE_URL",
+                "postgres://bot:db-pa55@db/helpdesk?password=query-pa55",
+            ),
+            ("DISCORD_API_BASE", "http://proxy:proxy-pa55@127.0.0.1:8080"),
+        ]))
+        .unwrap();
+        let debug = format!("{config:?}");
+        for secret in ["sekrit-token", "db-pa55", "query-pa55", "proxy-pa55"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(
+            debug.contains("postgres://bot:***@db/helpdesk?password=***"),
+            "{debug}"
+        );
+        assert!(debug.contains("max_in_flight: 32"), "{debug}");
     }
 
     #[test]

@@ -86,6 +86,10 @@ enum Command {
         /// entries.csv, votes.csv and unanswered.csv
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Include who voted and who asked (Discord user ids); left out by
+        /// default
+        #[arg(long)]
+        with_user_ids: bool,
     },
     /// Exit 0 if a running bot's /healthz answers, 1 otherwise (for
     /// container health checks)
@@ -133,7 +137,9 @@ fn error_chain(error: &anyhow::Error) -> String {
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG`; JSON lines with
-/// `HELPDESK_LOG_FORMAT=json`.
+/// `HELPDESK_LOG_FORMAT=json`. Every line has interaction tokens masked,
+/// whoever logged it (serenity's request spans and the gateway's frames
+/// carry them at `debug` and `trace`).
 fn init_logging(serving: bool) {
     let default = if serving {
         "info,serenity=warn,poise=warn,sqlx=warn,tracing=warn"
@@ -144,7 +150,7 @@ fn init_logging(serving: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr);
+        .with_writer(|| helpdesk::discord::redact::Masked(io::stderr()));
     if std::env::var("HELPDESK_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -242,11 +248,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{applied} migration(s) applied; the database is up to date"
             )?;
         }
-        Command::Export { format, output } => with_assistant(
+        Command::Export {
+            format,
+            output,
+            with_user_ids,
+        } => with_assistant(
             &cli.knowledge,
             &cli.database,
             cli.threshold,
-            |assistant| async move { terminal::export(&assistant, format, output.as_deref()).await },
+            |assistant| async move {
+                terminal::export(&assistant, format, output.as_deref(), with_user_ids).await
+            },
         )?,
         Command::Healthcheck { addr } => {
             let healthy =

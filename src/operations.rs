@@ -50,6 +50,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// What `/readyz` says when the database does not answer.
+pub const DATABASE_UNAVAILABLE: &str = "database unavailable";
+
 /// How long `/readyz` waits for the database before calling it unreachable.
 const DATABASE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -140,15 +143,23 @@ impl Health {
     }
 
     /// Ready means every shard is connected and the database answers;
-    /// otherwise the reason.
-    pub async fn readiness(&self) -> Result<(), String> {
+    /// otherwise the reason. The reason is for whoever can reach the
+    /// endpoint, so it never repeats the database's error (which can name
+    /// hosts, users and schema); that is logged instead.
+    pub async fn readiness(&self) -> Result<(), &'static str> {
         if !self.gateway_ready() {
-            return Err("gateway not connected".to_owned());
+            return Err("gateway not connected");
         }
         match tokio::time::timeout(DATABASE_PROBE_TIMEOUT, self.store.ping()).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(format!("database unreachable: {error}")),
-            Err(_) => Err("database unreachable: no answer in 2 s".to_owned()),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "not ready: the database does not answer");
+                Err(DATABASE_UNAVAILABLE)
+            }
+            Err(_) => {
+                tracing::warn!("not ready: the database gave no answer in 2 s");
+                Err(DATABASE_UNAVAILABLE)
+            }
         }
     }
 }
@@ -297,6 +308,45 @@ mod tests {
         assert!(!health.gateway_ready(), "a stopping process is not ready");
     }
 
+    /// A log writer that keeps what it is given, for tests.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            lock(&self.0).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn readiness_says_database_unavailable_and_logs_why() {
+        let health = health(Some(1)).await;
+        health.shard_ready(0, 1);
+        assert_eq!(health.readiness().await, Ok(()));
+        health.store.close().await;
+        let detail = health.store.ping().await.unwrap_err().to_string();
+        assert!(!detail.is_empty());
+
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let reason = {
+            let _guard = tracing::subscriber::set_default(subscriber);
+            health.readiness().await
+        };
+        assert_eq!(reason, Err(DATABASE_UNAVAILABLE));
+        let logged = String::from_utf8(lock(&log.0).clone()).unwrap();
+        assert!(logged.contains(&detail), "{detail:?} not logged: {logged}");
+    }
+
     #[tokio::test]
     async fn the_endpoints_answer_and_healthcheck_reads_them() {
         let health = Arc::new(health(Some(1)).await);
@@ -333,6 +383,13 @@ mod tests {
         assert!(status("/readyz").await.starts_with("HTTP/1.1 200"));
         let metrics = status("/metrics").await;
         assert!(metrics.contains("text/plain; version=0.0.4"), "{metrics}");
+        health.store.close().await;
+        let unready = status("/readyz").await;
+        assert!(unready.starts_with("HTTP/1.1 503"), "{unready}");
+        assert!(
+            unready.ends_with("\r\n\r\ndatabase unavailable\n"),
+            "only the reason, not the database's error: {unready}"
+        );
 
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();

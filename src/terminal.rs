@@ -596,42 +596,173 @@ pub enum ExportFormat {
 /// `helpdesk export`: per-entry stats, votes with comments and unanswered
 /// questions. JSON goes to `output` (a file) or stdout; CSV needs `output`,
 /// a folder that gets `entries.csv`, `votes.csv` and `unanswered.csv`.
+///
+/// Who voted and who asked are left out unless `with_user_ids`. CSV cells
+/// that a spreadsheet would run as a formula are neutralised (see
+/// [`formula_safe`]). Files are created readable by their owner only.
 pub async fn export(
     assistant: &Assistant,
     format: ExportFormat,
     output: Option<&Path>,
+    with_user_ids: bool,
 ) -> anyhow::Result<()> {
     let export = assistant.store().export().await?;
+    let user = |id: &str| with_user_ids.then(|| id.to_owned());
+    let votes: Vec<VoteRow> = export
+        .votes
+        .into_iter()
+        .map(|vote| VoteRow {
+            user_id: user(&vote.user_id),
+            answer_id: vote.answer_id,
+            entry: vote.entry,
+            helpful: vote.helpful,
+            comment: vote.comment,
+            voted_at: vote.voted_at,
+        })
+        .collect();
+    let unanswered: Vec<UnansweredRow> = export
+        .unanswered
+        .into_iter()
+        .map(|question| UnansweredRow {
+            user_id: user(&question.user_id),
+            id: question.id,
+            question: question.question,
+            guild_id: question.guild_id,
+            channel_id: question.channel_id,
+            escalated: question.escalated,
+            created_at: question.created_at,
+        })
+        .collect();
     match format {
         ExportFormat::Json => {
-            let text = serde_json::to_string_pretty(&export)?;
+            let document = ExportDocument {
+                entries: &export.entries,
+                votes: &votes,
+                unanswered: &unanswered,
+            };
+            let text = serde_json::to_string_pretty(&document)? + "\n";
             match output {
-                Some(path) => std::fs::write(path, text + "\n")
+                Some(path) => create_private(path)
+                    .and_then(|mut file| file.write_all(text.as_bytes()))
                     .with_context(|| format!("writing {}", path.display()))?,
-                None => writeln!(std::io::stdout().lock(), "{text}")?,
+                None => write!(std::io::stdout().lock(), "{text}")?,
             }
         }
         ExportFormat::Csv => {
             let Some(dir) = output else {
                 bail!("--format csv writes three files: name a folder with --output");
             };
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
             write_csv(&dir.join("entries.csv"), &export.entries)?;
-            write_csv(&dir.join("votes.csv"), &export.votes)?;
-            write_csv(&dir.join("unanswered.csv"), &export.unanswered)?;
+            write_csv(&dir.join("votes.csv"), &votes)?;
+            write_csv(&dir.join("unanswered.csv"), &unanswered)?;
         }
     }
     Ok(())
 }
 
+/// The JSON export: one document with every table.
+#[derive(serde::Serialize)]
+struct ExportDocument<'a> {
+    entries: &'a [crate::store::EntryStats],
+    votes: &'a [VoteRow],
+    unanswered: &'a [UnansweredRow],
+}
+
+/// A vote as exported; `user_id` only when asked for.
+#[derive(serde::Serialize)]
+struct VoteRow {
+    answer_id: AnswerId,
+    entry: String,
+    helpful: bool,
+    comment: Option<String>,
+    voted_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+}
+
+/// An unanswered question as exported; `user_id` only when asked for.
+#[derive(serde::Serialize)]
+struct UnansweredRow {
+    id: i64,
+    question: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    guild_id: Option<String>,
+    channel_id: Option<String>,
+    escalated: bool,
+    created_at: i64,
+}
+
+/// A CSV cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`)
+/// or that starts with a tab or carriage return gets a leading `'`, so the
+/// spreadsheet shows it as text (OWASP's advice on CSV injection): a
+/// question `=HYPERLINK("http://x","x")` must not become a link, nor a
+/// comment `@SUM(…)` a calculation.
+pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Writes rows as CSV with a header, every cell through [`formula_safe`]:
+/// the rows are serialised first, then each cell of the result is
+/// neutralised, so no column can be missed.
 fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
     let context = || format!("writing {}", path.display());
-    let mut writer = csv::Writer::from_path(path).with_context(context)?;
+    let mut plain = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        writer.serialize(row).with_context(context)?;
+        plain.serialize(row).with_context(context)?;
+    }
+    let plain = plain.into_inner().map_err(|e| e.into_error())?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(plain.as_slice());
+    let mut writer = csv::Writer::from_writer(create_private(path).with_context(context)?);
+    for record in reader.records() {
+        let record = record.with_context(context)?;
+        writer
+            .write_record(record.iter().map(formula_safe).map(|c| c.into_owned()))
+            .with_context(context)?;
     }
     writer.flush().with_context(context)?;
     Ok(())
+}
+
+/// Creates (or truncates) a file only its owner may read and write: mode
+/// 0600 on Unix, also when the file was there before.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        // An existing regular file keeps its mode when opened; a device
+        // such as /dev/stdout is left alone.
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
+}
+
+/// Creates a folder (and its parents) only its owner may enter: 0700 on
+/// Unix for the folders it creates.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
 }
 
 /// A recommendation's reasons, then what to keep in mind with it.
@@ -649,4 +780,19 @@ fn write_recommendation_details(
         writeln!(out, "  * {}", plain(caveat))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::formula_safe;
+
+    #[test]
+    fn cells_that_start_a_formula_are_neutralised() {
+        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(formula_safe(cell), format!("'{cell}"));
+        }
+        for cell in ["", "imap", "1", " =not at the start", "'quoted"] {
+            assert_eq!(formula_safe(cell), cell);
+        }
+    }
 }

@@ -619,6 +619,175 @@ fn export_writes_votes_with_comments_and_unanswered_questions_as_json_and_csv() 
     assert!(stderr.contains("--output"), "{stderr}");
 }
 
+/// A question a spreadsheet would run as a formula.
+const FORMULA: &str = r#"=HYPERLINK("http://x","x")"#;
+/// A comment a spreadsheet would run as a formula.
+const AT_COMMENT: &str = "@SUM(1+1) is what my sheet shows";
+
+/// A chat with one vote carrying `comment` and one unanswered `question`,
+/// as the user `terminal:tester`.
+fn chat_with_comment_and_question(sandbox: &Sandbox, comment: &str, question: &str) {
+    let stdin = [ENTRY_EXAMPLE, "y", "2", "n", comment, question, ""].join("\n") + "\n";
+    sandbox.ok(&["chat"], &stdin);
+}
+
+/// The rows of a CSV file as cells, header first.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The cell of `column` in the first data row.
+fn first_cell(rows: &[Vec<String>], column: &str) -> String {
+    let index = rows[0]
+        .iter()
+        .position(|name| name == column)
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", rows[0]));
+    rows[1][index].clone()
+}
+
+#[test]
+fn csv_export_cells_never_start_a_formula() {
+    let sandbox = Sandbox::new();
+    chat_with_comment_and_question(&sandbox, AT_COMMENT, FORMULA);
+    let folder = sandbox.path().join("export");
+    sandbox.ok(
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            folder.to_str().unwrap(),
+        ],
+        "",
+    );
+    let unanswered = csv_rows(&folder.join("unanswered.csv"));
+    assert_eq!(unanswered.len(), 2, "{unanswered:?}");
+    assert_eq!(first_cell(&unanswered, "question"), format!("'{FORMULA}"));
+    let votes = csv_rows(&folder.join("votes.csv"));
+    assert_eq!(first_cell(&votes, "comment"), format!("'{AT_COMMENT}"));
+    for file in ["entries.csv", "votes.csv", "unanswered.csv"] {
+        for row in csv_rows(&folder.join(file)) {
+            for cell in row {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{file}: {cell:?}"
+                );
+            }
+        }
+    }
+    // JSON is no spreadsheet: the text stays as it was written.
+    let export: Value = serde_json::from_str(&sandbox.ok(&["export"], "")).unwrap();
+    assert_eq!(export["unanswered"][0]["question"], FORMULA);
+    assert_eq!(export["votes"][0]["comment"], AT_COMMENT);
+}
+
+#[test]
+fn exports_carry_user_ids_only_when_asked() {
+    const USER: &str = "terminal:tester";
+    let sandbox = Sandbox::new();
+    chat_with_comment_and_question(&sandbox, "more screenshots please", NONSENSE);
+    let csv_files = |folder: &Path| {
+        ["entries.csv", "votes.csv", "unanswered.csv"]
+            .map(|file| std::fs::read_to_string(folder.join(file)).unwrap())
+            .join("\n")
+    };
+
+    let json = sandbox.ok(&["export"], "");
+    assert!(json.contains(NONSENSE), "{json}");
+    assert!(!json.contains(USER) && !json.contains("user_id"), "{json}");
+    let plain = sandbox.path().join("plain");
+    sandbox.ok(
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            plain.to_str().unwrap(),
+        ],
+        "",
+    );
+    let text = csv_files(&plain);
+    assert!(text.contains(NONSENSE), "{text}");
+    assert!(!text.contains(USER) && !text.contains("user_id"), "{text}");
+
+    let export: Value =
+        serde_json::from_str(&sandbox.ok(&["export", "--with-user-ids"], "")).unwrap();
+    assert_eq!(export["votes"][0]["user_id"], USER, "{export}");
+    assert_eq!(export["unanswered"][0]["user_id"], USER, "{export}");
+    let with_ids = sandbox.path().join("with-ids");
+    sandbox.ok(
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--with-user-ids",
+            "--output",
+            with_ids.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(
+        first_cell(&csv_rows(&with_ids.join("votes.csv")), "user_id"),
+        USER
+    );
+    assert_eq!(
+        first_cell(&csv_rows(&with_ids.join("unanswered.csv")), "user_id"),
+        USER
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_export_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let sandbox = Sandbox::new();
+    chat_with_comment_and_question(&sandbox, "more screenshots please", NONSENSE);
+    let database = sandbox.path().join("helpdesk.db");
+    assert_eq!(mode(&database), 0o600, "the database file");
+    for suffix in ["-wal", "-shm"] {
+        let companion = sandbox.path().join(format!("helpdesk.db{suffix}"));
+        if companion.exists() {
+            assert_eq!(mode(&companion), 0o600, "{}", companion.display());
+        }
+    }
+
+    let json = sandbox.path().join("export.json");
+    sandbox.ok(&["export", "--output", json.to_str().unwrap()], "");
+    assert_eq!(mode(&json), 0o600, "a new JSON export");
+    std::fs::set_permissions(&json, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sandbox.ok(&["export", "--output", json.to_str().unwrap()], "");
+    assert_eq!(mode(&json), 0o600, "an overwritten JSON export");
+
+    let folder = sandbox.path().join("exports/csv");
+    sandbox.ok(
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            folder.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(mode(&folder), 0o700, "the folder it created");
+    for file in ["entries.csv", "votes.csv", "unanswered.csv"] {
+        assert_eq!(mode(&folder.join(file)), 0o600, "{file}");
+    }
+}
+
 #[test]
 fn migrate_applies_the_migrations_once() {
     let sandbox = Sandbox::new();

@@ -124,6 +124,7 @@ fn every_yaml_file_under_deploy_parses() {
         "deploy/docker-compose.yml",
         "deploy/kubernetes/knowledge.yaml",
         "deploy/kubernetes/kustomization.yaml",
+        "deploy/kubernetes/networkpolicy.yaml",
         "deploy/kubernetes/secret.yaml",
         "deploy/kubernetes/service.yaml",
         "deploy/kubernetes/statefulset.yaml",
@@ -339,6 +340,7 @@ fn the_kubernetes_files_are_objects_that_kustomize_applies_without_the_secrets()
         ("v1", "Service"),
         ("v1", "Secret"),
         ("v1", "ConfigMap"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
     ];
     let objects = kubernetes_objects();
     assert!(objects.len() >= 5, "{} objects", objects.len());
@@ -558,6 +560,59 @@ fn probes_and_metrics_point_at_the_endpoints_on_the_default_port() {
             Some(value),
             "the Service selects {key:?}={value:?}, which the pods lack"
         );
+    }
+}
+
+/// Only the metrics scraper reaches the pods, and only on the HTTP port:
+/// the policy selects the bot's pods, covers ingress, and each rule names
+/// whom it admits (no open rule, no address range) and that one port.
+#[test]
+fn the_network_policy_admits_only_the_scraper_to_the_http_port() {
+    let statefulset = statefulset();
+    let template = &statefulset["spec"]["template"];
+    let bot = container(&template["spec"], "containers", "helpdesk");
+    let policy = object("NetworkPolicy", "helpdesk");
+    let selector = policy["spec"]["podSelector"]["matchLabels"]
+        .as_hash()
+        .expect("podSelector.matchLabels");
+    assert!(!selector.is_empty(), "an empty selector picks every pod");
+    let labels = template["metadata"]["labels"]
+        .as_hash()
+        .expect("pod labels");
+    for (key, value) in selector {
+        assert_eq!(
+            labels.get(key),
+            Some(value),
+            "the policy selects {key:?}={value:?}, which the pods lack"
+        );
+    }
+    let types: Vec<&str> = list(&policy["spec"]["policyTypes"], "policyTypes")
+        .iter()
+        .map(|t| text(t, "policy type"))
+        .collect();
+    assert!(types.contains(&"Ingress"), "{types:?}");
+    let rules = list(&policy["spec"]["ingress"], "ingress rules");
+    assert!(!rules.is_empty());
+    for rule in rules {
+        let peers = list(&rule["from"], "ingress from");
+        assert!(!peers.is_empty(), "a rule without `from` admits everyone");
+        for peer in peers {
+            assert!(peer["ipBlock"].is_badvalue(), "an address range: {peer:?}");
+            for side in ["namespaceSelector", "podSelector"] {
+                assert!(
+                    peer[side]["matchLabels"]
+                        .as_hash()
+                        .is_some_and(|labels| !labels.is_empty()),
+                    "{side} must name labels (an empty one matches all): {peer:?}"
+                );
+            }
+        }
+        let ports = list(&rule["ports"], "ingress ports");
+        assert!(!ports.is_empty(), "a rule without `ports` opens every port");
+        for port in ports {
+            assert_eq!(port["protocol"].as_str(), Some("TCP"));
+            assert_eq!(resolve_port(bot, &port["port"]), default_port());
+        }
     }
 }
 

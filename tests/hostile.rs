@@ -691,7 +691,11 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
         )
         .await;
     assert!(triage.content().chars().count() <= 2000);
-    assert!(triage.content().contains("@everyone"), "quoted, not pinged");
+    assert!(
+        triage.content().contains("@\u{200B}everyone"),
+        "quoted, neither pinged nor highlighted"
+    );
+    assert_renders_as_text("4000-character comment", comment_lines(triage.content()));
     let stored = votes(store.export().await.unwrap());
     assert_eq!(stored.len(), 1, "a comment is no second vote");
     let stored_comment = stored[0].comment.clone().expect("the comment is stored");
@@ -833,6 +837,240 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     assert_no_one_pinged(&standin, &[TEXT, TRIAGE, thread]);
     assert_alive_and_calm(&bot);
     standin.assert_no_violations();
+}
+
+/// The lines of a triage post after its first: the person's text.
+fn comment_lines(content: &str) -> &str {
+    content.split_once('\n').map_or("", |(_, rest)| rest)
+}
+
+/// Whether the character at `index` is escaped by the backslashes before it.
+fn escaped(chars: &[char], index: usize) -> bool {
+    chars[..index]
+        .iter()
+        .rev()
+        .take_while(|c| **c == '\\')
+        .count()
+        % 2
+        == 1
+}
+
+/// User text as staff see it renders as the text it is: no masked link, no
+/// mention, no emphasis, code or spoiler, no heading, quote or list of its
+/// own (a `> ` quote prefix of the bot's is allowed), and every URL shown
+/// whole in `<…>`, so that it gets no preview.
+fn assert_renders_as_text(case: &str, text: &str) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut in_url = false;
+    for (i, c) in chars.iter().enumerate() {
+        if in_url {
+            in_url = *c != '>';
+            continue;
+        }
+        if escaped(&chars, i) {
+            continue;
+        }
+        let rest: String = chars[i..].iter().take(8).collect();
+        match c {
+            '<' if rest.starts_with("<http") => in_url = true,
+            '<' | '>' if i > 0 && chars[i - 1] != '\n' => {
+                panic!("{case}: a bare `{c}` at {i}: {text}")
+            }
+            '*' | '_' | '`' | '|' | '~' | '[' | ']' | '#' => {
+                panic!("{case}: unescaped `{c}` at {i}: {text}")
+            }
+            'h' if rest.to_lowercase().starts_with("http") => {
+                panic!("{case}: a URL outside <…> at {i}: {text}")
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        !text.contains("@everyone") && !text.contains("@here"),
+        "{case}: {text}"
+    );
+    for line in text.lines() {
+        let body = line.strip_prefix("> ").unwrap_or(line).trim_start();
+        let digits = body.chars().take_while(char::is_ascii_digit).count();
+        let numbered = digits > 0 && body[digits..].starts_with(['.', ')']);
+        assert!(
+            !numbered && !body.starts_with(['>', '-', '+', '#', '*']),
+            "{case}: a line renders as markup: {line:?}"
+        );
+    }
+}
+
+/// A comment, an escalated question and `/kb unanswered` carry people's
+/// text to staff: there it reads as what it says, never as a link that
+/// hides its address, a heading, or a mention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_text_reaches_staff_escaped() {
+    const MASKED: &str = "[Verify your staff account](https://evil.example/x)";
+    const SHOWN: &str = r"\[Verify your staff account\](<https://evil.example/x>)";
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+
+    // The 👎 comment, posted to triage.
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "what is imap and how does it work?",
+    )
+    .await;
+    let down = format!("hd1:vote:{}:down", answer_id(&answer));
+    let click = standin.click_button(&asker(), guild, thread, answer.id, &down);
+    let modal = standin.wait_interaction_response(click.id, WAIT).await;
+    let modal_id = modal.custom_id().expect("the improvement modal").to_owned();
+    let comment = format!(
+        "{MASKED}\n# heading\n-# small print\n> quoted\n- item\n1. first\n\
+         <@3000000000000000002> <@&{ROLE}> @everyone ||spoiler|| **bold** `code` \
+         https://evil.example/embed"
+    );
+    let submit = standin.submit_modal(&asker(), guild, thread, &modal_id, &[("comment", &comment)]);
+    standin.wait_interaction_response(submit.id, WAIT).await;
+    let posted = standin
+        .wait_message_in(
+            TRIAGE,
+            |m| m.content().contains("Improvement suggestion"),
+            WAIT,
+        )
+        .await;
+    let content = posted.content();
+    eprintln!("{content}");
+    assert!(content.contains(SHOWN), "{content}");
+    assert!(!content.contains(MASKED), "{content}");
+    for line in [
+        r"> \# heading",
+        r"> \-\# small print",
+        r"> \> quoted",
+        r"> \- item",
+        r"> 1\. first",
+    ] {
+        assert!(content.lines().any(|l| l == line), "{line:?} in {content}");
+    }
+    assert!(content.contains(r"\<@3000000000000000002\>"), "{content}");
+    assert!(
+        content.contains("<https://evil.example/embed>"),
+        "{content}"
+    );
+    assert_renders_as_text("comment", comment_lines(content));
+
+    // A question with no answer, escalated to triage.
+    let question = format!("# Staff notice {MASKED} how do I set up DKIM for my domain?");
+    let asked = standin.send_message(MessageSpec::new(TEXT, &bystander(), &question));
+    let escalated = standin
+        .wait_message_in(TRIAGE, |m| m.content().contains(&asked.to_string()), WAIT)
+        .await;
+    let content = escalated.content();
+    assert!(content.contains(SHOWN), "{content}");
+    assert!(content.contains(r"\# Staff notice"), "{content}");
+    assert_renders_as_text("escalation", comment_lines(content));
+
+    // `/kb unanswered`, an embed, where masked links would render too.
+    let manager = UserSpec::new(3_000_000_000_000_000_017, "mod").manager();
+    let command = standin.slash_command(
+        &manager,
+        guild,
+        TEXT,
+        "kb",
+        json!([{"name": "unanswered", "type": 1, "options": []}]),
+    );
+    let reply = standin.wait_interaction_response(command.id, WAIT).await;
+    let description = reply.data["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let listed = description
+        .lines()
+        .find(|line| line.contains("Staff notice"))
+        .unwrap_or_else(|| panic!("the question in {description}"));
+    assert!(listed.contains(SHOWN), "{listed}");
+    let (text, _) = listed
+        .strip_prefix("• ")
+        .and_then(|l| l.rsplit_once(" in <#"))
+        .expect("• text in <#channel>");
+    assert_renders_as_text("/kb unanswered", text);
+    standin.assert_no_violations();
+}
+
+/// A forged custom id is logged escaped (Debug-formatted): its newlines
+/// cannot start a log line of their own that reads like the bot's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_custom_ids_are_logged_escaped() {
+    const FORGED_LINE: &str = "2030-01-01T00:00:00.000000Z  INFO helpdesk: forged";
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "what is imap and how does it work?",
+    )
+    .await;
+    let modal_id = format!("hd1:improve:1\n{FORGED_LINE} modal\u{1b}[2K");
+    let submit = standin.submit_forged_modal(
+        &asker(),
+        guild,
+        thread,
+        Some(answer.id),
+        &modal_id,
+        &[("comment", "hi")],
+    );
+    let reply = standin.wait_interaction_response(submit.id, WAIT).await;
+    assert_polite("forged modal id", &reply, STALE);
+    let button_id = format!("hd1:vote:1:up\n{FORGED_LINE} button");
+    let click = standin.click_forged_button(&asker(), guild, thread, answer.id, &button_id);
+    let reply = standin.wait_interaction_response(click.id, WAIT).await;
+    assert_polite("forged button id", &reply, UNKNOWN);
+    wait_for_log(&bot, "both forged ids", |logs| {
+        logs.contains("unusable modal id") && logs.contains("unusable component id")
+    })
+    .await;
+    let logs = bot.logs();
+    for line in logs.lines() {
+        assert!(
+            !line.contains("\u{1b}[2K"),
+            "a raw escape sequence: {line:?}"
+        );
+        assert!(
+            !line.starts_with(FORGED_LINE),
+            "a forged log line: {line:?}"
+        );
+    }
+    for kind in ["modal", "button"] {
+        let escaped = format!("\\n{FORGED_LINE} {kind}");
+        assert!(
+            logs.contains(&escaped),
+            "{escaped:?} not in the log:\n{logs}"
+        );
+    }
+}
+
+/// The rendering check catches what it is there for.
+#[test]
+fn the_rendering_check_catches_markup() {
+    assert_renders_as_text(
+        "fine",
+        "> \\# a \\[b\\](<https://x.example>) \\<@1\\>\n> 1\\. ok",
+    );
+    for text in [
+        "[b](https://x.example)",
+        "https://x.example",
+        "<@1>",
+        "# heading",
+        "> \\a\n> - item",
+        "2. second",
+        "**bold**",
+        "@everyone",
+    ] {
+        let caught = std::panic::catch_unwind(|| assert_renders_as_text("caught", text));
+        assert!(caught.is_err(), "not caught: {text}");
+    }
 }
 
 fn recorded(method: &str, template: &str, body: Value) -> RecordedRequest {

@@ -172,6 +172,94 @@ async fn json_logs_carry_the_ids_and_never_the_token() {
     );
 }
 
+/// Interaction tokens are credentials (for 15 minutes, anyone holding one
+/// can answer as the bot): none reaches the logs, even at `trace` and
+/// when calls carrying them fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interaction_tokens_never_reach_the_logs() {
+    const CALLBACK: &str = "POST /interactions/{interaction_id}/{interaction_token}/callback";
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let mut bot = Bot::start(&standin, &workspace, &[("RUST_LOG", "trace")]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = ask_in(&standin, TEXT, &asker(), "should I use pop or imap?").await;
+    let custom_id = |prefix: &str| {
+        answer
+            .custom_ids()
+            .into_iter()
+            .find(|id| id.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} on {:?}", answer.custom_ids()))
+    };
+    let mut tokens = Vec::new();
+    // A vote, then "help me choose" and a step (a follow-up on the
+    // interaction's webhook), then a click whose callback keeps failing.
+    let up = custom_id("hd1:vote:").replace(":down", ":up");
+    let click = standin.click_button(&asker(), guild, thread, answer.id, &up);
+    standin.wait_interaction_response(click.id, WAIT).await;
+    tokens.push(click.token);
+    let click = standin.click_button(
+        &asker(),
+        guild,
+        thread,
+        answer.id,
+        &custom_id("hd1:choose:"),
+    );
+    standin.wait_interaction_response(click.id, WAIT).await;
+    tokens.push(click.token);
+    let bot_id = standin.bot_user_id();
+    let step = standin
+        .wait_message_in(
+            thread,
+            |m| m.author_id() == bot_id && m.custom_ids().iter().any(|c| c.contains(":set:")),
+            WAIT,
+        )
+        .await;
+    let set = step
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.contains(":set:"))
+        .unwrap();
+    let click = standin.click_button(&asker(), guild, thread, step.id, &set);
+    standin.wait_interaction_response(click.id, WAIT).await;
+    standin
+        .wait_until_true("the next step as a follow-up", WAIT, |s| {
+            s.requests_to("POST", "/webhooks/{webhook_id}/{webhook_token}")
+                .iter()
+                .any(|r| r.path.contains(&click.token))
+        })
+        .await;
+    tokens.push(click.token);
+    standin.fail_next(CALLBACK, 500, None, 100);
+    let click = standin.click_button(&asker(), guild, thread, answer.id, &up);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !bot
+        .logs()
+        .contains("could not tell the person their click failed")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failed click is never given up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokens.push(click.token);
+    standin.clear_faults();
+    bot.terminate();
+
+    let logs = bot.logs();
+    assert!(
+        logs.contains("discord call failed"),
+        "the failure is logged"
+    );
+    for token in &tokens {
+        let leaked = logs.lines().find(|line| line.contains(token.as_str()));
+        assert!(
+            leaked.is_none(),
+            "an interaction token in the log: {leaked:?}"
+        );
+    }
+}
+
 /// Back-dates every stored row by `days`.
 async fn age_rows(database_url: &str, days: i64) {
     use sqlx::Connection;
@@ -260,6 +348,61 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
     let exported = serde_json::to_string(&export).unwrap();
     assert!(!exported.contains("too long"), "{exported}");
     assert!(!exported.contains("dkim"), "{exported}");
+}
+
+/// One old question text (100 days), for the retention tests: its id.
+async fn old_answer(workspace: &Workspace) -> i64 {
+    let store = workspace.store().await;
+    let answer = store
+        .record_answer(NewAnswer {
+            kind: helpdesk::store::AnswerKind::Entry,
+            entry: "pop".into(),
+            question: Some("what is pop".into()),
+            confidence: 0.9,
+            origin: Origin::terminal("someone"),
+        })
+        .await
+        .unwrap();
+    age_rows(&workspace.database_url(), 100).await;
+    answer.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_is_90_days_by_default_and_off_keeps_texts() {
+    let standin = standin().start().await;
+
+    // Nothing set: texts older than 90 days go.
+    let workspace = Workspace::new();
+    let old = old_answer(&workspace).await;
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let store = workspace.store().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while store.answer(old).await.unwrap().unwrap().question.is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a 100-day-old text is kept by default:\n{}",
+            bot.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let logs = bot.logs();
+    let said = logs.lines().find(|l| l.contains("purged hourly"));
+    assert!(said.is_some_and(|l| l.contains("90")), "{logs}");
+    drop(bot);
+
+    // `off`: no purge runs at all.
+    let workspace = Workspace::new();
+    let old = old_answer(&workspace).await;
+    let bot = Bot::start(&standin, &workspace, &[("HELPDESK_RETENTION_DAYS", "off")]).await;
+    assert!(bot.logs().contains("retention off"), "{}", bot.logs());
+    let store = workspace.store().await;
+    let kept = store.answer(old).await.unwrap().unwrap();
+    assert_eq!(kept.question.as_deref(), Some("what is pop"));
+    assert!(
+        !bot.logs().contains("retention purge done"),
+        "{}",
+        bot.logs()
+    );
 }
 
 /// Two guilds whose events go to different shards of two.

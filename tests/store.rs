@@ -921,6 +921,8 @@ async fn the_export_has_entries_votes_and_unanswered_questions(fresh: Fresh) {
         .votes
         .iter()
         .all(|v| (started..=unix_now()).contains(&v.voted_at)));
+    let voters: Vec<_> = export.votes.iter().map(|v| v.user_id.as_str()).collect();
+    assert_eq!(voters, ["u1", "u2", "u1"], "for --with-user-ids");
     let unanswered: Vec<_> = export
         .unanswered
         .iter()
@@ -1205,6 +1207,46 @@ async fn postgres_opens_from_either_url_scheme() {
     let store = store::open(&other_scheme).await.unwrap();
     assert_eq!(store.stats().await.unwrap().answers, 1);
     drop(store);
+    database.drop_database().await;
+}
+
+/// `?sslmode=require` (README, deployment) works: the build has sqlx's
+/// TLS, and the connection it makes is encrypted. On a server without TLS
+/// (`SHOW ssl` off) the refusal must be the server's, not a build without
+/// TLS.
+#[tokio::test]
+async fn postgres_connects_over_tls_with_sslmode_require() {
+    let database = TestDatabase::create().await;
+    let mut probe = PgConnection::connect(database.url()).await.unwrap();
+    let ssl: String = sqlx::query_scalar("SHOW ssl")
+        .fetch_one(&mut probe)
+        .await
+        .unwrap();
+    probe.close().await.unwrap();
+    let separator = if database.url().contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let url = format!("{}{separator}sslmode=require", database.url());
+    let opened = store::open(&url).await;
+    if ssl != "on" {
+        let error = opened.expect_err("no TLS on the server").to_string();
+        assert!(!error.contains("without TLS support"), "{error}");
+        database.drop_database().await;
+        return;
+    }
+    let store = opened.unwrap_or_else(|e| panic!("sslmode=require: {e}"));
+    store.record_answer(new_answer("imap", None)).await.unwrap();
+    drop(store);
+    let mut connection = PgConnection::connect(&url).await.unwrap();
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+    assert!(encrypted, "the connection is not encrypted");
+    connection.close().await.unwrap();
     database.drop_database().await;
 }
 

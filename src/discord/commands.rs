@@ -4,6 +4,7 @@ use poise::CreateReply;
 use serenity::all::{CreateEmbed, Permissions};
 use tracing::{error, info, warn};
 
+use super::redact;
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
 use crate::assistant::{DialogueStep, Reply};
@@ -221,17 +222,16 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     let recent = ctx.data().assistant.store().recent_unanswered(15).await?;
     let mut text = String::new();
     for question in &recent {
-        let line = question
-            .question
-            .as_deref()
-            .unwrap_or("(removed)")
-            .replace('\n', " ");
+        let line = match &question.question {
+            Some(asked) => render::for_staff(&asked.replace('\n', " "), 200),
+            None => "(removed)".to_owned(),
+        };
         let place = question
             .channel_id
             .as_deref()
             .map(|c| format!(" in <#{c}>"))
             .unwrap_or_default();
-        text.push_str(&format!("• {}{place}\n", truncate(&line, 200)));
+        text.push_str(&format!("• {line}{place}\n"));
     }
     if text.is_empty() {
         text.push_str("No unanswered questions. 🎉");
@@ -362,7 +362,7 @@ fn plural(count: u64, one: &str, many: &str) -> String {
 pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
     match failure {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            error!(command = %ctx.command().qualified_name, error = %format!("{error:#}"), "command failed");
+            error!(command = %ctx.command().qualified_name, error = %redact::chain(error.as_ref()), "command failed");
             let _ = ctx
                 .send(ephemeral(
                     "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -371,7 +371,7 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
         }
         other => {
             if let Err(error) = poise::builtins::on_error(other).await {
-                error!(%error, "could not report an error");
+                error!(error = %redact::chain(&error), "could not report an error");
             }
         }
     }

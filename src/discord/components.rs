@@ -20,6 +20,7 @@ use tracing::{info, warn};
 
 use super::custom_id::{Action, ParseError};
 use super::lifecycle::record_entry;
+use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation};
@@ -110,7 +111,7 @@ async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>) {
             Ok(()) => return,
             Err(error) if discord_code(&error) == Some(ALREADY_ACKNOWLEDGED) => {}
             Err(error) => {
-                warn!(%error, "could not tell the person their click failed");
+                warn!(error = %redact::chain(&error), "could not tell the person their click failed");
                 return;
             }
         }
@@ -120,7 +121,7 @@ async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>) {
         .ephemeral(true)
         .allowed_mentions(no_mentions());
     if let Err(error) = interaction.create_followup(&ctx.http, followup).await {
-        warn!(%error, "could not tell the person their click failed");
+        warn!(error = %redact::chain(&error), "could not tell the person their click failed");
     }
 }
 
@@ -134,7 +135,9 @@ pub async fn on_component(
     let action = match Action::parse(custom_id) {
         Ok(action) => action,
         Err(problem) => {
-            warn!(custom_id, user = interaction.user.id.get(), %problem, "unusable component id");
+            // Debug-formatted: a forged id's newlines and escapes stay
+            // visible as escapes, so it cannot forge log lines.
+            warn!(?custom_id, user = interaction.user.id.get(), %problem, "unusable component id");
             let text = match problem {
                 ParseError::ForeignVersion => STALE,
                 ParseError::Malformed => "Sorry, I don't recognise that button.",
@@ -156,7 +159,7 @@ pub async fn on_component(
             return Ok(());
         }
         Err(error) => {
-            warn!(%error, "could not record the interaction");
+            warn!(error = %redact::chain(&error), "could not record the interaction");
             return respond(ctx, interaction, ephemeral(TRY_AGAIN)).await;
         }
     }
@@ -188,7 +191,7 @@ pub async fn on_component(
         }
     };
     if let Err(error) = &result {
-        warn!(error = %format!("{error:#}"), "component failed");
+        warn!(error = %redact::chain(error.as_ref()), "component failed");
         apologise(ctx, interaction).await;
     }
     Ok(())
@@ -686,7 +689,8 @@ pub async fn on_modal(
         .await;
     };
     let Ok(Action::Improve { answer }) = Action::parse(&modal.data.custom_id) else {
-        warn!(custom_id = %modal.data.custom_id, "unusable modal id");
+        // Debug-formatted, as for components: escaped, never raw.
+        warn!(custom_id = ?modal.data.custom_id, "unusable modal id");
         respond_modal(STALE).await;
         return Ok(());
     };
@@ -701,7 +705,7 @@ pub async fn on_modal(
         Ok(true) => {}
         Ok(false) => return Ok(()),
         Err(error) => {
-            warn!(%error, "could not record the modal submit");
+            warn!(error = %redact::chain(&error), "could not record the modal submit");
             respond_modal(TRY_AGAIN).await;
             return Ok(());
         }
@@ -730,13 +734,13 @@ pub async fn on_modal(
             return Ok(());
         }
         Err(error) => {
-            warn!(%error, "could not load the answer of a modal submit");
+            warn!(error = %redact::chain(&error), "could not load the answer of a modal submit");
             respond_modal(TRY_AGAIN).await;
             return Ok(());
         }
     };
     if let Err(error) = data.assistant.comment(answer, &user, &comment).await {
-        warn!(%error, "could not store the comment");
+        warn!(error = %redact::chain(&error), "could not store the comment");
         respond_modal(TRY_AGAIN).await;
         return Ok(());
     }
@@ -745,13 +749,14 @@ pub async fn on_modal(
         return Ok(());
     }
     respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
-    let text = format!(
-        "Improvement suggestion for `{}` from <@{}> ({}):\n> {}",
+    let mut text = format!(
+        "Improvement suggestion for `{}` from <@{}> ({}):\n",
         record.entry,
         user,
         super::link(modal.guild_id.map(|g| g.get()), modal.channel_id.get()),
-        comment.trim().replace('\n', "\n> ")
     );
+    let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
+    text.push_str(&render::quote_for_staff(comment.trim(), room));
     triage::notify_staff(ctx, data, &text).await;
     Ok(())
 }

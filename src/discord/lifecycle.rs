@@ -31,6 +31,7 @@ use serenity::framework::Framework;
 use tokio::sync::{Notify, Semaphore, SemaphorePermit};
 use tracing::{field, warn, Instrument};
 
+use super::redact;
 use super::render::no_mentions;
 use super::{Data, Error};
 use crate::operations::{metric, Health};
@@ -258,7 +259,7 @@ async fn busy(ctx: &SerenityContext, interaction: &Interaction) {
         _ => Ok(()),
     };
     if let Err(error) = sent {
-        warn!(%error, kind, "could not say the bot is busy");
+        warn!(error = %redact::chain(&error), kind, "could not say the bot is busy");
     } else {
         warn!(
             kind,

@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use super::cooldown::Verdict;
 use super::lifecycle::record_entry;
+use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation};
@@ -128,7 +129,7 @@ async fn answer(
     let reply = match data.assistant.ask(question, origin).await {
         Ok(reply) => reply,
         Err(error) => {
-            warn!(%error, "could not store the question");
+            warn!(error = %redact::chain(&error), "could not store the question");
             let sorry = CreateMessage::new()
                 .content(SORRY)
                 .reference_message(message)
@@ -170,7 +171,7 @@ async fn answer(
             })
             .await;
         if let Err(error) = recorded {
-            warn!(%error, thread = thread.get(), "could not record the thread; answering anyway");
+            warn!(error = %redact::chain(&error), thread = thread.get(), "could not record the thread; answering anyway");
         }
     }
     match reply {
@@ -185,7 +186,7 @@ async fn answer(
                 .await;
             if let Err(error) = linked {
                 // Only `in_hand` tells a replay of this question answered now.
-                warn!(%error, answer = answer.record.id, "could not link the answer to its message");
+                warn!(error = %redact::chain(&error), answer = answer.record.id, "could not link the answer to its message");
             }
             info!(entry = %answer.entry.id, confidence = answer.found.confidence, "answered");
             if let Some(forum) = forum {
@@ -215,7 +216,7 @@ async fn answer(
             .await;
             if told {
                 if let Err(error) = store.mark_escalated(none.record.id).await {
-                    warn!(%error, unanswered = none.record.id, "could not mark the question escalated");
+                    warn!(error = %redact::chain(&error), unanswered = none.record.id, "could not mark the question escalated");
                 }
             }
             if let Some(forum) = forum {
@@ -265,7 +266,7 @@ async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
         .content(SORRY)
         .allowed_mentions(no_mentions());
     if let Err(error) = thread.send_message(&ctx.http, sorry).await {
-        warn!(%error, thread = thread.get(), "could not apologise in the thread");
+        warn!(error = %redact::chain(&error), thread = thread.get(), "could not apologise in the thread");
     }
 }
 
@@ -327,7 +328,7 @@ async fn open_thread(ctx: &SerenityContext, message: &Message, question: &str) -
             ChannelId::new(message.id.get())
         }
         Err(error) => {
-            warn!(%error, "could not start a thread; answering in the channel");
+            warn!(error = %redact::chain(&error), "could not start a thread; answering in the channel");
             message.channel_id
         }
     }

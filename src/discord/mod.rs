@@ -12,6 +12,7 @@ pub mod cooldown;
 pub mod custom_id;
 mod lifecycle;
 mod messages;
+pub mod redact;
 pub mod render;
 mod retry;
 mod triage;
@@ -121,6 +122,13 @@ pub async fn serve(
         },
     ));
     let upkeep = prometheus.map(|handle| tokio::spawn(operations::metrics_upkeep(handle)));
+    match config.retention {
+        Some(keep) => info!(
+            days = keep.as_secs() / 86_400,
+            "retention: question texts and comments older than this are purged hourly"
+        ),
+        None => info!("retention off: question texts and comments are kept"),
+    }
     let retention = config
         .retention
         .map(|keep| tokio::spawn(operations::retention(Arc::clone(&store), keep)));
@@ -191,7 +199,7 @@ pub async fn serve(
     }
     let _ = stop_http.send(());
     if let Ok(Err(error)) = http.await {
-        warn!(%error, "the endpoints stopped with an error");
+        warn!(error = %redact::chain(&error), "the endpoints stopped with an error");
     }
     for task in [upkeep, retention].into_iter().flatten() {
         task.abort();
@@ -232,7 +240,7 @@ async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) -> Resu
         _ => Ok(()),
     };
     if let Err(failure) = &outcome {
-        error!(error = %format!("{failure:#}"), "event handler failed");
+        error!(error = %redact::chain(failure.as_ref()), "event handler failed");
     }
     Ok(())
 }

@@ -105,6 +105,170 @@ pub fn thread_name(question: &str, asker: &str) -> String {
     }
 }
 
+/// User text shown to staff (the triage channel, `/kb unanswered`), as
+/// plain text: Discord renders none of it.
+///
+/// - Markdown is escaped with backslashes: emphasis, code, spoilers,
+///   strike-through, masked links (`[text](url)`), headings and `-#`
+///   subtext, quotes, and lists where a line starts with one.
+/// - URLs are shown whole as `<url>`: a link that shows its address and
+///   gets no preview embed.
+/// - `<@id>`, `<@&id>`, `<#id>`, `</cmd:id>`, `<t:…>` and custom emoji are
+///   escaped, so they show as the text they are, never as a mention; and
+///   `@everyone`/`@here` get a zero-width space after the `@` (serenity's
+///   convention), so they read but do not highlight.
+/// - Invisible and direction-changing characters are dropped and control
+///   characters become spaces, so the text shows what it says.
+/// - It is cut to `max` characters (an ellipsis marks the cut) between
+///   escapes, never inside one or inside a `<url>`.
+///
+/// serenity's helpers do part of this only: `MessageBuilder::push_safe`
+/// escapes `*`, `` ` `` and `_` (not links, headings, quotes, lists or
+/// `<@id>`), and `content_safe` needs the cache and turns a user it does not
+/// hold into `@invalid-user`, losing the id staff need.
+pub fn for_staff(text: &str, max: usize) -> String {
+    fit(staff_pieces(text, None), max)
+}
+
+/// [`for_staff`] with every line as a Discord quote (`> `), the prefixes
+/// counted in `max`.
+pub fn quote_for_staff(text: &str, max: usize) -> String {
+    fit(staff_pieces(text, Some("> ")), max)
+}
+
+/// The escaped text as pieces that must not be split.
+fn staff_pieces(text: &str, line_prefix: Option<&str>) -> Vec<String> {
+    let clean: Vec<char> = text
+        .chars()
+        .filter(|c| !hides_or_reorders(*c))
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    let mut pieces = Vec::with_capacity(clean.len() + 1);
+    if let Some(prefix) = line_prefix {
+        pieces.push(prefix.to_owned());
+    }
+    let mut line_start = true;
+    let mut i = 0;
+    while i < clean.len() {
+        let c = clean[i];
+        if let Some(end) = url_end(&clean, i) {
+            let url: String = clean[i..end].iter().collect();
+            pieces.push(format!("<{url}>"));
+            line_start = false;
+            i = end;
+            continue;
+        }
+        i += 1;
+        match c {
+            '\n' => {
+                pieces.push(format!("\n{}", line_prefix.unwrap_or_default()));
+                line_start = true;
+                continue;
+            }
+            ' ' | '\t' if line_start => {
+                pieces.push(c.to_string());
+                continue;
+            }
+            // List markers where a line starts.
+            '-' | '+' if line_start => pieces.push(format!("\\{c}")),
+            '0'..='9' if line_start => {
+                let mut number = c.to_string();
+                while i < clean.len() && clean[i].is_ascii_digit() {
+                    number.push(clean[i]);
+                    i += 1;
+                }
+                if i < clean.len() && matches!(clean[i], '.' | ')') {
+                    number.push('\\');
+                    number.push(clean[i]);
+                    i += 1;
+                }
+                pieces.push(number);
+            }
+            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>' | '#' => {
+                pieces.push(format!("\\{c}"));
+            }
+            '@' if starts_with(&clean[i..], "everyone") || starts_with(&clean[i..], "here") => {
+                pieces.push("@\u{200B}".to_owned());
+            }
+            _ => pieces.push(c.to_string()),
+        }
+        line_start = false;
+    }
+    pieces
+}
+
+fn starts_with(text: &[char], word: &str) -> bool {
+    text.len() >= word.chars().count()
+        && word
+            .chars()
+            .zip(text)
+            .all(|(w, c)| w.eq_ignore_ascii_case(c))
+}
+
+/// Where the URL starting at `start` ends, if one starts there: an
+/// `http://` or `https://` address up to whitespace or a character that
+/// would end the `<url>` around it, without trailing punctuation or an
+/// unbalanced closing bracket (as in `[text](url)`).
+fn url_end(text: &[char], start: usize) -> Option<usize> {
+    let rest = &text[start..];
+    let scheme = if starts_with(rest, "https://") {
+        8
+    } else if starts_with(rest, "http://") {
+        7
+    } else {
+        return None;
+    };
+    let mut end = start + scheme;
+    while end < text.len()
+        && !text[end].is_whitespace()
+        && !matches!(text[end], '<' | '>' | '"' | '`' | '|' | '\\')
+    {
+        end += 1;
+    }
+    loop {
+        let last = text[end - 1];
+        let count = |c: char| text[start..end].iter().filter(|x| **x == c).count();
+        let unbalanced = match last {
+            ')' => count(')') > count('('),
+            ']' => count(']') > count('['),
+            _ => false,
+        };
+        if end > start + scheme
+            && (unbalanced
+                || matches!(
+                    last,
+                    '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '*' | '_' | '~'
+                ))
+        {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    (end > start + scheme).then_some(end)
+}
+
+/// Joins pieces within `max` characters, cutting between pieces.
+fn fit(pieces: Vec<String>, max: usize) -> String {
+    let counts: Vec<usize> = pieces.iter().map(|p| p.chars().count()).collect();
+    if counts.iter().sum::<usize>() <= max {
+        return pieces.concat();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for (piece, count) in pieces.iter().zip(counts) {
+        if used + count + 1 > max {
+            break;
+        }
+        out.push_str(piece);
+        used += count;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// "👍 3 · 👎 1"
 pub fn tally_line(tally: Tally) -> String {
     format!("👍 {} · 👎 {}", tally.helpful, tally.not_helpful)
@@ -368,6 +532,69 @@ mod tests {
             thread_name(&"word ".repeat(100), "ann").chars().count(),
             MAX_THREAD_NAME
         );
+    }
+
+    #[test]
+    fn staff_text_shows_markup_links_and_mentions_as_text() {
+        assert_eq!(
+            for_staff("[Verify your staff account](https://evil.example/x)", 200),
+            r"\[Verify your staff account\](<https://evil.example/x>)"
+        );
+        assert_eq!(
+            quote_for_staff(
+                "# heading\n-# small\n> quoted\n- item\n 12. twelfth\n* star",
+                200
+            ),
+            "> \\# heading\n> \\-\\# small\n> \\> quoted\n> \\- item\n>  12\\. twelfth\n> \\* star"
+        );
+        assert_eq!(
+            for_staff("**bold** __u__ ~~s~~ `code` ||spoiler|| a\\b", 200),
+            r"\*\*bold\*\* \_\_u\_\_ \~\~s\~\~ \`code\` \|\|spoiler\|\| a\\b"
+        );
+        assert_eq!(
+            for_staff("<@123> <@!4> <@&5> <#6> </ask:7> <t:1:R> <:e:8>", 200),
+            r"\<@123\> \<@!4\> \<@&5\> \<\#6\> \</ask:7\> \<t:1:R\> \<:e:8\>"
+        );
+        assert_eq!(
+            for_staff("@everyone and @here, mail@example.com", 200),
+            "@\u{200B}everyone and @\u{200B}here, mail@example.com"
+        );
+        // Mid-line hyphens and numbers are text; only a line's start lists.
+        assert_eq!(for_staff("e-mail in 2024. ok", 200), "e-mail in 2024. ok");
+        // Hidden and direction-changing characters go; controls are spaces.
+        assert_eq!(for_staff("a\u{202E}b\u{200B}c\u{7}d\re", 200), "abc d e");
+    }
+
+    #[test]
+    fn urls_are_shown_whole_in_angle_brackets() {
+        for (text, shown) in [
+            ("see https://a.example/x.", "see <https://a.example/x>."),
+            ("(http://a.example/b)", "(<http://a.example/b>)"),
+            (
+                "https://en.wikipedia.org/wiki/Foo_(bar), ok",
+                "<https://en.wikipedia.org/wiki/Foo_(bar)>, ok",
+            ),
+            ("**https://a.example**", r"\*\*<https://a.example>\*\*"),
+            ("||HTTPS://a.example||", r"\|\|<HTTPS://a.example>\|\|"),
+            ("<https://a.example>", r"\<<https://a.example>\>"),
+            ("https:// nothing", "https:// nothing"),
+        ] {
+            assert_eq!(for_staff(text, 200), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn staff_text_is_cut_between_escapes() {
+        let cut = for_staff(&"*".repeat(100), 11);
+        assert_eq!(cut, format!("{}…", r"\*".repeat(5)));
+        assert_eq!(cut.chars().count(), 11);
+        // A URL that does not fit is left out whole, not cut open.
+        let cut = for_staff("see https://a.example/long/path", 12);
+        assert_eq!(cut, "see …");
+        let long = quote_for_staff(&"<@1>\n".repeat(1000), 2000);
+        assert!(long.chars().count() <= 2000);
+        assert!(!long.replace(r"\<@1\>", "").contains("<@"), "{long}");
+        assert!(long.ends_with('…'));
     }
 
     #[test]

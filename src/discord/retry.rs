@@ -13,6 +13,7 @@ use std::time::Duration;
 use serenity::all::{Error as SerenityError, HttpError};
 use tracing::warn;
 
+use super::redact;
 use crate::operations::metric;
 
 /// Attempts after the first.
@@ -59,7 +60,7 @@ where
                 metrics::counter!(metric::DISCORD_REST_ERRORS, "route" => route, "status" => status_label)
                     .increment(1);
                 if attempt >= RETRIES || !is_retryable(&error) {
-                    warn!(route, ?status, %error, "discord call failed");
+                    warn!(route, ?status, error = %redact::chain(&error), "discord call failed");
                     return Err(error);
                 }
                 warn!(

@@ -3,12 +3,14 @@
 use serenity::all::{ChannelId, Context as SerenityContext, CreateMessage, EditThread, ForumTagId};
 use tracing::warn;
 
+use super::redact;
 use super::render::{self, no_mentions, only_role, truncate};
 use super::retry::with_retry;
 use super::{link, Data};
 use crate::operations::metric;
 
-/// Quoted question text shown to staff is kept short.
+/// Quoted question text shown to staff is kept short (escaped, see
+/// [`render::for_staff`]).
 const QUOTE_CHARS: usize = 500;
 
 /// What an escalation is about.
@@ -41,10 +43,10 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
             Some(entry) => format!("asked for a human after the answer `{entry}`"),
             None => "asked a question I had no answer for".to_owned(),
         };
-        let quote = truncate(&escalation.question.replace('\n', " "), QUOTE_CHARS);
+        let quote = render::quote_for_staff(&escalation.question.replace('\n', " "), QUOTE_CHARS);
         let content = truncate(
             &format!(
-                "<@{}> {about}: {}\n> {quote}",
+                "<@{}> {about}: {}\n{quote}",
                 escalation.asker,
                 link(escalation.guild, escalation.thread),
             ),
@@ -62,7 +64,8 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
     told
 }
 
-/// Posts text for staff in the triage channel, if there is one.
+/// Posts text for staff in the triage channel, if there is one. Any user
+/// text in it must have been through [`render::for_staff`].
 pub async fn notify_staff(ctx: &SerenityContext, data: &Data, text: &str) {
     let Some(triage) = data.config.triage_channel else {
         return;
@@ -85,7 +88,7 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
     let forum_channel = match ChannelId::new(forum).to_channel(&ctx.http).await {
         Ok(channel) => channel.guild(),
         Err(error) => {
-            warn!(forum, %error, "could not read the forum's tags");
+            warn!(forum, error = %redact::chain(&error), "could not read the forum's tags");
             return;
         }
     };
@@ -108,7 +111,7 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
     let current = match ChannelId::new(thread).to_channel(&ctx.http).await {
         Ok(channel) => channel.guild().map(|c| c.applied_tags).unwrap_or_default(),
         Err(error) => {
-            warn!(thread, %error, "could not read the post's tags");
+            warn!(thread, error = %redact::chain(&error), "could not read the post's tags");
             return;
         }
     };

@@ -205,10 +205,14 @@ pub struct PurgeReport {
     pub unanswered: u64,
 }
 
-/// One vote, as [`Store::export`] gives it: who voted is left out.
+/// One vote, as [`Store::export`] gives it. Who voted is not serialised:
+/// `helpdesk export` writes it only when asked (`--with-user-ids`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExportedVote {
     pub answer_id: AnswerId,
+    /// Who voted: a Discord user id, or `terminal:NAME`.
+    #[serde(skip)]
+    pub user_id: String,
     /// The entry (or `<dialogue>:<outcome>`) of the answer voted on.
     pub entry: String,
     pub helpful: bool,

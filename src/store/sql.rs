@@ -671,7 +671,7 @@ where
             let entries = Self::entry_stats_on(&mut tx).await?;
             let votes = sqlx::query(
                 "SELECT v.answer_id AS answer_id, a.entry AS entry, v.helpful AS helpful, \
-                 v.comment AS comment, v.updated_at AS voted_at \
+                 v.comment AS comment, v.updated_at AS voted_at, v.user_id AS user_id \
                  FROM votes v JOIN answers a ON a.id = v.answer_id \
                  ORDER BY v.answer_id, v.user_id",
             )
@@ -685,6 +685,7 @@ where
                     helpful: row.try_get("helpful")?,
                     comment: row.try_get("comment")?,
                     voted_at: row.try_get("voted_at")?,
+                    user_id: row.try_get("user_id")?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;

@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file, WAL, fully synchronous commits so
 //! an acknowledged vote survives a crash or power loss.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -41,14 +42,19 @@ impl SqlStore<Sqlite> {
         Ok(store)
     }
 
-    /// Opens (creating if needed) the database at `url`, unmigrated.
+    /// Opens (creating if needed) the database at `url`, unmigrated. A new
+    /// database file is created readable by its owner only (0600 on Unix);
+    /// SQLite gives its `-wal` and `-shm` files the same mode.
     pub(super) async fn connect(url: &str) -> Result<Self, StoreError> {
-        let memory = url.contains(":memory:");
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
         let options = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url)?
         } else {
             SqliteConnectOptions::new().filename(url)
         };
+        if !memory {
+            create_private(options.get_filename()).map_err(sqlx::Error::Io)?;
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(if memory {
@@ -70,5 +76,20 @@ impl SqlStore<Sqlite> {
             .connect_with(options)
             .await?;
         Ok(Self::new(pool))
+    }
+}
+
+/// Creates an empty file (which SQLite takes for a new database) with mode
+/// 0600, unless the file exists: an existing database keeps the mode its
+/// operator gave it.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
     }
 }
