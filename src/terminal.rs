@@ -15,7 +15,7 @@ use crate::assistant::{Assistant, DialogueEvent, DialogueStep, DialogueView, Rep
 use crate::dialogue::{self, Recommendation};
 use crate::evaluation::{self, RealQuestion, Split};
 use crate::knowledge::{Knowledge, LoadErrors};
-use crate::matcher::Matcher;
+use crate::matcher::{Match, Matcher};
 use crate::store::{AnswerId, Origin};
 
 /// `helpdesk ask`: matches each question and prints the verdict. A line
@@ -241,6 +241,9 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
         }
     }
     let matcher = Matcher::new(&knowledge);
+    // Each dev question is matched once; every entry's report reads the verdicts.
+    let dev_found: Vec<(&RealQuestion, Match)> =
+        dev.iter().map(|q| (q, matcher.find(&q.text))).collect();
     let mut examples_won = 0;
     let mut examples_total = 0;
     for entry in knowledge.entries() {
@@ -265,7 +268,7 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
             writeln!(out, "  warning: example loses: {line}")?;
         }
         if !dev.is_empty() {
-            write_dev_questions(&mut out, &matcher, &entry.id, &dev)?;
+            write_dev_questions(&mut out, &entry.id, &dev_found)?;
         }
     }
     if !dev.is_empty() {
@@ -275,10 +278,13 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
             "dev questions: in scope, top-1 {}; out of scope, no entry {}",
             score.in_scope, score.no_entry
         )?;
-        let outside: Vec<_> = dev.iter().filter(|q| q.expected().is_none()).collect();
+        let outside: Vec<_> = dev_found
+            .iter()
+            .filter(|(q, _)| q.expected().is_none())
+            .collect();
         let answered: Vec<_> = outside
             .iter()
-            .filter_map(|q| matcher.find(&q.text).entry.map(|entry| (q, entry)))
+            .filter_map(|(q, found)| found.entry.as_deref().map(|entry| (q, entry)))
             .collect();
         writeln!(
             out,
@@ -311,20 +317,18 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
 /// and the ones of other labels it takes.
 fn write_dev_questions(
     out: &mut impl Write,
-    matcher: &Matcher,
     entry: &str,
-    dev: &[RealQuestion],
+    dev_found: &[(&RealQuestion, Match)],
 ) -> std::io::Result<()> {
     let mut won = 0;
     let mut lost = Vec::new();
     let mut taken = Vec::new();
-    for question in dev {
-        let found = matcher.find(&question.text);
+    for (question, found) in dev_found {
         let mine = question.expected() == Some(entry);
         let given = found.entry.as_deref() == Some(entry);
         match (mine, given) {
             (true, true) => won += 1,
-            (true, false) => lost.push(format!("{} -> {}", question.id, verdict(&found))),
+            (true, false) => lost.push(format!("{} -> {}", question.id, verdict(found))),
             (false, true) => taken.push(format!("{} ({})", question.id, question.label)),
             (false, false) => {}
         }
@@ -339,7 +343,7 @@ fn write_dev_questions(
     Ok(())
 }
 
-fn verdict(found: &crate::matcher::Match) -> String {
+fn verdict(found: &Match) -> String {
     format!(
         "{} ({:.2})",
         found.entry.as_deref().unwrap_or("no entry"),

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -40,15 +40,19 @@ impl Sandbox {
         command
     }
 
-    /// Runs the binary with `stdin` as its standard input.
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
+    /// Starts the binary with all three standard streams piped.
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs the binary with `stdin` as its standard input.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self.spawn(args);
         let mut input = child.stdin.take().unwrap();
         let stdin = stdin.to_owned();
         // Written from a thread so a full stdout pipe cannot deadlock us.
@@ -812,13 +816,7 @@ fn healthcheck_fails_when_no_bot_answers() {
 #[test]
 fn a_line_that_is_not_utf8_is_reported_and_the_rest_answered() {
     let sandbox = Sandbox::new();
-    let mut child = sandbox
-        .command(&["ask", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sandbox.spawn(&["ask", "--json"]);
     let mut input = child.stdin.take().unwrap();
     input
         .write_all(b"should i use pop or imap\n\xff\xfe broken\nmy mailbox is full\n")
@@ -858,13 +856,7 @@ fn each_cause_of_an_error_is_said_once() {
 #[test]
 fn a_reader_that_stops_reading_ends_the_program_quietly() {
     let sandbox = Sandbox::new();
-    let mut child = sandbox
-        .command(&["ask", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sandbox.spawn(&["ask", "--json"]);
     let mut input = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         for _ in 0..20_000 {

@@ -6,6 +6,8 @@ use regex::Regex;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::phrase::{is_apostrophe, is_invisible};
+
 /// Longer input is cut here: a Discord message holds at most 4000
 /// characters, and the question is in its first lines anyway.
 const MAX_INPUT_CHARS: usize = 4000;
@@ -70,10 +72,7 @@ fn words_of(chars: impl Iterator<Item = char>, capacity: usize) -> String {
         if is_combining_mark(c) || is_invisible(c) {
             continue;
         }
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
-            c => c,
-        };
+        let c = if is_apostrophe(c) { '\'' } else { c };
         if c.is_alphanumeric() || c == '\'' {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -91,14 +90,6 @@ fn words_of(chars: impl Iterator<Item = char>, capacity: usize) -> String {
 /// holds: most text has none, and this check is far cheaper than the search.
 fn may_hold_markup(text: &str) -> bool {
     text.contains(['<', '@']) || text.contains("://") || text.contains("www.")
-}
-
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
-        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{206f}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{e0000}'..='\u{e0fff}')
-        || c.is_control()
 }
 
 fn truncate(text: &str, max_chars: usize) -> &str {

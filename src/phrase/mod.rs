@@ -64,6 +64,7 @@ use regex_syntax::hir::Hir;
 
 pub use set::{Finder, PhraseSet};
 use syntax::Node;
+pub(crate) use syntax::{is_apostrophe, is_invisible};
 
 /// The most words `..` skips.
 pub const GAP_WORDS: u32 = 3;

@@ -358,12 +358,14 @@ fn finish(
     })
 }
 
-fn is_apostrophe(c: char) -> bool {
+/// An apostrophe, straight or curly: questions and phrases straighten them
+/// alike.
+pub(crate) fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{02bc}')
 }
 
-/// Characters the normaliser drops from a question without a trace.
-fn is_invisible(c: char) -> bool {
+/// Characters dropped without a trace, from questions and phrases alike.
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
         | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
