@@ -76,7 +76,7 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, hit: bool) {
+    pub fn add(&mut self, hit: bool) {
         self.total += 1;
         self.hits += usize::from(hit);
     }

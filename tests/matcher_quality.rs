@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use helpdesk::evaluation::{self, RealQuestion, Split};
+use helpdesk::evaluation::{self, RealQuestion, Split, Tally};
 use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::Matcher;
 use serde::Deserialize;
@@ -136,38 +136,15 @@ fn heldout_questions_are_not_out_of_scope_examples() {
     );
 }
 
-#[derive(Default)]
-struct Score {
-    hits: usize,
-    total: usize,
-}
-
-impl Score {
-    fn add(&mut self, hit: bool) {
-        self.total += 1;
-        self.hits += usize::from(hit);
-    }
-
-    fn rate(&self) -> f64 {
-        rate(self.hits, self.total)
-    }
-}
-
-impl std::fmt::Display for Score {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.3} ({}/{})", self.rate(), self.hits, self.total)
-    }
-}
-
 /// Scores one held-out set, prints its figures and misses, and returns
 /// what falls short of the targets.
 fn score_set(name: &str) -> Vec<String> {
     let matcher = matcher();
     let questions: Vec<Heldout> = common::read_jsonl(&common::data_file(name));
-    let mut in_scope = Score::default();
-    let mut abstained = Score::default();
-    let mut chat_in_scope = Score::default();
-    let mut chat_out_of_scope = Score::default();
+    let mut in_scope = Tally::default();
+    let mut abstained = Tally::default();
+    let mut chat_in_scope = Tally::default();
+    let mut chat_out_of_scope = Tally::default();
     let mut misses = Vec::new();
     for question in &questions {
         let found = matcher.find(&question.question);
