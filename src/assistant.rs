@@ -14,8 +14,8 @@ use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
 use crate::matcher::{Match, Matcher};
 use crate::operations::metric;
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, ForgetReport, NewAnswer, NewUnanswered, Origin, Stats,
-    Store, StoreError, Tally, UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, ForgetReport, NewAnswer, NewStaffPost, NewUnanswered,
+    Origin, Stats, Store, StoreError, Tally, UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -153,7 +153,7 @@ impl Assistant {
         {
             Some(entry) => {
                 let entry = entry.clone();
-                self.record_answer(&brain, entry, found, question, origin)
+                self.record_answer(&brain, entry, found, Some(question), origin)
                     .await
             }
             None => {
@@ -174,6 +174,9 @@ impl Assistant {
     }
 
     /// Shows a chosen entry (from "Did you mean…"); `None` if it is unknown.
+    /// The question is matched again for the entry's slots but not stored
+    /// a second time: the first answer's row holds it, so forget-me and
+    /// retention find it in one place.
     pub async fn answer_with(
         &self,
         entry_id: &str,
@@ -188,7 +191,7 @@ impl Assistant {
         found.entry = Some(entry.id.clone());
         found.alternatives.clear();
         match self
-            .record_answer(&brain, entry, found, question, origin)
+            .record_answer(&brain, entry, found, None, origin)
             .await?
         {
             Reply::Answer(answer) => Ok(Some(answer)),
@@ -201,7 +204,7 @@ impl Assistant {
         brain: &Brain,
         entry: Entry,
         found: Match,
-        question: &str,
+        question: Option<&str>,
         origin: Origin,
     ) -> Result<Reply, StoreError> {
         let record = self
@@ -209,7 +212,7 @@ impl Assistant {
             .record_answer(NewAnswer {
                 kind: AnswerKind::Entry,
                 entry: entry.id.clone(),
-                question: Some(question.to_owned()),
+                question: question.map(str::to_owned),
                 confidence: found.confidence,
                 origin,
             })
@@ -388,10 +391,82 @@ impl Assistant {
         self.store.forget_user(user_id).await
     }
 
-    pub async fn stats(&self) -> Result<Stats, StoreError> {
-        self.store.stats().await
+    /// Counts of one server (`None`: everywhere, for the operator).
+    pub async fn stats(&self, guild: Option<&str>) -> Result<Stats, StoreError> {
+        self.store.stats(guild).await
+    }
+
+    /// The latest unanswered questions of one server (`None`: everywhere).
+    pub async fn recent_unanswered(
+        &self,
+        guild: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UnansweredRecord>, StoreError> {
+        self.store.recent_unanswered(guild, limit).await
+    }
+
+    /// Claims the one post for staff about `subject`, quoting `user_id`'s
+    /// text: `None` if it was made (or is being made) already, so a
+    /// repeated click or comment never pings or posts twice.
+    pub async fn claim_staff_post(
+        &self,
+        subject: &StaffSubject,
+        user_id: &str,
+        guild_id: Option<&str>,
+    ) -> Result<Option<StaffPost>, StoreError> {
+        let claimed = self
+            .store
+            .claim_staff_post(&NewStaffPost {
+                subject: subject.key(),
+                user_id: user_id.to_owned(),
+                guild_id: guild_id.map(str::to_owned),
+            })
+            .await?;
+        Ok(claimed.map(StaffPost))
+    }
+
+    /// Records where a claimed post was made, for forget-me.
+    pub async fn posted_for_staff(
+        &self,
+        post: StaffPost,
+        channel_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        self.store
+            .attach_staff_post(post.0, channel_id, message_id)
+            .await
+    }
+
+    /// Gives a claim back when nobody could be told.
+    pub async fn unclaim_staff_post(&self, post: StaffPost) -> Result<(), StoreError> {
+        self.store.release_staff_post(post.0).await
     }
 }
+
+/// What a post for staff is about. Each subject gets one post, ever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffSubject {
+    /// A question with no answer.
+    Unanswered(i64),
+    /// "Talk to a human" on an answer, by its asker or staff.
+    Human(AnswerId),
+    /// A person's improvement comment on an answer.
+    Comment { answer: AnswerId, user_id: String },
+}
+
+impl StaffSubject {
+    fn key(&self) -> String {
+        match self {
+            Self::Unanswered(id) => format!("unanswered:{id}"),
+            Self::Human(answer) => format!("human:{answer}"),
+            Self::Comment { answer, user_id } => format!("comment:{answer}:{user_id}"),
+        }
+    }
+}
+
+/// A claimed post for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffPost(i64);
 
 fn encode(state: &DialogueState) -> String {
     // A state is plain strings and bools: serialising it cannot fail.

@@ -54,6 +54,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "the cooldown window in seconds (default 60)",
     ),
     (
+        "HELPDESK_DIALOGUE_IDLE_HOURS",
+        "hours after which an untouched recommendation dialogue is deleted (default 24)",
+    ),
+    (
         "HELPDESK_SOLVED_TAG",
         "forum tag applied when the asker votes helpful (default Solved)",
     ),
@@ -180,6 +184,8 @@ pub struct Config {
     /// How long question texts and comments are kept (default
     /// [`DEFAULT_RETENTION_DAYS`]); None (`0` or `off`): for good.
     pub retention: Option<Duration>,
+    /// How long an untouched dialogue session is kept (at least an hour).
+    pub dialogue_idle: Duration,
     /// Questions, clicks and commands handled at once (at least 1).
     pub max_in_flight: usize,
 }
@@ -204,6 +210,7 @@ impl fmt::Debug for Config {
             shards,
             http_addr,
             retention,
+            dialogue_idle,
             max_in_flight,
         } = self;
         f.debug_struct("Config")
@@ -222,6 +229,7 @@ impl fmt::Debug for Config {
             .field("shards", shards)
             .field("http_addr", http_addr)
             .field("retention", retention)
+            .field("dialogue_idle", dialogue_idle)
             .field("max_in_flight", max_in_flight)
             .finish()
     }
@@ -337,6 +345,17 @@ impl Config {
                 }
             },
         };
+        let dialogue_idle_hours: u64 = parse_or(
+            get("HELPDESK_DIALOGUE_IDLE_HOURS"),
+            "HELPDESK_DIALOGUE_IDLE_HOURS",
+            24,
+        )?;
+        if dialogue_idle_hours == 0 {
+            return Err(malformed(
+                "HELPDESK_DIALOGUE_IDLE_HOURS",
+                "must be at least 1",
+            ));
+        }
         let max_in_flight: usize = parse_or(
             get("HELPDESK_MAX_IN_FLIGHT"),
             "HELPDESK_MAX_IN_FLIGHT",
@@ -365,6 +384,7 @@ impl Config {
             shards,
             http_addr,
             retention,
+            dialogue_idle: Duration::from_secs(dialogue_idle_hours.saturating_mul(3600)),
             max_in_flight,
         })
     }

@@ -233,17 +233,43 @@ pub async fn metrics_upkeep(handle: PrometheusHandle) {
 /// How often the retention purge runs.
 const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 
-/// Purges question texts and comments older than `keep`, at start-up and
-/// then hourly. The cut-off comes from the stored timestamps, so a restart
-/// loses nothing: the next run purges whatever came due meanwhile, and
-/// several processes purging at once only repeat each other's work.
-pub async fn retention(store: Arc<dyn Store>, keep: Duration) {
+/// How long a handled interaction is remembered: Discord replays an
+/// interaction only within its 15-minute token lifetime.
+pub const INTERACTIONS_KEPT: Duration = Duration::from_secs(15 * 60);
+
+/// The hourly upkeep, also run at start-up: deletes handled interactions
+/// past [`INTERACTIONS_KEPT`] and dialogue sessions untouched for
+/// `dialogue_idle`, and, with `retention`, purges question texts and
+/// comments older than it. Cut-offs come from the stored timestamps, so a
+/// restart loses nothing: the next run does whatever came due meanwhile,
+/// and several processes at once only repeat each other's work.
+pub async fn upkeep(store: Arc<dyn Store>, retention: Option<Duration>, dialogue_idle: Duration) {
     let mut every = tokio::time::interval(RETENTION_PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let cutoff = unix_now() - i64::try_from(keep.as_secs()).unwrap_or(i64::MAX);
-        match store.purge_texts_before(cutoff).await {
+        upkeep_once(&*store, retention, dialogue_idle, unix_now()).await;
+    }
+}
+
+/// One round of [`upkeep`] at `now` (Unix seconds).
+pub async fn upkeep_once(
+    store: &dyn Store,
+    retention: Option<Duration>,
+    dialogue_idle: Duration,
+    now: i64,
+) {
+    let before =
+        |age: Duration| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
+    match store
+        .prune(before(INTERACTIONS_KEPT), before(dialogue_idle))
+        .await
+    {
+        Ok(report) => tracing::debug!(?report, "pruned handled interactions and idle dialogues"),
+        Err(error) => tracing::warn!(%error, "pruning failed; retrying next hour"),
+    }
+    if let Some(keep) = retention {
+        match store.purge_texts_before(before(keep)).await {
             Ok(report) => tracing::info!(?report, "retention purge done"),
             Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
         }

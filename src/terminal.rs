@@ -145,8 +145,8 @@ pub async fn stats(
     mut out: impl Write,
     as_json: bool,
 ) -> anyhow::Result<()> {
-    let stats = assistant.stats().await?;
-    let recent = assistant.store().recent_unanswered(20).await?;
+    let stats = assistant.stats(None).await?;
+    let recent = assistant.recent_unanswered(None, 20).await?;
     if as_json {
         let line = json!({
             "answers": stats.answers,
@@ -154,6 +154,7 @@ pub async fn stats(
             "votes": stats.votes,
             "entries": stats.entries.iter().map(|e| json!({
                 "entry": e.entry, "shown": e.shown, "helpful": e.helpful, "not_helpful": e.not_helpful,
+                "asker_helpful": e.asker_helpful, "asker_not_helpful": e.asker_not_helpful,
             })).collect::<Vec<_>>(),
             "recent_unanswered": recent.iter().filter_map(|u| u.question.as_deref()).collect::<Vec<_>>(),
         });
@@ -165,19 +166,21 @@ pub async fn stats(
         "{} answers shown, {} questions unanswered; votes: {} helpful, {} not helpful",
         stats.answers, stats.unanswered, stats.votes.helpful, stats.votes.not_helpful
     )?;
+    // The asker's own verdict is told apart from bystanders' votes.
     writeln!(
         out,
-        "{:<28} {:>6} {:>8} {:>12} {:>9}",
-        "entry", "shown", "helpful", "not helpful", "helpful %"
+        "{:<28} {:>6} {:>8} {:>12} {:>9}  {:>13}",
+        "entry", "shown", "helpful", "not helpful", "helpful %", "asker: yes/no"
     )?;
     for entry in &stats.entries {
         let percent = entry
             .helpful_percent()
             .map_or_else(|| "-".to_owned(), |p| format!("{p:.0}%"));
+        let asker = format!("{}/{}", entry.asker_helpful, entry.asker_not_helpful);
         writeln!(
             out,
-            "{:<28} {:>6} {:>8} {:>12} {:>9}",
-            entry.entry, entry.shown, entry.helpful, entry.not_helpful, percent
+            "{:<28} {:>6} {:>8} {:>12} {:>9}  {:>13}",
+            entry.entry, entry.shown, entry.helpful, entry.not_helpful, percent, asker
         )?;
     }
     if !recent.is_empty() {

@@ -511,7 +511,14 @@ fn chat_answers_runs_the_dialogue_takes_a_vote_and_records_it() {
     for entry in entries {
         assert_eq!(
             keys(entry),
-            set(&["entry", "shown", "helpful", "not_helpful"]),
+            set(&[
+                "entry",
+                "shown",
+                "helpful",
+                "not_helpful",
+                "asker_helpful",
+                "asker_not_helpful"
+            ]),
             "{entry}"
         );
     }
@@ -615,7 +622,13 @@ fn export_writes_votes_with_comments_and_unanswered_questions_as_json_and_csv() 
     assert!(unanswered_csv.contains(NONSENSE), "{unanswered_csv}");
     let entries_csv = std::fs::read_to_string(folder.join("entries.csv")).unwrap();
     assert!(
-        entries_csv.starts_with("entry,shown,helpful,not_helpful\n"),
+        entries_csv
+            .starts_with("entry,shown,helpful,not_helpful,asker_helpful,asker_not_helpful\n"),
+        "{entries_csv}"
+    );
+    // The vote was the asker's own: counted apart from bystanders' too.
+    assert!(
+        entries_csv.contains("\nwhich-protocol:imap,1,0,1,0,1\n"),
         "{entries_csv}"
     );
 

@@ -622,7 +622,7 @@ async fn a_dropped_or_invalidated_gateway_session_is_recovered_and_answers_the_n
             "question {question} answered once"
         );
     }
-    let stats = workspace.store().await.stats().await.unwrap();
+    let stats = workspace.store().await.stats(None).await.unwrap();
     assert_eq!(stats.answers, questions.len() as u64);
     assert!(!bot.logs().contains("panicked"));
     standin.assert_no_violations();

@@ -487,7 +487,7 @@ async fn hostile_questions_get_a_reply_and_ping_nobody() {
                 !matches!(expect, Expect::Entry(_)),
                 "{case}: expected {expect:?}, got no answer"
             );
-            let stored = store.recent_unanswered(100).await.unwrap();
+            let stored = store.recent_unanswered(None, 100).await.unwrap();
             let record = stored
                 .iter()
                 .find(|r| r.user_id == user.id.to_string())
@@ -1176,4 +1176,313 @@ fn the_request_checks_catch_pings_and_overlong_text() {
         let outcome = std::panic::catch_unwind(|| assert_requests_are_safe(&[request]));
         assert!(outcome.is_err(), "not caught: {body}");
     }
+}
+
+// A public server: escalation that cannot be abused, one server's data
+// kept to that server, one budget for every path, forget-me on Discord too.
+
+fn staff_member() -> UserSpec {
+    UserSpec::new(3_000_000_000_000_000_031, "helper").with_roles(&[ROLE])
+}
+
+fn human_button(answer: &StoredMessage) -> String {
+    helpdesk::discord::custom_id::Action::Human {
+        answer: answer_id(answer),
+    }
+    .encode()
+}
+
+/// A staff command's embed description (or its text, if it has none).
+async fn kb_reply(
+    standin: &StandIn,
+    user: &UserSpec,
+    guild: u64,
+    channel: u64,
+    sub: &str,
+) -> String {
+    let command = standin.slash_command(
+        user,
+        guild,
+        channel,
+        "kb",
+        json!([{"name": sub, "type": 1, "options": []}]),
+    );
+    let reply = standin.wait_interaction_response(command.id, WAIT).await;
+    reply.data["embeds"][0]["description"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| reply.content().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn talk_to_a_human_is_the_askers_or_staffs_and_pings_once() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "Should I use POP or IMAP for my account?",
+    )
+    .await;
+    let human = human_button(&answer);
+    let role_pings = |s: &StandIn| {
+        s.messages_in(thread)
+            .iter()
+            .filter(|m| m.content().contains(&format!("<@&{ROLE}>")))
+            .count()
+    };
+    let triage_posts = |s: &StandIn| {
+        s.messages_in(TRIAGE)
+            .iter()
+            .filter(|m| m.content().contains("asked for a human"))
+            .count()
+    };
+
+    let stranger = standin.click_button(&bystander(), guild, thread, answer.id, &human);
+    assert_polite(
+        "a stranger's click",
+        &standin.wait_interaction_response(stranger.id, WAIT).await,
+        "Only the person who asked",
+    );
+    for click in 1..=3 {
+        let sent = standin.click_button(&asker(), guild, thread, answer.id, &human);
+        let wording = if click == 1 {
+            "I've asked the support team"
+        } else {
+            "already been asked"
+        };
+        assert_polite(
+            &format!("the asker's click {click}"),
+            &standin.wait_interaction_response(sent.id, WAIT).await,
+            wording,
+        );
+    }
+    let by_staff = standin.click_button(&staff_member(), guild, thread, answer.id, &human);
+    assert_polite(
+        "staff's click",
+        &standin.wait_interaction_response(by_staff.id, WAIT).await,
+        "already been asked",
+    );
+    assert_eq!(role_pings(&standin), 1, "one ping in all");
+    assert_eq!(triage_posts(&standin), 1, "one triage post in all");
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_servers_staff_see_nothing_of_anothers() {
+    const GUILD_2: u64 = 2_300_000_000_000_000_001;
+    const TEXT_2: u64 = 2_300_000_000_000_000_002;
+    let standin = standin()
+        .text_channel_in_guild(GUILD_2, TEXT_2)
+        .start()
+        .await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let manager_here = UserSpec::new(3_000_000_000_000_000_041, "mod").manager();
+    let manager_there = UserSpec::new(3_000_000_000_000_000_042, "other-mod").manager();
+
+    // A question with no answer in the first server reaches its triage.
+    let asked = standin.send_message(MessageSpec::new(
+        TEXT,
+        &asker(),
+        "how do I set up DKIM signing for my domain?",
+    ));
+    standin
+        .wait_message_in(TRIAGE, |m| m.content().contains(&asked.to_string()), WAIT)
+        .await;
+    // One with no answer in the second server, asked with /ask there.
+    let there = standin.slash_command(
+        &bystander(),
+        GUILD_2,
+        TEXT_2,
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "how do I set up SPF records for my domain?"}]),
+    );
+    standin.wait_interaction_response(there.id, WAIT).await;
+
+    let unanswered_there = kb_reply(&standin, &manager_there, GUILD_2, TEXT_2, "unanswered").await;
+    assert!(unanswered_there.contains("SPF"), "{unanswered_there}");
+    assert!(!unanswered_there.contains("DKIM"), "{unanswered_there}");
+    let unanswered_here = kb_reply(&standin, &manager_here, guild, TEXT, "unanswered").await;
+    assert!(unanswered_here.contains("DKIM"), "{unanswered_here}");
+    assert!(!unanswered_here.contains("SPF"), "{unanswered_here}");
+    let stats_there = kb_reply(&standin, &manager_there, GUILD_2, TEXT_2, "stats").await;
+    assert!(
+        stats_there.contains("**0** answers shown, **1** unanswered, **0** escalated"),
+        "{stats_there}"
+    );
+    // Nothing of the second server reaches the first one's staff, and the
+    // shared knowledge is reloaded only from the first.
+    assert!(standin
+        .messages_in(TRIAGE)
+        .iter()
+        .all(|m| !m.content().contains("SPF")));
+    let reload_there = kb_reply(&standin, &manager_there, GUILD_2, TEXT_2, "reload").await;
+    assert!(reload_there.contains("home server"), "{reload_there}");
+    let reload_here = kb_reply(&standin, &manager_here, guild, TEXT, "reload").await;
+    assert!(reload_here.contains("Reloaded"), "{reload_here}");
+    // A member with neither the role nor Manage Server sees nothing.
+    let refused = kb_reply(&standin, &bystander(), guild, TEXT, "unanswered").await;
+    assert!(refused.contains("support role"), "{refused}");
+    assert!(!refused.contains("DKIM"), "{refused}");
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_spam_is_limited_like_messages() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(
+        &standin,
+        &workspace,
+        &[("HELPDESK_COOLDOWN_QUESTIONS", "3")],
+    )
+    .await;
+    let guild = standin.guild_id();
+    let mut replies = Vec::new();
+    for n in 0..5 {
+        let sent = standin.slash_command(
+            &asker(),
+            guild,
+            TEXT,
+            "ask",
+            json!([{"name": "question", "type": 3, "value": format!("is my mailbox full {n}?")}]),
+        );
+        replies.push(standin.wait_interaction_response(sent.id, WAIT).await);
+    }
+    let limited: Vec<bool> = replies
+        .iter()
+        .map(|r| {
+            r.content()
+                .is_some_and(|text| text.contains("faster than I can keep up"))
+        })
+        .collect();
+    assert_eq!(limited, [false, false, false, true, true]);
+    let store = workspace.store().await;
+    let stats = store.stats(None).await.unwrap();
+    assert_eq!(
+        stats.answers + stats.unanswered,
+        3,
+        "a limited question is not stored"
+    );
+    // Someone else is not held back.
+    let other = standin.slash_command(
+        &bystander(),
+        guild,
+        TEXT,
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "is my mailbox full?"}]),
+    );
+    let reply = standin.wait_interaction_response(other.id, WAIT).await;
+    assert!(!reply.content().unwrap_or_default().contains("faster"));
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_me_deletes_the_triage_post_and_renames_the_thread() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let asked = standin.send_message(MessageSpec::new(
+        TEXT,
+        &asker(),
+        "how do I set up DKIM signing for my domain?",
+    ));
+    let post = standin
+        .wait_message_in(TRIAGE, |m| m.content().contains(&asked.to_string()), WAIT)
+        .await;
+    let others = standin.send_message(MessageSpec::new(
+        TEXT,
+        &bystander(),
+        "how do I set up SPF records for my domain?",
+    ));
+    let others_post = standin
+        .wait_message_in(TRIAGE, |m| m.content().contains(&others.to_string()), WAIT)
+        .await;
+    let thread_name = |s: &StandIn, id| s.channel(id).map(|c| c.name).unwrap_or_default();
+    assert!(thread_name(&standin, asked).contains("DKIM"));
+
+    let reply = kb_reply(&standin, &asker(), guild, TEXT, "forget-me").await;
+    assert!(reply.contains("deleted 1 post"), "{reply}");
+    standin
+        .wait_until_true("the triage post to be deleted", WAIT, |s| {
+            s.message(post.id).is_some_and(|m| m.deleted)
+        })
+        .await;
+    assert_eq!(thread_name(&standin, asked), "Email question");
+    assert!(
+        standin.message(others_post.id).is_some_and(|m| !m.deleted),
+        "someone else's post stays"
+    );
+    assert!(thread_name(&standin, others).contains("SPF"));
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn did_you_mean_is_the_askers_and_copies_no_question() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let guild = standin.guild_id();
+    let (thread, answer) = support::bot::ask_in(
+        &standin,
+        TEXT,
+        &asker(),
+        "pop or imap for my phone and laptop",
+    )
+    .await;
+    let select = helpdesk::discord::custom_id::Action::Alternative {
+        answer: answer_id(&answer),
+    }
+    .encode();
+    let store = workspace.store().await;
+    let answers = || async { store.stats(None).await.unwrap().answers };
+    assert_eq!(answers().await, 1);
+
+    let stranger = standin.select(
+        &bystander(),
+        guild,
+        thread,
+        answer.id,
+        &select,
+        &["mixing-protocols"],
+    );
+    assert_polite(
+        "a stranger's pick",
+        &standin.wait_interaction_response(stranger.id, WAIT).await,
+        "for the person who asked",
+    );
+    assert_eq!(answers().await, 1, "nothing recorded for the stranger");
+
+    let own = standin.select(
+        &asker(),
+        guild,
+        thread,
+        answer.id,
+        &select,
+        &["mixing-protocols"],
+    );
+    let reply = standin.wait_interaction_response(own.id, WAIT).await;
+    let shown = reply.data["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !shown.is_empty(),
+        "the chosen entry is shown: {:?}",
+        reply.data
+    );
+    assert_eq!(answers().await, 2);
+    let export = store.export().await.unwrap();
+    assert_eq!(export.entries.iter().map(|e| e.shown).sum::<u64>(), 2);
+    let newest = store.answer(2).await.unwrap().expect("the chosen answer");
+    assert_eq!(newest.entry, "mixing-protocols");
+    assert_eq!(newest.question, None, "the question is not copied");
+    standin.assert_no_violations();
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use database::TestDatabase;
 use helpdesk::store::{
     self, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport,
-    Stats, Store, StoreError, Tally, ThreadRecord, FORGOTTEN_USER,
+    Stats, Store, StoreError, Tally, ThreadRecord, Traces, FORGOTTEN_USER,
 };
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -86,6 +86,9 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
+    stats_and_unanswered_are_per_server_and_tell_the_askers_verdict,
+    a_post_for_staff_is_claimed_once_per_subject,
+    upkeep_prunes_old_interactions_and_idle_dialogues,
     an_answer_is_stored_once_per_source_message,
     answers_without_a_source_message_are_all_stored,
     attached_messages_are_read_back,
@@ -145,6 +148,14 @@ fn unanswered_for(user: &str, question: &str, source: Option<&str>) -> NewUnansw
 
 fn unanswered(question: &str, source: Option<&str>) -> NewUnanswered {
     unanswered_for("asker", question, source)
+}
+
+fn staff_post(subject: &str, user: &str) -> store::NewStaffPost {
+    store::NewStaffPost {
+        subject: subject.to_owned(),
+        user_id: user.to_owned(),
+        guild_id: Some("guild-1".to_owned()),
+    }
 }
 
 fn tally(helpful: u64, not_helpful: u64) -> Tally {
@@ -214,7 +225,7 @@ async fn an_answer_is_stored_once_per_source_message(fresh: Fresh) {
         .unwrap();
     assert!(other.created);
     assert_ne!(other.id, first.id);
-    assert_eq!(store.stats().await.unwrap().answers, 2);
+    assert_eq!(store.stats(None).await.unwrap().answers, 2);
 
     let found = store.answer_for_source("m1").await.unwrap().unwrap();
     assert_eq!(found.id, first.id);
@@ -227,7 +238,7 @@ async fn answers_without_a_source_message_are_all_stored(fresh: Fresh) {
     let b = store.record_answer(new_answer("imap", None)).await.unwrap();
     assert!(a.created && b.created);
     assert_ne!(a.id, b.id);
-    assert_eq!(store.stats().await.unwrap().answers, 2);
+    assert_eq!(store.stats(None).await.unwrap().answers, 2);
 }
 
 async fn attached_messages_are_read_back(fresh: Fresh) {
@@ -347,7 +358,7 @@ async fn a_comment_without_a_vote_records_not_helpful(fresh: Fresh) {
         tally(0, 1)
     );
     assert_eq!(store.tally(answer).await.unwrap(), tally(0, 1));
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!(stats.votes, tally(0, 1));
 }
 
@@ -367,7 +378,7 @@ async fn voting_on_an_unknown_answer_is_an_error(fresh: Fresh) {
         store.record_comment(missing, "u1", "hm").await,
         Err(StoreError::NoSuchAnswer(id)) if id == missing
     ));
-    assert_eq!(store.stats().await.unwrap().votes, tally(0, 0));
+    assert_eq!(store.stats(None).await.unwrap().votes, tally(0, 0));
 }
 
 async fn unanswered_questions_are_recorded_once_per_source_message(fresh: Fresh) {
@@ -399,9 +410,9 @@ async fn unanswered_questions_are_recorded_once_per_source_message(fresh: Fresh)
         .record_unanswered(unanswered("pizza?", None))
         .await
         .unwrap();
-    assert_eq!(store.stats().await.unwrap().unanswered, 3);
+    assert_eq!(store.stats(None).await.unwrap().unanswered, 3);
 
-    let recent = store.recent_unanswered(10).await.unwrap();
+    let recent = store.recent_unanswered(None, 10).await.unwrap();
     assert_eq!(recent.len(), 3);
     assert_eq!(
         recent[0].question.as_deref(),
@@ -409,7 +420,7 @@ async fn unanswered_questions_are_recorded_once_per_source_message(fresh: Fresh)
         "newest first"
     );
     assert_eq!(recent[2].id, first.id);
-    assert_eq!(store.recent_unanswered(1).await.unwrap().len(), 1);
+    assert_eq!(store.recent_unanswered(None, 1).await.unwrap().len(), 1);
 }
 
 async fn escalation_is_counted(fresh: Fresh) {
@@ -423,9 +434,9 @@ async fn escalation_is_counted(fresh: Fresh) {
         .await
         .unwrap();
     store.mark_escalated(record.id).await.unwrap();
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!((stats.unanswered, stats.escalated), (2, 1));
-    let recent = store.recent_unanswered(10).await.unwrap();
+    let recent = store.recent_unanswered(None, 10).await.unwrap();
     let escalated: Vec<_> = recent
         .iter()
         .filter(|u| u.escalated)
@@ -475,7 +486,7 @@ async fn stats_count_per_entry_and_in_total(fresh: Fresh) {
         .await
         .unwrap();
 
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!(stats.answers, 5);
     assert_eq!(stats.unanswered, 1);
     assert_eq!(stats.escalated, 0);
@@ -485,6 +496,7 @@ async fn stats_count_per_entry_and_in_total(fresh: Fresh) {
         shown,
         helpful,
         not_helpful,
+        ..EntryStats::default()
     };
     assert_eq!(
         stats.entries,
@@ -501,9 +513,9 @@ async fn stats_count_per_entry_and_in_total(fresh: Fresh) {
 
 async fn an_empty_store_has_empty_stats_and_export(fresh: Fresh) {
     let store = fresh.open().await;
-    assert_eq!(store.stats().await.unwrap(), Stats::default());
+    assert_eq!(store.stats(None).await.unwrap(), Stats::default());
     assert_eq!(store.export().await.unwrap(), store::Export::default());
-    assert!(store.recent_unanswered(10).await.unwrap().is_empty());
+    assert!(store.recent_unanswered(None, 10).await.unwrap().is_empty());
 }
 
 async fn dialogue_sessions_round_trip_and_update(fresh: Fresh) {
@@ -654,7 +666,7 @@ async fn acknowledged_writes_survive_closing_and_reopening(fresh: Fresh) {
     let session = store.dialogue_session(session).await.unwrap().unwrap();
     assert!(session.finished);
     assert_eq!(session.result_answer_id, Some(answer));
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!((stats.answers, stats.unanswered), (1, 1));
     let export = store.export().await.unwrap();
     let comments: Vec<_> = export.votes.iter().map(|v| v.comment.as_deref()).collect();
@@ -723,7 +735,30 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
             .await
             .unwrap();
     }
-    let before = store.stats().await.unwrap();
+    store
+        .record_thread(&ThreadRecord {
+            thread_id: "t-ann-forum-post".to_owned(),
+            asker_id: ANN.to_owned(),
+            forum_id: Some("forum".to_owned()),
+        })
+        .await
+        .unwrap();
+    for (subject, user, message) in [
+        ("unanswered:ann", ANN, "p-ann"),
+        ("comment:ann", ANN, "p-ann-comment"),
+        ("unanswered:bob", BOB, "p-bob"),
+    ] {
+        let post = store
+            .claim_staff_post(&staff_post(subject, user))
+            .await
+            .unwrap()
+            .expect("a new subject is claimed");
+        store
+            .attach_staff_post(post, "triage", message)
+            .await
+            .unwrap();
+    }
+    let before = store.stats(None).await.unwrap();
 
     let report = store.forget_user(ANN).await.unwrap();
     assert_eq!(
@@ -732,8 +767,24 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
             votes: 1,
             questions: 2,
             dialogues: 1,
-            threads: 1,
+            threads: 2,
+            traces: Traces {
+                staff_posts: vec![
+                    ("triage".to_owned(), "p-ann".to_owned()),
+                    ("triage".to_owned(), "p-ann-comment".to_owned()),
+                ],
+                // A forum post's thread is named by its author, not the bot.
+                named_threads: vec!["t-ann".to_owned()],
+            },
         }
+    );
+    assert!(
+        store
+            .claim_staff_post(&staff_post("unanswered:bob", BOB))
+            .await
+            .unwrap()
+            .is_none(),
+        "Bob's post stays on record"
     );
 
     // Ann's question texts are gone, the rows (and so the counts) stay.
@@ -741,14 +792,14 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
     assert_eq!(forgotten.question, None);
     assert_eq!(forgotten.user_id, FORGOTTEN_USER);
     assert_eq!(forgotten.entry, "imap");
-    let recent = store.recent_unanswered(10).await.unwrap();
+    let recent = store.recent_unanswered(None, 10).await.unwrap();
     let by_id = |id| recent.iter().find(|u| u.id == id).unwrap();
     assert_eq!(by_id(anns_question.id).question, None);
     assert_eq!(by_id(anns_question.id).user_id, FORGOTTEN_USER);
     // Her votes are gone, Bob's vote on her answer stays.
     assert_eq!(store.tally(bobs.id).await.unwrap(), tally(0, 0));
     assert_eq!(store.tally(anns.id).await.unwrap(), tally(0, 1));
-    let after = store.stats().await.unwrap();
+    let after = store.stats(None).await.unwrap();
     assert_eq!(
         (after.answers, after.unanswered, after.votes),
         (before.answers, before.unanswered, tally(0, 1))
@@ -822,7 +873,7 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
         .await
         .unwrap();
     assert!(new_question.created_at >= cutoff);
-    let before = store.stats().await.unwrap();
+    let before = store.stats(None).await.unwrap();
 
     let report = store.purge_texts_before(cutoff).await.unwrap();
     assert_eq!(
@@ -847,7 +898,7 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
     assert_eq!(comment_on(&*store, old.id).await, None);
     assert_eq!(comment_on(&*store, new.id).await.as_deref(), Some("fine"));
     let questions: BTreeMap<_, _> = store
-        .recent_unanswered(10)
+        .recent_unanswered(None, 10)
         .await
         .unwrap()
         .into_iter()
@@ -855,7 +906,7 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
         .collect();
     assert_eq!(questions[&old_question.id], None);
     assert_eq!(questions[&new_question.id].as_deref(), Some("new question"));
-    assert_eq!(store.stats().await.unwrap(), before, "counts are kept");
+    assert_eq!(store.stats(None).await.unwrap(), before, "counts are kept");
 
     // A rerun erases nothing more; a later cut-off erases the rest.
     assert_eq!(
@@ -870,7 +921,7 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
             unanswered: 1,
         }
     );
-    assert_eq!(store.stats().await.unwrap(), before, "counts are kept");
+    assert_eq!(store.stats(None).await.unwrap(), before, "counts are kept");
 }
 
 async fn the_export_has_entries_votes_and_unanswered_questions(fresh: Fresh) {
@@ -896,7 +947,7 @@ async fn the_export_has_entries_votes_and_unanswered_questions(fresh: Fresh) {
         .unwrap();
 
     let export = store.export().await.unwrap();
-    assert_eq!(export.entries, store.stats().await.unwrap().entries);
+    assert_eq!(export.entries, store.stats(None).await.unwrap().entries);
     let votes: Vec<_> = export
         .votes
         .iter()
@@ -1039,8 +1090,8 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
         .await
         .unwrap();
     store.mark_escalated(question.id).await.unwrap();
-    store.recent_unanswered(5).await.unwrap();
-    store.stats().await.unwrap();
+    store.recent_unanswered(None, 5).await.unwrap();
+    store.stats(None).await.unwrap();
     let session = store
         .create_dialogue("which-protocol", &origin("u1", None), "{}")
         .await
@@ -1125,7 +1176,7 @@ async fn two_processes_answering_one_message_store_one_answer(fresh: Fresh) {
         assert_eq!(first.id, second.id, "round {round}");
         assert!(first.created != second.created, "round {round}");
     }
-    assert_eq!(a.stats().await.unwrap().answers, RACES as u64);
+    assert_eq!(a.stats(None).await.unwrap().answers, RACES as u64);
 }
 
 async fn two_processes_recording_one_vote_store_one_vote(fresh: Fresh) {
@@ -1183,7 +1234,7 @@ async fn sqlite_opens_from_a_plain_path_a_url_or_memory() {
         store::open(&url)
             .await
             .unwrap()
-            .stats()
+            .stats(None)
             .await
             .unwrap()
             .answers,
@@ -1205,7 +1256,7 @@ async fn postgres_opens_from_either_url_scheme() {
     let other_scheme = database.url().replacen("postgres://", "postgresql://", 1);
     assert_ne!(other_scheme, database.url());
     let store = store::open(&other_scheme).await.unwrap();
-    assert_eq!(store.stats().await.unwrap().answers, 1);
+    assert_eq!(store.stats(None).await.unwrap().answers, 1);
     drop(store);
     database.drop_database().await;
 }
@@ -1295,7 +1346,7 @@ async fn postgres_going_away_fails_operations_promptly_and_the_pool_recovers() {
         "the error took {:?}",
         started.elapsed()
     );
-    assert!(store.stats().await.is_err());
+    assert!(store.stats(None).await.is_err());
 
     // Back again: the same store works without being reopened.
     sqlx::query(&allow(true))
@@ -1304,9 +1355,156 @@ async fn postgres_going_away_fails_operations_promptly_and_the_pool_recovers() {
         .unwrap();
     store.ping().await.expect("the pool recovered");
     store.record_answer(new_answer("imap", None)).await.unwrap();
-    assert_eq!(store.stats().await.unwrap().answers, 1);
+    assert_eq!(store.stats(None).await.unwrap().answers, 1);
 
     control.close().await.unwrap();
     drop(store);
     database.drop_database().await;
+}
+
+async fn stats_and_unanswered_are_per_server_and_tell_the_askers_verdict(fresh: Fresh) {
+    let store = fresh.open().await;
+    let in_guild = |guild: Option<&str>, mut answer: NewAnswer| {
+        answer.origin.guild_id = guild.map(str::to_owned);
+        answer
+    };
+    let here = store
+        .record_answer(in_guild(Some("here"), answer_for("ann", "imap", None)))
+        .await
+        .unwrap();
+    store
+        .record_answer(in_guild(Some("there"), answer_for("bob", "pop", None)))
+        .await
+        .unwrap();
+    store
+        .record_answer(in_guild(None, answer_for("dm", "pop", None)))
+        .await
+        .unwrap();
+    for (guild, question) in [
+        (Some("here"), "here?"),
+        (Some("there"), "there?"),
+        (None, "dm?"),
+    ] {
+        let mut new = unanswered_for("someone", question, None);
+        new.origin.guild_id = guild.map(str::to_owned);
+        store.record_unanswered(new).await.unwrap();
+    }
+    // The asker finds it unhelpful; two bystanders like it.
+    store.record_vote(here.id, "ann", false).await.unwrap();
+    store.record_vote(here.id, "by-1", true).await.unwrap();
+    store.record_vote(here.id, "by-2", true).await.unwrap();
+
+    let stats = store.stats(Some("here")).await.unwrap();
+    assert_eq!((stats.answers, stats.unanswered), (1, 1));
+    assert_eq!(
+        stats.entries,
+        [EntryStats {
+            entry: "imap".to_owned(),
+            shown: 1,
+            helpful: 2,
+            not_helpful: 1,
+            asker_helpful: 0,
+            asker_not_helpful: 1,
+        }]
+    );
+    let there = store.stats(Some("there")).await.unwrap();
+    assert_eq!((there.answers, there.unanswered), (1, 1));
+    assert_eq!(there.votes, tally(0, 0), "no vote of another server");
+    let everywhere = store.stats(None).await.unwrap();
+    assert_eq!((everywhere.answers, everywhere.unanswered), (3, 3));
+
+    let questions = |list: Vec<store::UnansweredRecord>| {
+        list.into_iter()
+            .filter_map(|u| u.question)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        questions(store.recent_unanswered(Some("here"), 10).await.unwrap()),
+        ["here?"]
+    );
+    assert_eq!(
+        questions(store.recent_unanswered(Some("nowhere"), 10).await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        store.recent_unanswered(None, 10).await.unwrap().len(),
+        3,
+        "the operator sees every server and direct messages"
+    );
+}
+
+async fn a_post_for_staff_is_claimed_once_per_subject(fresh: Fresh) {
+    let store = fresh.open().await;
+    let first = store
+        .claim_staff_post(&staff_post("human:1", "ann"))
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    assert_eq!(
+        store
+            .claim_staff_post(&staff_post("human:1", "bob"))
+            .await
+            .unwrap(),
+        None,
+        "a second claim of one subject, by anyone, fails"
+    );
+    assert!(store
+        .claim_staff_post(&staff_post("human:2", "ann"))
+        .await
+        .unwrap()
+        .is_some());
+    // Given back when nobody could be told: it may be claimed again, and
+    // survives a reopen once claimed.
+    store.release_staff_post(first.unwrap()).await.unwrap();
+    assert!(store
+        .claim_staff_post(&staff_post("human:1", "ann"))
+        .await
+        .unwrap()
+        .is_some());
+    let reopened = fresh.open().await;
+    assert_eq!(
+        reopened
+            .claim_staff_post(&staff_post("human:1", "ann"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn upkeep_prunes_old_interactions_and_idle_dialogues(fresh: Fresh) {
+    let store = fresh.open().await;
+    assert!(store.claim_interaction("i-1").await.unwrap());
+    let dialogue = store
+        .create_dialogue("which-protocol", &origin("ann", None), "{}")
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    // Cut-offs in the past delete nothing recorded now.
+    let report = store.prune(now - 60, now - 60).await.unwrap();
+    assert_eq!(report, store::PruneReport::default());
+    assert!(!store.claim_interaction("i-1").await.unwrap());
+    assert!(store.dialogue_session(dialogue.id).await.unwrap().is_some());
+
+    // Cut-offs past them delete both, once.
+    let report = store.prune(now + 60, now + 60).await.unwrap();
+    assert_eq!(
+        report,
+        store::PruneReport {
+            interactions: 1,
+            dialogues: 1,
+        }
+    );
+    assert!(store.dialogue_session(dialogue.id).await.unwrap().is_none());
+    assert!(
+        store.claim_interaction("i-1").await.unwrap(),
+        "a pruned interaction id can be claimed again"
+    );
+    assert_eq!(
+        store.prune(now - 60, now + 60).await.unwrap(),
+        store::PruneReport::default()
+    );
 }

@@ -1,9 +1,12 @@
 //! Slash commands: `/ask`, `/recommend` and the staff's `/kb`.
 
+use std::time::Instant;
+
 use poise::CreateReply;
-use serenity::all::{CreateEmbed, Permissions};
+use serenity::all::CreateEmbed;
 use tracing::{error, info, warn};
 
+use super::cooldown::{Spend, Verdict};
 use super::redact;
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
@@ -22,6 +25,20 @@ fn origin(ctx: &Context<'_>) -> Origin {
         user_id: ctx.author().id.get().to_string(),
         source_message_id: None,
     }
+}
+
+/// Spends a question from the person's budget ([`super::cooldown`]); over
+/// it, they are told so and the command does nothing.
+async fn within_budget(ctx: &Context<'_>) -> Result<bool, Error> {
+    let verdict = ctx
+        .data()
+        .limiter
+        .check(ctx.author().id.get(), Spend::Question, Instant::now());
+    if verdict != Verdict::Allowed {
+        ctx.send(ephemeral(super::components::SLOW_DOWN)).await?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// A replayed interaction (after a gateway resume) is answered once only.
@@ -57,7 +74,7 @@ pub async fn ask(
     #[max_length = 1000]
     question: String,
 ) -> Result<(), Error> {
-    if !first_time(&ctx).await? {
+    if !first_time(&ctx).await? || !within_budget(&ctx).await? {
         return Ok(());
     }
     let public = is_public_here(&ctx).await?;
@@ -87,7 +104,7 @@ pub async fn ask(
 /// Answer a few quick questions and get IMAP or POP recommended
 #[poise::command(slash_command)]
 pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
-    if !first_time(&ctx).await? {
+    if !first_time(&ctx).await? || !within_budget(&ctx).await? {
         return Ok(());
     }
     let public = is_public_here(&ctx).await?;
@@ -151,33 +168,34 @@ pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// `/kb` stays visible to everyone because `forget-me` belongs to everyone
 /// (Discord's command permissions cover a command with all its
-/// subcommands), so the staff subcommands check Manage Server themselves.
-async fn is_manager(ctx: &Context<'_>) -> Result<bool, Error> {
-    let allowed = match ctx {
-        poise::Context::Application(app) => app
-            .interaction
-            .member
-            .as_ref()
-            .and_then(|member| member.permissions)
-            .is_some_and(|p| {
-                p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
-            }),
-        poise::Context::Prefix(_) => false,
+/// subcommands), so the staff subcommands check for themselves: the
+/// support role or Manage Server, in the server the command is run in,
+/// whose data (and only whose) they then show. The server, if so.
+async fn staff_server(ctx: &Context<'_>) -> Result<Option<String>, Error> {
+    let member = match ctx {
+        poise::Context::Application(app) => app.interaction.member.as_deref(),
+        poise::Context::Prefix(_) => None,
     };
-    if !allowed {
-        ctx.send(ephemeral("This needs the Manage Server permission."))
-            .await?;
+    let server = ctx
+        .guild_id()
+        .filter(|_| ctx.data().is_staff(member))
+        .map(|g| g.get().to_string());
+    if server.is_none() {
+        ctx.send(ephemeral(
+            "This is for the support team: it needs the support role or the Manage Server permission, in a server.",
+        ))
+        .await?;
     }
-    Ok(allowed)
+    Ok(server)
 }
 
 /// How often each answer was shown and how people voted
 #[poise::command(slash_command)]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
-    if !is_manager(&ctx).await? {
+    let Some(server) = staff_server(&ctx).await? else {
         return Ok(());
-    }
-    let stats = ctx.data().assistant.stats().await?;
+    };
+    let stats = ctx.data().assistant.stats(Some(&server)).await?;
     let asked = stats.answers + stats.unanswered;
     let answered_share = if asked == 0 {
         "-".to_owned()
@@ -191,18 +209,20 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
         "**{}** answers shown, **{}** unanswered, **{}** escalated\nAnswered without escalation: **{answered_share}**\nVotes: 👍 {} · 👎 {}\n\n",
         stats.answers, stats.unanswered, stats.escalated, stats.votes.helpful, stats.votes.not_helpful
     );
-    text.push_str("`entry                      shown  👍   👎   helpful`\n");
+    // The asker's own verdict, apart from bystanders' votes.
+    text.push_str("`entry                      shown  👍   👎   helpful  asker 👍/👎`\n");
     for entry in &stats.entries {
         let percent = entry
             .helpful_percent()
             .map_or_else(|| "-".to_owned(), |p| format!("{p:.0}%"));
         text.push_str(&format!(
-            "`{:<26} {:>5} {:>4} {:>4} {:>8}`\n",
+            "`{:<26} {:>5} {:>4} {:>4} {:>8}  {:>11}`\n",
             truncate(&entry.entry, 26),
             entry.shown,
             entry.helpful,
             entry.not_helpful,
-            percent
+            percent,
+            format!("{}/{}", entry.asker_helpful, entry.asker_not_helpful),
         ));
     }
     let embed = CreateEmbed::new()
@@ -216,10 +236,14 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
 /// Recent questions nobody had an answer for
 #[poise::command(slash_command)]
 pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
-    if !is_manager(&ctx).await? {
+    let Some(server) = staff_server(&ctx).await? else {
         return Ok(());
-    }
-    let recent = ctx.data().assistant.store().recent_unanswered(15).await?;
+    };
+    let recent = ctx
+        .data()
+        .assistant
+        .recent_unanswered(Some(&server), 15)
+        .await?;
     let mut text = String::new();
     for question in &recent {
         let line = match &question.question {
@@ -302,7 +326,16 @@ pub async fn show(
 /// Re-read the knowledge folder (the old knowledge stays if it is invalid)
 #[poise::command(slash_command)]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
-    if !is_manager(&ctx).await? {
+    let Some(server) = staff_server(&ctx).await? else {
+        return Ok(());
+    };
+    // The knowledge is shared by every server: only the staff of the
+    // server that holds the triage channel may reload it.
+    if !super::triage::is_home(ctx.serenity_context(), ctx.data(), &server).await {
+        ctx.send(ephemeral(
+            "The knowledge is shared by every server this bot is in, so only the support team of its home server can reload it.",
+        ))
+        .await?;
         return Ok(());
     }
     let text = match ctx.data().reload() {
@@ -334,12 +367,15 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
     }
     let user = ctx.author().id.get().to_string();
     let report = ctx.data().assistant.forget(&user).await?;
+    let removed = super::triage::remove_traces(ctx.serenity_context(), &report.traces).await;
     info!(
         votes = report.votes,
         questions = report.questions,
+        staff_posts = removed.staff_posts,
+        threads_renamed = removed.threads,
         "forgot a person's data on request"
     );
-    let text = format!(
+    let mut text = format!(
         "Done. I deleted {} and the text of {} you asked here. \
          Anonymous counts stay in the statistics.",
         plural(
@@ -349,6 +385,13 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
         ),
         plural(report.questions, "question", "questions"),
     );
+    if removed.staff_posts + removed.threads > 0 {
+        text.push_str(&format!(
+            " I also deleted {} for the support team and renamed {} named after your questions.",
+            plural(removed.staff_posts, "post", "posts"),
+            plural(removed.threads, "thread", "threads"),
+        ));
+    }
     ctx.send(ephemeral(&text)).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind,
@@ -18,20 +19,30 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
+use super::cooldown::{Spend, Verdict};
 use super::custom_id::{Action, ParseError};
 use super::lifecycle::record_entry;
 use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
-use super::triage::{self, Escalation};
+use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
-use crate::assistant::{DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply};
+use crate::assistant::{
+    DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply, StaffSubject,
+};
 use crate::dialogue::{self, DialogueState, Step};
 use crate::store::{AnswerRecord, Origin};
 
 const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
 const NOT_YOURS: &str =
     "This recommendation belongs to someone else. Start your own with `/recommend`!";
+/// Over the per-person budget ([`super::cooldown`]).
+pub(super) const SLOW_DOWN: &str =
+    "You're going faster than I can keep up. Please wait a minute, then try again.";
+const ONLY_ASKER_OR_STAFF: &str =
+    "Only the person who asked, or the support team, can call in a human for this answer.";
+const NOT_YOUR_QUESTION: &str =
+    "These suggestions are for the person who asked. Ask your own question and I'll answer you!";
 const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 /// Discord's error code for a second callback to one interaction.
 const ALREADY_ACKNOWLEDGED: isize = 40_060;
@@ -145,6 +156,19 @@ pub async fn on_component(
             return respond(ctx, interaction, ephemeral(text)).await;
         }
     };
+    let spend = match action {
+        Action::Choose { .. } | Action::Human { .. } | Action::Alternative { .. } => {
+            Spend::Question
+        }
+        _ => Spend::Click,
+    };
+    if data
+        .limiter
+        .check(interaction.user.id.get(), spend, Instant::now())
+        != Verdict::Allowed
+    {
+        return respond(ctx, interaction, ephemeral(SLOW_DOWN)).await;
+    }
     let store = data.assistant.store();
     match store
         .claim_interaction(&interaction.id.get().to_string())
@@ -376,25 +400,53 @@ async fn human(
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
+    let clicker = interaction.user.id.get();
+    let is_asker = record.user_id == clicker.to_string();
+    if !is_asker && !data.is_staff(interaction.member.as_ref()) {
+        return respond(ctx, interaction, ephemeral(ONLY_ASKER_OR_STAFF)).await;
+    }
+    // The role is pinged only where the bot answers in public: never in a
+    // channel where the answer was private to the asker.
+    let channel = interaction.channel_id;
+    let public_here = !is_ephemeral(interaction)
+        && (data.is_watched(channel)
+            || data
+                .assistant
+                .store()
+                .thread(&channel.get().to_string())
+                .await?
+                .is_some());
     let told = triage::escalate(
         ctx,
         data,
         &Escalation {
             guild: interaction.guild_id.map(|g| g.get()),
-            thread: interaction.channel_id.get(),
-            asker: interaction.user.id.get(),
-            question: record.question.as_deref().unwrap_or_default(),
+            thread: channel.get(),
+            asker: record.user_id.parse().unwrap_or(clicker),
+            question: record
+                .question
+                .as_deref()
+                .unwrap_or("(the question's text is not kept)"),
             entry: Some(&record.entry),
+            subject: StaffSubject::Human(answer),
+            ping_in_thread: public_here,
         },
     )
     .await;
-    let text = if told {
-        "I've asked the support team to take a look. Someone will reply here."
-    } else {
-        "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
+    let text = match told {
+        Told::Staff => "I've asked the support team to take a look. Someone will reply here.",
+        Told::Already => {
+            "The support team has already been asked to look at this. Someone will reply here."
+        }
+        Told::Nobody => {
+            "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
+        }
     };
     respond(ctx, interaction, ephemeral(text)).await?;
-    tag_forum_post(ctx, data, interaction, &data.config.escalation_tag).await
+    if told == Told::Staff {
+        tag_forum_post(ctx, data, interaction, &data.config.escalation_tag).await?;
+    }
+    Ok(())
 }
 
 async fn alternative(
@@ -412,6 +464,9 @@ async fn alternative(
     let Some(entry) = values.first() else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
+    if record.user_id != interaction.user.id.get().to_string() {
+        return respond(ctx, interaction, ephemeral(NOT_YOUR_QUESTION)).await;
+    }
     let origin = origin_of(
         interaction.user.id.get(),
         interaction.guild_id.map(|g| g.get()),
@@ -694,6 +749,14 @@ pub async fn on_modal(
         respond_modal(STALE).await;
         return Ok(());
     };
+    if data
+        .limiter
+        .check(modal.user.id.get(), Spend::Click, Instant::now())
+        != Verdict::Allowed
+    {
+        respond_modal(SLOW_DOWN).await;
+        return Ok(());
+    }
     // Nothing has answered the submit yet: a failing store gets the
     // apology as the callback, not silence.
     match data
@@ -757,7 +820,12 @@ pub async fn on_modal(
     );
     let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
     text.push_str(&render::quote_for_staff(comment.trim(), room));
-    triage::notify_staff(ctx, data, &text).await;
+    let subject = StaffSubject::Comment {
+        answer,
+        user_id: user.clone(),
+    };
+    let guild = modal.guild_id.map(|g| g.get());
+    triage::notify_staff(ctx, data, guild, &subject, modal.user.id.get(), &text).await;
     Ok(())
 }
 

@@ -13,14 +13,14 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
-use super::cooldown::Verdict;
+use super::cooldown::{Spend, Verdict};
 use super::lifecycle::record_entry;
 use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
-use super::triage::{self, Escalation};
+use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
-use crate::assistant::Reply;
+use crate::assistant::{Reply, StaffSubject};
 use crate::store::{Origin, Tally, ThreadRecord};
 
 /// Discord's error code when a message already has a thread.
@@ -55,7 +55,10 @@ pub async fn on_message(
     let Some((place, question)) = place_of(ctx, data, message, bot).await? else {
         return Ok(());
     };
-    match data.cooldown.check(message.author.id.get(), Instant::now()) {
+    match data
+        .limiter
+        .check(message.author.id.get(), Spend::Question, Instant::now())
+    {
         Verdict::Allowed => {}
         Verdict::Quiet => return Ok(()),
         Verdict::Notify => {
@@ -211,10 +214,12 @@ async fn answer(
                     asker: message.author.id.get(),
                     question,
                     entry: None,
+                    subject: StaffSubject::Unanswered(none.record.id),
+                    ping_in_thread: true,
                 },
             )
             .await;
-            if told {
+            if told == Told::Staff {
                 if let Err(error) = store.mark_escalated(none.record.id).await {
                     warn!(error = %redact::chain(&error), unanswered = none.record.id, "could not mark the question escalated");
                 }

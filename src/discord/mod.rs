@@ -26,7 +26,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use serenity::all::{
     ChannelId, ClientBuilder, Context as SerenityContext, FullEvent, GatewayIntents, Http,
-    HttpBuilder, Interaction, UserId,
+    HttpBuilder, Interaction, Permissions, UserId,
 };
 use tracing::{error, info, warn};
 
@@ -43,18 +43,37 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 pub struct Data {
     pub assistant: Arc<Assistant>,
     pub config: Arc<Config>,
-    cooldown: cooldown::Cooldown,
+    /// One budget per person for every path: messages, commands, clicks
+    /// and modals.
+    limiter: cooldown::Cooldown,
     bot_id: OnceLock<UserId>,
+    /// The server the triage channel belongs to, once looked up.
+    triage_guild: tokio::sync::OnceCell<Option<u64>>,
 }
 
 impl Data {
     pub fn new(assistant: Arc<Assistant>, config: Arc<Config>) -> Self {
         Self {
-            cooldown: cooldown::Cooldown::new(config.cooldown_questions, config.cooldown_window),
+            limiter: cooldown::Cooldown::new(config.cooldown_questions, config.cooldown_window),
             assistant,
             config,
             bot_id: OnceLock::new(),
+            triage_guild: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Whether a member is staff here: the support role, or Manage Server.
+    fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
+        member.is_some_and(|member| {
+            let manages = member.permissions.is_some_and(|p| {
+                p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
+            });
+            let supports = self
+                .config
+                .support_role
+                .is_some_and(|role| member.roles.iter().any(|r| r.get() == role));
+            manages || supports
+        })
     }
 
     fn is_watched(&self, channel: ChannelId) -> bool {
@@ -129,9 +148,11 @@ pub async fn serve(
         ),
         None => info!("retention off: question texts and comments are kept"),
     }
-    let retention = config
-        .retention
-        .map(|keep| tokio::spawn(operations::retention(Arc::clone(&store), keep)));
+    let upkeep_job = tokio::spawn(operations::upkeep(
+        Arc::clone(&store),
+        config.retention,
+        config.dialogue_idle,
+    ));
 
     let http_client = build_http(&config);
     let data = Data::new(assistant, Arc::clone(&config));
@@ -201,7 +222,8 @@ pub async fn serve(
     if let Ok(Err(error)) = http.await {
         warn!(error = %redact::chain(&error), "the endpoints stopped with an error");
     }
-    for task in [upkeep, retention].into_iter().flatten() {
+    upkeep_job.abort();
+    if let Some(task) = upkeep {
         task.abort();
     }
     store.close().await;

@@ -1,13 +1,18 @@
 //! Escalation to the support team and forum tags.
 
-use serenity::all::{ChannelId, Context as SerenityContext, CreateMessage, EditThread, ForumTagId};
+use serenity::all::{
+    ChannelId, Context as SerenityContext, CreateMessage, EditThread, ForumTagId, Message,
+    MessageId,
+};
 use tracing::warn;
 
 use super::redact;
 use super::render::{self, no_mentions, only_role, truncate};
 use super::retry::with_retry;
 use super::{link, Data};
+use crate::assistant::{StaffPost, StaffSubject};
 use crate::operations::metric;
+use crate::store::Traces;
 
 /// Quoted question text shown to staff is kept short (escaped, see
 /// [`render::for_staff`]).
@@ -17,18 +22,57 @@ const QUOTE_CHARS: usize = 500;
 pub struct Escalation<'a> {
     pub guild: Option<u64>,
     pub thread: u64,
+    /// Whose question it is: quoted to staff, and found by forget-me.
     pub asker: u64,
     pub question: &'a str,
-    /// The entry shown, if the person asked for a human after an answer.
+    /// The entry shown, if someone asked for a human after an answer.
     pub entry: Option<&'a str>,
+    /// Its one post for staff, ever.
+    pub subject: StaffSubject,
+    /// Whether the support role may be pinged in `thread`: only in the
+    /// bot's own threads and watched channels, never where the reply was
+    /// private.
+    pub ping_in_thread: bool,
+}
+
+/// What came of an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    /// The support role was pinged or triage told.
+    Staff,
+    /// This was escalated before: nobody is pinged again.
+    Already,
+    /// No support role or triage channel here, or Discord refused both.
+    Nobody,
 }
 
 /// Pings the support role in the thread (only that role) and posts to the
-/// triage channel. Returns whether anyone was told.
-pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalation<'_>) -> bool {
+/// triage channel of the question's own server, once per subject.
+pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalation<'_>) -> Told {
+    let guild = escalation.guild.map(|g| g.to_string());
+    let claimed = data
+        .assistant
+        .claim_staff_post(
+            &escalation.subject,
+            &escalation.asker.to_string(),
+            guild.as_deref(),
+        )
+        .await;
+    let post = match claimed {
+        Ok(Some(post)) => post,
+        Ok(None) => return Told::Already,
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not record the escalation");
+            return Told::Nobody;
+        }
+    };
     metrics::counter!(metric::ESCALATIONS).increment(1);
     let mut told = false;
-    if let Some(role) = data.config.support_role {
+    if let Some(role) = data
+        .config
+        .support_role
+        .filter(|_| escalation.ping_in_thread)
+    {
         let message = CreateMessage::new()
             .content(format!("<@&{role}> this question needs a human."))
             .allowed_mentions(only_role(role));
@@ -38,7 +82,7 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
         .await;
         told |= sent.is_ok();
     }
-    if let Some(triage) = data.config.triage_channel {
+    if let Some(triage) = triage_channel_for(ctx, data, escalation.guild).await {
         let about = match escalation.entry {
             Some(entry) => format!("asked for a human after the answer `{entry}`"),
             None => "asked a question I had no answer for".to_owned(),
@@ -52,31 +96,178 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
             ),
             render::MAX_CONTENT,
         );
-        let message = CreateMessage::new()
-            .content(content)
-            .allowed_mentions(no_mentions());
-        let sent = with_retry("POST /channels/{channel_id}/messages", || {
-            ChannelId::new(triage).send_message(&ctx.http, message.clone())
-        })
-        .await;
-        told |= sent.is_ok();
+        if let Some(sent) = post_for_staff(ctx, triage, content).await {
+            told = true;
+            remember_post(data, post, triage, sent).await;
+        }
     }
-    told
+    if told {
+        return Told::Staff;
+    }
+    if let Err(error) = data.assistant.unclaim_staff_post(post).await {
+        warn!(error = %redact::chain(&error), "could not release an escalation nobody saw");
+    }
+    Told::Nobody
 }
 
-/// Posts text for staff in the triage channel, if there is one. Any user
-/// text in it must have been through [`render::for_staff`].
-pub async fn notify_staff(ctx: &SerenityContext, data: &Data, text: &str) {
+/// The triage channel, if it belongs to `guild`: one server's questions
+/// and comments never reach another server's staff (and direct messages
+/// reach no server's).
+async fn triage_channel_for(
+    ctx: &SerenityContext,
+    data: &Data,
+    guild: Option<u64>,
+) -> Option<ChannelId> {
+    let triage = ChannelId::new(data.config.triage_channel?);
+    let guild = guild?;
+    (home_server(ctx, data).await? == Some(guild)).then_some(triage)
+}
+
+/// The server of the triage channel (`Some(None)` if none is configured),
+/// looked up once; `None` if it cannot be looked up now.
+async fn home_server(ctx: &SerenityContext, data: &Data) -> Option<Option<u64>> {
     let Some(triage) = data.config.triage_channel else {
+        return Some(None);
+    };
+    let home = data
+        .triage_guild
+        .get_or_try_init(|| async {
+            let channel = ChannelId::new(triage).to_channel(ctx).await?;
+            Ok::<_, serenity::Error>(channel.guild().map(|c| c.guild_id.get()))
+        })
+        .await;
+    match home {
+        Ok(home) => Some(Some(home.unwrap_or_default())),
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not look up the triage channel's server");
+            None
+        }
+    }
+}
+
+/// Whether `server` may change what every server shares (the knowledge):
+/// the triage channel's server, or any when there is no triage channel.
+pub async fn is_home(ctx: &SerenityContext, data: &Data, server: &str) -> bool {
+    match home_server(ctx, data).await {
+        Some(Some(home)) => home.to_string() == server,
+        Some(None) => true,
+        None => false,
+    }
+}
+
+/// A stored id, if it is one (ids are never 0).
+fn nonzero(id: &str) -> Option<std::num::NonZeroU64> {
+    id.parse().ok()
+}
+
+/// What [`remove_traces`] removed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Removed {
+    pub staff_posts: u64,
+    pub threads: u64,
+}
+
+/// A thread's name once the question it was named after is forgotten.
+const FORGOTTEN_THREAD_NAME: &str = "Email question";
+
+/// Deletes the posts for staff that quoted a forgotten person and renames
+/// the threads named after their questions. Best effort: what Discord
+/// refuses (a post a moderator already deleted, an archived thread) is
+/// logged and skipped.
+pub async fn remove_traces(ctx: &SerenityContext, traces: &Traces) -> Removed {
+    let mut removed = Removed::default();
+    for (channel, message) in &traces.staff_posts {
+        let (Some(channel), Some(message)) = (nonzero(channel), nonzero(message)) else {
+            continue;
+        };
+        let (channel, message) = (ChannelId::from(channel), MessageId::from(message));
+        let deleted = with_retry(
+            "DELETE /channels/{channel_id}/messages/{message_id}",
+            || channel.delete_message(&ctx.http, message),
+        )
+        .await;
+        match deleted {
+            Ok(()) => removed.staff_posts += 1,
+            Err(error) => {
+                warn!(error = %redact::chain(&error), "could not delete a post for staff")
+            }
+        }
+    }
+    for thread in &traces.named_threads {
+        let Some(thread) = nonzero(thread).map(ChannelId::from) else {
+            continue;
+        };
+        let renamed = with_retry("PATCH /channels/{channel_id}", || {
+            thread.edit_thread(&ctx.http, EditThread::new().name(FORGOTTEN_THREAD_NAME))
+        })
+        .await;
+        match renamed {
+            Ok(_) => removed.threads += 1,
+            Err(error) => warn!(error = %redact::chain(&error), "could not rename a thread"),
+        }
+    }
+    removed
+}
+
+async fn post_for_staff(
+    ctx: &SerenityContext,
+    triage: ChannelId,
+    content: String,
+) -> Option<Message> {
+    let message = CreateMessage::new()
+        .content(truncate(&content, render::MAX_CONTENT))
+        .allowed_mentions(no_mentions());
+    with_retry("POST /channels/{channel_id}/messages", || {
+        triage.send_message(&ctx.http, message.clone())
+    })
+    .await
+    .ok()
+}
+
+/// Records where a post for staff went, so forget-me can delete it.
+async fn remember_post(data: &Data, post: StaffPost, triage: ChannelId, sent: Message) {
+    let stored = data
+        .assistant
+        .posted_for_staff(post, &triage.get().to_string(), &sent.id.get().to_string())
+        .await;
+    if let Err(error) = stored {
+        warn!(error = %redact::chain(&error), "could not record a post for staff");
+    }
+}
+
+/// Posts `text` (any user text in it through [`render::for_staff`]) to
+/// the triage channel of `guild`, once per subject: a person's repeated
+/// comment on one answer reaches staff once.
+pub async fn notify_staff(
+    ctx: &SerenityContext,
+    data: &Data,
+    guild: Option<u64>,
+    subject: &StaffSubject,
+    author: u64,
+    text: &str,
+) {
+    let Some(triage) = triage_channel_for(ctx, data, guild).await else {
         return;
     };
-    let message = CreateMessage::new()
-        .content(truncate(text, render::MAX_CONTENT))
-        .allowed_mentions(no_mentions());
-    let _ = with_retry("POST /channels/{channel_id}/messages", || {
-        ChannelId::new(triage).send_message(&ctx.http, message.clone())
-    })
-    .await;
+    let guild_id = guild.map(|g| g.to_string());
+    let claimed = data
+        .assistant
+        .claim_staff_post(subject, &author.to_string(), guild_id.as_deref())
+        .await;
+    let post = match claimed {
+        Ok(Some(post)) => post,
+        Ok(None) => return,
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not record a post for staff");
+            return;
+        }
+    };
+    match post_for_staff(ctx, triage, text.to_owned()).await {
+        Some(sent) => remember_post(data, post, triage, sent).await,
+        None => {
+            let _ = data.assistant.unclaim_staff_post(post).await;
+        }
+    }
 }
 
 /// Adds the forum's existing tags named in `names` (case-insensitive) to a

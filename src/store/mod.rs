@@ -160,8 +160,13 @@ pub struct ThreadRecord {
 pub struct EntryStats {
     pub entry: String,
     pub shown: u64,
+    /// Every vote, the asker's and bystanders'.
     pub helpful: u64,
     pub not_helpful: u64,
+    /// The askers' own verdicts on the answers to their questions: the
+    /// surest sign an answer worked (or not), apart from bystanders.
+    pub asker_helpful: u64,
+    pub asker_not_helpful: u64,
 }
 
 impl EntryStats {
@@ -182,7 +187,7 @@ pub struct Stats {
 }
 
 /// What [`Store::forget_user`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ForgetReport {
     /// Votes deleted, with their comments.
     pub votes: u64,
@@ -192,6 +197,38 @@ pub struct ForgetReport {
     pub dialogues: u64,
     /// Threads whose asker was anonymised.
     pub threads: u64,
+    /// What the front end still has to remove where it posted: the posts
+    /// for staff that quoted the person, and the threads it named after
+    /// their questions.
+    #[serde(skip)]
+    pub traces: Traces,
+}
+
+/// Messages and thread names outside the database that carry a person's
+/// text, for forget-me to remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traces {
+    /// (channel id, message id) of each post for staff.
+    pub staff_posts: Vec<(String, String)>,
+    /// Threads started from (and named after) the person's questions.
+    pub named_threads: Vec<String>,
+}
+
+/// A post for staff about to be made: see [`Store::claim_staff_post`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaffPost {
+    /// What it is about, unique: one post per subject, ever.
+    pub subject: String,
+    /// Whose text it quotes.
+    pub user_id: String,
+    pub guild_id: Option<String>,
+}
+
+/// What [`Store::prune`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PruneReport {
+    pub interactions: u64,
+    pub dialogues: u64,
 }
 
 /// What [`Store::purge_texts_before`] erased: texts, not rows.
@@ -284,8 +321,35 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         question: NewUnanswered,
     ) -> Result<UnansweredRecord, StoreError>;
     async fn mark_escalated(&self, unanswered_id: i64) -> Result<(), StoreError>;
-    async fn recent_unanswered(&self, limit: u32) -> Result<Vec<UnansweredRecord>, StoreError>;
-    async fn stats(&self) -> Result<Stats, StoreError>;
+    /// The latest unanswered questions of one server (`None`: of every
+    /// server and direct messages, for the operator).
+    async fn recent_unanswered(
+        &self,
+        guild: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UnansweredRecord>, StoreError>;
+    /// Counts of one server (`None`: of all of them, for the operator).
+    async fn stats(&self, guild: Option<&str>) -> Result<Stats, StoreError>;
+    /// Claims the one post for staff about `post.subject`: its id, or
+    /// `None` if it was claimed before (the post is made, or being made).
+    async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError>;
+    /// Records where a claimed post was made.
+    async fn attach_staff_post(
+        &self,
+        id: i64,
+        channel_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError>;
+    /// Gives a claim back when nobody could be told, so it may be tried again.
+    async fn release_staff_post(&self, id: i64) -> Result<(), StoreError>;
+    /// Deletes handled interactions recorded before `interactions_before`
+    /// (past any replay) and dialogue sessions not changed since
+    /// `dialogues_before`, in Unix seconds.
+    async fn prune(
+        &self,
+        interactions_before: i64,
+        dialogues_before: i64,
+    ) -> Result<PruneReport, StoreError>;
     async fn create_dialogue(
         &self,
         dialogue: &str,
@@ -326,7 +390,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ///   open ends;
     /// - in threads they asked in, the asker becomes [`FORGOTTEN_USER`]: the
     ///   bot keeps answering there, but their later messages no longer
-    ///   count as the asker's follow-ups.
+    ///   count as the asker's follow-ups;
+    /// - the records of posts for staff about them are deleted, and
+    ///   returned with the threads named after their questions in
+    ///   [`ForgetReport::traces`], for the front end to remove.
     ///
     /// Forgetting someone twice finds nothing the second time.
     async fn forget_user(&self, user_id: &str) -> Result<ForgetReport, StoreError>;

@@ -15,8 +15,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use super::{
     now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, Export, ExportedVote,
-    ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport, Stats, Store, StoreError, Tally,
-    ThreadRecord, UnansweredRecord, FORGOTTEN_USER,
+    ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport, Stats,
+    Store, StoreError, Tally, ThreadRecord, Traces, UnansweredRecord, FORGOTTEN_USER,
 };
 
 /// What the shared queries need to know about a backend beyond its sqlx
@@ -113,12 +113,20 @@ const UNANSWERED_COLUMNS: &str =
 const SESSION_COLUMNS: &str =
     "id, dialogue, user_id, guild_id, channel_id, state, finished, result_answer_id";
 
-/// Helpful and not helpful votes per entry, most shown first.
+/// Helpful and not helpful votes per entry, all and the askers' own, most
+/// shown first; of one server's answers (`$1`), or of all when `$1` is NULL.
 const ENTRY_STATS: &str = "SELECT a.entry AS entry, COUNT(DISTINCT a.id) AS shown, \
      COUNT(v.answer_id) FILTER (WHERE v.helpful) AS helpful, \
-     COUNT(v.answer_id) FILTER (WHERE NOT v.helpful) AS not_helpful \
+     COUNT(v.answer_id) FILTER (WHERE NOT v.helpful) AS not_helpful, \
+     COUNT(v.answer_id) FILTER (WHERE v.helpful AND v.user_id = a.user_id) AS asker_helpful, \
+     COUNT(v.answer_id) FILTER (WHERE NOT v.helpful AND v.user_id = a.user_id) \
+     AS asker_not_helpful \
      FROM answers a LEFT JOIN votes v ON v.answer_id = a.id \
+     WHERE CAST($1 AS TEXT) IS NULL OR a.guild_id = $1 \
      GROUP BY a.entry ORDER BY shown DESC, a.entry";
+
+/// Rows of one server (`$1`), or all when `$1` is NULL.
+const OF_GUILD: &str = "(CAST($1 AS TEXT) IS NULL OR guild_id = $1)";
 
 // The bounds below say "DB runs queries on a pool or a transaction and
 // binds and reads the column types used here"; both backends meet them.
@@ -187,15 +195,17 @@ where
     }
 
     /// The stats, read on `conn` (a snapshot transaction).
-    async fn stats_on(conn: &mut DB::Connection) -> Result<Stats, StoreError> {
-        let entries = Self::entry_stats_on(&mut *conn).await?;
-        let totals = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM answers) AS answers, \
-             (SELECT COUNT(*) FROM unanswered) AS unanswered, \
-             (SELECT COUNT(*) FROM unanswered WHERE escalated) AS escalated",
-        )
-        .fetch_one(&mut *conn)
-        .await?;
+    async fn stats_on(conn: &mut DB::Connection, guild: Option<&str>) -> Result<Stats, StoreError> {
+        let entries = Self::entry_stats_on(&mut *conn, guild).await?;
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM answers WHERE {OF_GUILD}) AS answers, \
+             (SELECT COUNT(*) FROM unanswered WHERE {OF_GUILD}) AS unanswered, \
+             (SELECT COUNT(*) FROM unanswered WHERE escalated AND {OF_GUILD}) AS escalated"
+        );
+        let totals = sqlx::query(&sql)
+            .bind(guild.map(str::to_owned))
+            .fetch_one(&mut *conn)
+            .await?;
         Ok(Stats {
             answers: count(totals.try_get("answers")?),
             unanswered: count(totals.try_get("unanswered")?),
@@ -208,8 +218,14 @@ where
         })
     }
 
-    async fn entry_stats_on(conn: &mut DB::Connection) -> Result<Vec<EntryStats>, StoreError> {
-        let rows = sqlx::query(ENTRY_STATS).fetch_all(&mut *conn).await?;
+    async fn entry_stats_on(
+        conn: &mut DB::Connection,
+        guild: Option<&str>,
+    ) -> Result<Vec<EntryStats>, StoreError> {
+        let rows = sqlx::query(ENTRY_STATS)
+            .bind(guild.map(str::to_owned))
+            .fetch_all(&mut *conn)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok::<_, StoreError>(EntryStats {
@@ -217,6 +233,8 @@ where
                     shown: count(row.try_get("shown")?),
                     helpful: count(row.try_get("helpful")?),
                     not_helpful: count(row.try_get("not_helpful")?),
+                    asker_helpful: count(row.try_get("asker_helpful")?),
+                    asker_not_helpful: count(row.try_get("asker_not_helpful")?),
                 })
             })
             .collect()
@@ -444,13 +462,18 @@ where
         .await
     }
 
-    async fn recent_unanswered(&self, limit: u32) -> Result<Vec<UnansweredRecord>, StoreError> {
+    async fn recent_unanswered(
+        &self,
+        guild: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UnansweredRecord>, StoreError> {
         timed("recent_unanswered", async move {
             let sql = format!(
-                "SELECT {UNANSWERED_COLUMNS} FROM unanswered \
-                 ORDER BY created_at DESC, id DESC LIMIT $1"
+                "SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE {OF_GUILD} \
+                 ORDER BY created_at DESC, id DESC LIMIT $2"
             );
             let rows = sqlx::query(&sql)
+                .bind(guild.map(str::to_owned))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
@@ -461,10 +484,10 @@ where
         .await
     }
 
-    async fn stats(&self) -> Result<Stats, StoreError> {
+    async fn stats(&self, guild: Option<&str>) -> Result<Stats, StoreError> {
         timed("stats", async move {
             let mut tx = self.begin_snapshot().await?;
-            let stats = Self::stats_on(&mut tx).await?;
+            let stats = Self::stats_on(&mut tx, guild).await?;
             tx.commit().await?;
             Ok(stats)
         })
@@ -586,6 +609,76 @@ where
         .await
     }
 
+    async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError> {
+        timed("claim_staff_post", async move {
+            let row = sqlx::query(
+                "INSERT INTO staff_posts (subject, user_id, guild_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(post.subject.clone())
+            .bind(post.user_id.clone())
+            .bind(post.guild_id.clone())
+            .bind(now())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|row| row.try_get("id"))
+                .transpose()
+                .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn attach_staff_post(
+        &self,
+        id: i64,
+        channel_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        timed("attach_staff_post", async move {
+            sqlx::query("UPDATE staff_posts SET channel_id = $2, message_id = $3 WHERE id = $1")
+                .bind(id)
+                .bind(channel_id.to_owned())
+                .bind(message_id.to_owned())
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release_staff_post(&self, id: i64) -> Result<(), StoreError> {
+        timed("release_staff_post", async move {
+            sqlx::query("DELETE FROM staff_posts WHERE id = $1")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn prune(
+        &self,
+        interactions_before: i64,
+        dialogues_before: i64,
+    ) -> Result<PruneReport, StoreError> {
+        timed("prune", async move {
+            let interactions = sqlx::query("DELETE FROM interactions WHERE created_at < $1")
+                .bind(interactions_before)
+                .execute(&self.pool)
+                .await?;
+            let dialogues = sqlx::query("DELETE FROM dialogue_sessions WHERE updated_at < $1")
+                .bind(dialogues_before)
+                .execute(&self.pool)
+                .await?;
+            Ok(PruneReport {
+                interactions: DB::rows_affected(&interactions),
+                dialogues: DB::rows_affected(&dialogues),
+            })
+        })
+        .await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         timed("ping", async move {
             sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -620,6 +713,32 @@ where
                 .bind(user_id.to_owned())
                 .execute(&mut *tx)
                 .await?;
+            let mut staff_posts: Vec<(String, String)> = sqlx::query(
+                "DELETE FROM staff_posts WHERE user_id = $1 RETURNING channel_id, message_id",
+            )
+            .bind(user_id.to_owned())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .filter_map(|row| {
+                let channel: Option<String> = row.try_get("channel_id").ok()?;
+                let message: Option<String> = row.try_get("message_id").ok()?;
+                Some((channel?, message?))
+            })
+            .collect();
+            staff_posts.sort();
+            // Threads started from a message are named after its question;
+            // a forum post's thread was named by its author.
+            let named_threads = sqlx::query(
+                "SELECT thread_id FROM threads WHERE asker_id = $1 AND forum_id IS NULL \
+                 ORDER BY thread_id",
+            )
+            .bind(user_id.to_owned())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("thread_id"))
+            .collect::<Result<_, _>>()?;
             let threads = sqlx::query("UPDATE threads SET asker_id = $1 WHERE asker_id = $2")
                 .bind(FORGOTTEN_USER.to_owned())
                 .bind(user_id.to_owned())
@@ -631,6 +750,10 @@ where
                 questions,
                 dialogues: DB::rows_affected(&dialogues),
                 threads: DB::rows_affected(&threads),
+                traces: Traces {
+                    staff_posts,
+                    named_threads,
+                },
             })
         })
         .await
@@ -668,7 +791,7 @@ where
     async fn export(&self) -> Result<Export, StoreError> {
         timed("export", async move {
             let mut tx = self.begin_snapshot().await?;
-            let entries = Self::entry_stats_on(&mut tx).await?;
+            let entries = Self::entry_stats_on(&mut tx, None).await?;
             let votes = sqlx::query(
                 "SELECT v.answer_id AS answer_id, a.entry AS entry, v.helpful AS helpful, \
                  v.comment AS comment, v.updated_at AS voted_at, v.user_id AS user_id \
