@@ -26,8 +26,12 @@ pub const KEYS: &[(&str, &str)] = &[
         "comma-separated ids of the text or forum channels to watch",
     ),
     (
+        "HELPDESK_GUILDS",
+        "comma-separated ids of the servers the bot serves; it leaves any other (default: any server)",
+    ),
+    (
         "HELPDESK_SUPPORT_ROLE",
-        "role id pinged when a question needs a human",
+        "role id pinged when a question needs a human (the role must be mentionable)",
     ),
     (
         "HELPDESK_TRIAGE_CHANNEL",
@@ -169,6 +173,8 @@ pub struct Config {
     pub token: Token,
     pub api_base: Option<String>,
     pub support_channels: Vec<u64>,
+    /// The servers (guilds) the bot serves; empty: any server.
+    pub guilds: Vec<u64>,
     pub support_role: Option<u64>,
     pub triage_channel: Option<u64>,
     pub database_url: String,
@@ -198,6 +204,7 @@ impl fmt::Debug for Config {
             token,
             api_base,
             support_channels,
+            guilds,
             support_role,
             triage_channel,
             database_url,
@@ -217,6 +224,7 @@ impl fmt::Debug for Config {
             .field("token", token)
             .field("api_base", &api_base.as_deref().map(redact_database_url))
             .field("support_channels", support_channels)
+            .field("guilds", guilds)
             .field("support_role", support_role)
             .field("triage_channel", triage_channel)
             .field("database_url", &redact_database_url(database_url))
@@ -291,16 +299,20 @@ impl Config {
                 }
             })
             .transpose()?;
-        let support_channels = get("HELPDESK_SUPPORT_CHANNELS")
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty())
-                    .map(|id| snowflake("HELPDESK_SUPPORT_CHANNELS", id))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let id_list = |key: &str| {
+            get(key)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|id| !id.is_empty())
+                        .map(|id| snowflake(key, id))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        let support_channels = id_list("HELPDESK_SUPPORT_CHANNELS")?;
+        let guilds = id_list("HELPDESK_GUILDS")?;
         let optional_id = |key: &str| get(key).map(|id| snowflake(key, id)).transpose();
         let threshold = parse_or(
             get("HELPDESK_THRESHOLD"),
@@ -368,6 +380,7 @@ impl Config {
             token: Token(token.to_owned()),
             api_base,
             support_channels,
+            guilds,
             support_role: optional_id("HELPDESK_SUPPORT_ROLE")?,
             triage_channel: optional_id("HELPDESK_TRIAGE_CHANNEL")?,
             database_url: get("HELPDESK_DATABASE_URL")
@@ -387,6 +400,18 @@ impl Config {
             dialogue_idle: Duration::from_secs(dialogue_idle_hours.saturating_mul(3600)),
             max_in_flight,
         })
+    }
+}
+
+impl Config {
+    /// Whether the bot serves events from `guild`: any server when
+    /// `HELPDESK_GUILDS` is empty, else only those listed. Direct messages
+    /// (no guild) are served either way.
+    pub fn serves(&self, guild: Option<u64>) -> bool {
+        match guild {
+            None => true,
+            Some(guild) => self.guilds.is_empty() || self.guilds.contains(&guild),
+        }
     }
 }
 
@@ -532,6 +557,8 @@ mod tests {
     fn malformed_values_name_their_key() {
         for (key, bad) in [
             ("HELPDESK_SUPPORT_CHANNELS", "12,abc"),
+            ("HELPDESK_GUILDS", "12,0"),
+            ("HELPDESK_GUILDS", "one"),
             ("HELPDESK_SUPPORT_ROLE", "-4"),
             ("HELPDESK_TRIAGE_CHANNEL", "0"),
             ("HELPDESK_THRESHOLD", "1.5"),
@@ -565,6 +592,32 @@ mod tests {
         assert_eq!(config.support_channels, [11, 22]);
         assert_eq!(config.support_role, Some(33));
         assert_eq!(config.api_base.as_deref(), Some("http://127.0.0.1:9"));
+    }
+
+    #[test]
+    fn every_server_is_served_unless_guilds_are_listed() {
+        let any = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
+        assert!(any.guilds.is_empty());
+        assert!(any.serves(Some(11)));
+        assert!(any.serves(None));
+
+        let listed = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "t"),
+            ("HELPDESK_GUILDS", " 11, 22 ,"),
+        ]))
+        .unwrap();
+        assert_eq!(listed.guilds, [11, 22]);
+        assert!(listed.serves(Some(11)));
+        assert!(listed.serves(Some(22)));
+        assert!(!listed.serves(Some(33)), "a server not listed");
+        assert!(listed.serves(None), "direct messages have no server");
+
+        let blank = Config::from_values(&values(&[
+            ("DISCORD_TOKEN", "t"),
+            ("HELPDESK_GUILDS", " , "),
+        ]))
+        .unwrap();
+        assert!(blank.serves(Some(33)), "an empty list means any server");
     }
 
     #[test]
@@ -673,11 +726,12 @@ mod tests {
         let good = dir.path().join("good.toml");
         std::fs::write(
             &good,
-            "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_THRESHOLD = 0.5\n",
+            "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_GUILDS = [\"3\"]\nHELPDESK_THRESHOLD = 0.5\n",
         )
         .unwrap();
         let read = read_file(&good).unwrap();
         assert_eq!(read["HELPDESK_SUPPORT_CHANNELS"], "1,2");
+        assert_eq!(read["HELPDESK_GUILDS"], "3");
         assert_eq!(read["HELPDESK_THRESHOLD"], "0.5");
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "HELPDESK_SUPPORT_CHANEL = 1\n").unwrap();

@@ -799,3 +799,121 @@ async fn forget_me_deletes_the_callers_votes_and_question_texts_only() {
     assert_eq!((stats.answers, stats.votes.helpful), (2, 1), "{stats:?}");
     standin.assert_no_violations();
 }
+
+/// The permissions integer of the README's invite URL.
+fn invite_permissions() -> u64 {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    let key = "&permissions=";
+    let start = readme
+        .find(key)
+        .expect("README.md gives an invite URL with permissions")
+        + key.len();
+    readme[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a permissions integer")
+}
+
+const ELSEWHERE: u64 = 2_300_000_000_000_000_001;
+const ELSEWHERE_TEXT: u64 = 2_300_000_000_000_000_002;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_leaves_a_server_not_on_its_list_and_ignores_it_meanwhile() {
+    const ADMINISTRATOR: u64 = 1 << 3;
+    const MENTION_EVERYONE: u64 = 1 << 17;
+    let invited = invite_permissions();
+    assert_eq!(
+        invited & MENTION_EVERYONE,
+        0,
+        "the invite asks for Mention Everyone"
+    );
+    assert_eq!(
+        invited & ADMINISTRATOR,
+        0,
+        "the invite asks for Administrator"
+    );
+
+    let standin = standin()
+        .text_channel_in_guild(ELSEWHERE, ELSEWHERE_TEXT)
+        .start()
+        .await;
+    let home = standin.guild_id();
+    let workspace = Workspace::new();
+    // The other server's channel is watched too: only the server list keeps
+    // the bot out of it.
+    let (guilds, channels) = (home.to_string(), format!("{TEXT},{FORUM},{ELSEWHERE_TEXT}"));
+    let bot = Bot::start(
+        &standin,
+        &workspace,
+        &[
+            ("HELPDESK_GUILDS", &guilds),
+            ("HELPDESK_SUPPORT_CHANNELS", &channels),
+        ],
+    )
+    .await;
+
+    // The bot holds exactly the invite's permissions in both servers.
+    standin.send_guild_create(home, "home", invited);
+    standin.send_guild_create(
+        ELSEWHERE,
+        "elsewhere\n2030-01-01T00:00:00Z  INFO helpdesk: forged line",
+        invited,
+    );
+    // Events from the other server before the bot has left it.
+    let stray = standin.send_message(MessageSpec::new(
+        ELSEWHERE_TEXT,
+        &asker(),
+        "my mailbox is full, what do I do?",
+    ));
+    let command = standin.slash_command(
+        &asker(),
+        ELSEWHERE,
+        ELSEWHERE_TEXT,
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "how do I read my mail offline on a plane?"}]),
+    );
+    standin.wait_left_guild(ELSEWHERE, WAIT).await;
+
+    let question = "hey, my mailbox is full and people get bounce backs saying 552 mailbox full when they email me. what do i do?";
+    let (message_id, answer) = ask(&standin, &asker(), question).await;
+    assert_eq!(embed_title(&answer), title_of("mailbox-quota"));
+    assert!(standin.channel(message_id).is_some_and(|t| t.is_thread()));
+
+    assert_eq!(
+        standin.left_guilds(),
+        [ELSEWHERE],
+        "left the server not on the list, once, and no other"
+    );
+    assert!(
+        standin.channel(stray).is_none() && standin.messages_in(stray).is_empty(),
+        "no thread for a question from the other server"
+    );
+    assert!(
+        standin.interaction_response(command.id).is_none(),
+        "no answer to a command from the other server"
+    );
+    assert!(
+        standin
+            .messages_in(ELSEWHERE_TEXT)
+            .iter()
+            .all(|m| m.author_id() != standin.bot_user_id()),
+        "nothing posted in the other server"
+    );
+    let logs = bot.logs();
+    assert!(
+        logs.contains("not on HELPDESK_GUILDS; leaving it")
+            && logs.contains(&ELSEWHERE.to_string()),
+        "{logs}"
+    );
+    assert!(
+        !logs
+            .lines()
+            .any(|line| line.contains("forged line") && !line.contains("leaving it")),
+        "the server's name forged a log line:\n{logs}"
+    );
+    standin.assert_no_violations();
+}

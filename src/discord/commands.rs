@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use poise::CreateReply;
 use serenity::all::CreateEmbed;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::cooldown::{Spend, Verdict};
 use super::redact;
@@ -274,6 +274,10 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 async fn entry_ids<'a>(ctx: Context<'a>, partial: &'a str) -> Vec<String> {
+    // Autocomplete runs no command check: the allow-list is applied here.
+    if !ctx.data().serves(ctx.guild_id()) {
+        return Vec::new();
+    }
     let partial = partial.to_lowercase();
     ctx.data()
         .assistant
@@ -411,6 +415,16 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
                     "Sorry, something went wrong on my side. Please try again in a moment.",
                 ))
                 .await;
+        }
+        // The only command check: the server is not on HELPDESK_GUILDS.
+        poise::FrameworkError::CommandCheckFailed {
+            error: None, ctx, ..
+        } => {
+            debug!(
+                command = %ctx.command().qualified_name,
+                guild = ctx.guild_id().map(|g| g.get()),
+                "command from a server not on HELPDESK_GUILDS; ignored"
+            );
         }
         other => {
             if let Err(error) = poise::builtins::on_error(other).await {

@@ -25,10 +25,10 @@ use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use serenity::all::{
-    ChannelId, ClientBuilder, Context as SerenityContext, FullEvent, GatewayIntents, Http,
-    HttpBuilder, Interaction, Permissions, UserId,
+    ChannelId, ClientBuilder, Context as SerenityContext, FullEvent, GatewayIntents, Guild,
+    GuildId, Http, HttpBuilder, Interaction, Permissions, UserId,
 };
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::assistant::Assistant;
 use crate::config::Config;
@@ -74,6 +74,12 @@ impl Data {
                 .is_some_and(|role| member.roles.iter().any(|r| r.get() == role));
             manages || supports
         })
+    }
+
+    /// Whether events from `guild` are handled (`HELPDESK_GUILDS`); direct
+    /// messages have no guild and are.
+    pub fn serves(&self, guild: Option<GuildId>) -> bool {
+        self.config.serves(guild.map(GuildId::get))
     }
 
     fn is_watched(&self, channel: ChannelId) -> bool {
@@ -148,6 +154,11 @@ pub async fn serve(
         ),
         None => info!("retention off: question texts and comments are kept"),
     }
+    if config.guilds.is_empty() {
+        info!("serving any server the bot is added to (HELPDESK_GUILDS is not set)");
+    } else {
+        info!(guilds = ?config.guilds, "serving only these servers; leaving any other");
+    }
     let upkeep_job = tokio::spawn(operations::upkeep(
         Arc::clone(&store),
         config.retention,
@@ -161,6 +172,10 @@ pub async fn serve(
             commands: commands::all(),
             allowed_mentions: Some(render::no_mentions()),
             initialize_owners: false,
+            // Slash commands run inside poise, before `on_event` sees them.
+            command_check: Some(|ctx| {
+                Box::pin(async move { Ok(ctx.data().serves(ctx.guild_id())) })
+            }),
             on_error: |failure| Box::pin(commands::on_error(failure)),
             event_handler: |ctx, event, _framework, data| Box::pin(on_event(ctx, event, data)),
             ..Default::default()
@@ -247,11 +262,20 @@ async fn shutdown_signal() {
 }
 
 async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) -> Result<(), Error> {
+    let guild = guild_of(event);
+    if !data.serves(guild) {
+        debug!(
+            guild = guild.map(GuildId::get),
+            "event from a server not on HELPDESK_GUILDS; ignored"
+        );
+        return Ok(());
+    }
     let outcome = match event {
         FullEvent::Ready { data_about_bot } => {
             let _ = data.bot_id.set(data_about_bot.user.id);
             Ok(())
         }
+        FullEvent::GuildCreate { guild, .. } => leave_unless_served(ctx, data, guild).await,
         FullEvent::Message { new_message } => messages::on_message(ctx, data, new_message).await,
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(component),
@@ -264,6 +288,45 @@ async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) -> Resu
     if let Err(failure) = &outcome {
         error!(error = %redact::chain(failure.as_ref()), "event handler failed");
     }
+    Ok(())
+}
+
+/// The server a message or interaction comes from; None for direct
+/// messages and for every other event.
+fn guild_of(event: &FullEvent) -> Option<GuildId> {
+    match event {
+        FullEvent::Message { new_message } => new_message.guild_id,
+        FullEvent::InteractionCreate { interaction } => interaction.guild_id(),
+        _ => None,
+    }
+}
+
+/// Leaves a server that is not on `HELPDESK_GUILDS` as soon as Discord
+/// announces it (on joining, and at each connection).
+async fn leave_unless_served(
+    ctx: &SerenityContext,
+    data: &Data,
+    guild: &Guild,
+) -> Result<(), Error> {
+    if data.serves(Some(guild.id)) {
+        return Ok(());
+    }
+    // The name is the server's choice: Debug-formatted, it cannot forge a
+    // log line.
+    warn!(
+        guild = guild.id.get(),
+        name = ?guild.name,
+        "added to a server not on HELPDESK_GUILDS; leaving it"
+    );
+    retry::with_retry("DELETE /users/@me/guilds/{guild_id}", || {
+        guild.id.leave(&ctx.http)
+    })
+    .await
+    .with_context(|| format!("leaving server {}", guild.id))?;
+    info!(
+        guild = guild.id.get(),
+        "left a server not on HELPDESK_GUILDS"
+    );
     Ok(())
 }
 

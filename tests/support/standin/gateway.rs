@@ -487,6 +487,8 @@ fn explain_unknown(kind: &str, d: &Value) -> String {
         "THREAD_CREATE" | "THREAD_UPDATE" | "CHANNEL_UPDATE" | "CHANNEL_CREATE" => {
             try_as::<GuildChannel>(d)
         }
+        "GUILD_CREATE" => try_as::<serenity::model::event::GuildCreateEvent>(d),
+        "GUILD_DELETE" => try_as::<UnavailableGuild>(d),
         _ => "unknown event name, or a required field is missing".into(),
     }
 }

@@ -13,10 +13,14 @@
 //! - **Events**: messages, forum posts, button clicks, selects, modal
 //!   submits, slash commands and autocomplete, with every field serenity
 //!   requires.
+//! - **Guilds**: GUILD_CREATE for the main guild or another one, with the
+//!   bot as a member holding given permissions; leaving a guild is recorded
+//!   ([`StandIn::left_guilds`]) and answered with GUILD_DELETE.
 //! - **REST**: messages, threads, channels, interaction callbacks and
-//!   webhooks, command registration, members; every request is recorded and
-//!   validated against Discord's OpenAPI contract (`contract.rs`); invalid
-//!   ones get Discord's 400 and are listed by [`StandIn::violations`].
+//!   webhooks, command registration, members, leaving a guild; every
+//!   request is recorded and validated against Discord's OpenAPI contract
+//!   (`contract.rs`); invalid ones get Discord's 400 and are listed by
+//!   [`StandIn::violations`].
 //! - **Faults**: [`StandIn::fail_next`] answers 429s and 5xxs.
 //!
 //! Module map: `state` (records and the shared state), `contract` (OpenAPI
@@ -56,7 +60,7 @@ pub use state::{
 };
 
 use events::dispatch_or_panic;
-use payloads::Config;
+use payloads::{Config, GuildSpec};
 use state::{Fault, Shared, State};
 
 /// Configures a [`StandIn`] before it starts.
@@ -504,6 +508,58 @@ impl StandIn {
         self.with_state(|s| s.gateway.withhold_acks = !on);
     }
 
+    /// Discord announces a guild (GUILD_CREATE), as it does for each guild
+    /// on connecting and when the bot is added to one. The guild holds the
+    /// stand-in's channels in it, `@everyone` with ordinary member
+    /// permissions, the configured roles (main guild only) and the bot as a
+    /// member whose own role grants `bot_permissions`. Once serenity has
+    /// cached a guild, its builders check the bot's permissions there, so a
+    /// test can give the bot exactly what its invite asks for. Panics if the
+    /// guild is neither the main one nor that of a configured channel.
+    pub fn send_guild_create(
+        &self,
+        guild_id: u64,
+        name: &str,
+        bot_permissions: u64,
+    ) -> DispatchOutcome {
+        let config = &self.shared.config;
+        assert!(
+            config.knows_guild(guild_id),
+            "stand-in: guild {guild_id} is neither the main guild nor that of a configured channel"
+        );
+        let bot_role = RoleInfo {
+            id: self.snowflake(),
+            name: config.bot.name.clone(),
+            permissions: bot_permissions,
+        };
+        let owner_id = self.snowflake();
+        self.with_state(|s| {
+            let channels: Vec<ChannelInfo> = s
+                .channels
+                .values()
+                .filter(|c| c.guild_id == guild_id)
+                .cloned()
+                .collect();
+            let mut roles = if guild_id == config.guild_id {
+                s.roles.clone()
+            } else {
+                Vec::new()
+            };
+            roles.push(bot_role.clone());
+            let bot = config.bot.clone().with_roles(&[bot_role.id]);
+            let data = payloads::guild_create_json(&GuildSpec {
+                id: guild_id,
+                name,
+                owner_id,
+                everyone: permissions::MEMBER,
+                roles: &roles,
+                channels: &channels,
+                members: std::slice::from_ref(&bot),
+            });
+            dispatch_or_panic(config, s, "GUILD_CREATE", Some(guild_id), data)
+        })
+    }
+
     /// Sends any dispatch. Panics if no session can take it or if serenity
     /// would not parse it.
     pub fn dispatch(&self, event: &str, guild_id: Option<u64>, data: Value) -> DispatchOutcome {
@@ -551,6 +607,22 @@ impl StandIn {
             s.requests.iter().find(|r| r.is(method, template)).cloned()
         })
         .await
+    }
+
+    /// The guilds the bot left (`DELETE /users/@me/guilds/{guild_id}`), in
+    /// order.
+    pub fn left_guilds(&self) -> Vec<u64> {
+        self.read(|s| s.left_guilds.clone())
+    }
+
+    /// Waits until the bot has left `guild_id`.
+    pub async fn wait_left_guild(&self, guild_id: u64, timeout: Duration) {
+        self.wait_until(
+            &format!("the bot to leave guild {guild_id}"),
+            timeout,
+            |s| s.left_guilds.contains(&guild_id).then_some(()),
+        )
+        .await;
     }
 
     /// The channel's visible history, oldest first (no ephemeral or

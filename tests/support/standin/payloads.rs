@@ -1,5 +1,6 @@
-//! JSON shapes the stand-in sends: users, members, channels, messages,
-//! interactions and READY, plus the specs tests use to describe them.
+//! JSON shapes the stand-in sends: users, members, roles, channels,
+//! messages, interactions, READY and GUILD_CREATE, plus the specs tests use
+//! to describe them.
 //!
 //! Field choices follow `notes/serenity-local-discord.md`: serenity silently
 //! turns an event with a missing required field into `Event::Unknown`, so
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::state::{snowflake_timestamp, ChannelInfo, ForumTagInfo};
+use super::state::{snowflake_timestamp, ChannelInfo, ForumTagInfo, RoleInfo};
 
 /// Gateway intent bits the stand-in filters on.
 pub mod intents {
@@ -286,6 +287,126 @@ pub(super) fn ready_json(
         "application": { "id": id(config.application_id), "flags": 0 },
         "_trace": ["standin"],
     })
+}
+
+/// A role as REST and GUILD_CREATE return it. serenity 0.12.5 needs
+/// `colors` beside `color`.
+pub(super) fn role_json(role_id: u64, name: &str, perms: u64, position: usize) -> Value {
+    json!({
+        "id": id(role_id),
+        "name": name,
+        "permissions": perms.to_string(),
+        "position": position,
+        "color": 0,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+        "hoist": false,
+        "managed": false,
+        "mentionable": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "flags": 0,
+    })
+}
+
+/// What GUILD_CREATE says about one guild.
+pub(super) struct GuildSpec<'a> {
+    pub id: u64,
+    pub name: &'a str,
+    /// Someone other than the bot: an owning bot would get every permission.
+    pub owner_id: u64,
+    /// `@everyone`'s permissions (its role id is the guild's).
+    pub everyone: u64,
+    /// The guild's other roles.
+    pub roles: &'a [RoleInfo],
+    /// Its channels (threads are left out: GUILD_CREATE lists them apart).
+    pub channels: &'a [ChannelInfo],
+    /// Its members, roles included.
+    pub members: &'a [UserSpec],
+}
+
+/// GUILD_CREATE data: a full, available guild with the extra fields the
+/// gateway adds (`joined_at`, `members`, `channels`, ...).
+pub(super) fn guild_create_json(guild: &GuildSpec<'_>) -> Value {
+    let roles: Vec<Value> = std::iter::once(role_json(guild.id, "@everyone", guild.everyone, 0))
+        .chain(
+            guild
+                .roles
+                .iter()
+                .enumerate()
+                .map(|(i, r)| role_json(r.id, &r.name, r.permissions, i + 1)),
+        )
+        .collect();
+    let channels: Vec<Value> = guild
+        .channels
+        .iter()
+        .filter(|c| !c.is_thread())
+        .map(channel_json)
+        .collect();
+    let members: Vec<Value> = guild
+        .members
+        .iter()
+        .map(|m| member_json(m, true, false))
+        .collect();
+    let mut data = json!({
+        "id": id(guild.id),
+        "name": guild.name,
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": id(guild.owner_id),
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "widget_channel_id": null,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 2,
+        "roles": roles,
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": null,
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_presences": null,
+        "max_members": 500_000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": null,
+        "max_video_channel_users": 25,
+        "max_stage_video_channel_users": 50,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null,
+        "incidents_data": null,
+    });
+    // What the gateway adds to the guild object (one `json!` would exceed
+    // the macro recursion limit).
+    let extra = json!({
+        "joined_at": snowflake_timestamp(guild.id),
+        "large": false,
+        "unavailable": false,
+        "member_count": guild.members.len(),
+        "voice_states": [],
+        "members": members,
+        "channels": channels,
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+    });
+    if let (Some(object), Value::Object(extra)) = (data.as_object_mut(), extra) {
+        object.extend(extra);
+    }
+    data
 }
 
 fn tag_json(tag: &ForumTagInfo) -> Value {
@@ -688,6 +809,39 @@ pub(super) fn interaction_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guild_create_is_a_guild_serenity_keeps() {
+        let bot = UserSpec::new(7, "bot").bot().with_roles(&[9]);
+        let roles = [RoleInfo {
+            id: 9,
+            name: "bot".into(),
+            permissions: permissions::MEMBER,
+        }];
+        let channels = [ChannelInfo::new(8, 0, 5, "text-8")];
+        let data = guild_create_json(&GuildSpec {
+            id: 5,
+            name: "a \"guild\"\nnext line",
+            owner_id: 6,
+            everyone: permissions::VIEW_CHANNEL,
+            roles: &roles,
+            channels: &channels,
+            members: std::slice::from_ref(&bot),
+        });
+        let frame = json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": data });
+        super::super::gateway::check_payload(&frame.to_string()).unwrap();
+        let parsed: serenity::model::event::GuildCreateEvent =
+            serde_json::from_value(data).unwrap();
+        let guild = parsed.guild;
+        assert_eq!(guild.id.get(), 5);
+        assert_eq!(guild.roles.len(), 2, "@everyone and the bot's role");
+        assert!(guild
+            .channels
+            .contains_key(&serenity::model::id::ChannelId::new(8)));
+        assert!(guild
+            .members
+            .contains_key(&serenity::model::id::UserId::new(7)));
+    }
 
     #[test]
     fn allowed_mentions_filter_pings() {

@@ -20,8 +20,8 @@ use serde_json::{json, Value};
 use super::contract::{boundary, multipart_parts, spec, Checked, Problem, ProblemKind, RouteMatch};
 use super::gateway::DispatchError;
 use super::payloads::{
-    apply_message_body, channel_json, id, member_json, message_base, permissions, set_mentions,
-    user_json, UserSpec,
+    apply_message_body, channel_json, id, member_json, message_base, permissions, role_json,
+    set_mentions, user_json, UserSpec,
 };
 use super::state::{
     now_timestamp, parse_id, Fault, InteractionRecord, RecordedRequest, RegisteredCommand, Shared,
@@ -574,6 +574,7 @@ fn route_request(ctx: &Ctx<'_>, method: &str) -> Handled {
             let guild_id = ctx.id("guild_id", unknown_guild)?;
             list_commands(ctx, Some(guild_id))
         }
+        ("DELETE", "/users/@me/guilds/{guild_id}") => leave_guild(ctx),
         ("GET", "/guilds/{guild_id}/members/{user_id}") => get_member(ctx),
         ("GET", "/guilds/{guild_id}/roles") => {
             let guild_id = ctx.id("guild_id", unknown_guild)?;
@@ -611,21 +612,24 @@ fn unknown_guild() -> ApiError {
     ApiError::new(404, 10004, "Unknown Guild")
 }
 
-fn role_json(role_id: u64, name: &str, perms: u64, position: usize) -> Value {
-    json!({
-        "id": id(role_id),
-        "name": name,
-        "permissions": perms.to_string(),
-        "position": position,
-        "color": 0,
-        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
-        "hoist": false,
-        "managed": false,
-        "mentionable": false,
-        "icon": null,
-        "unicode_emoji": null,
-        "flags": 0,
-    })
+/// The bot leaves a guild: recorded, then GUILD_DELETE (without
+/// `unavailable`) as Discord sends it. A guild it does not know, or has
+/// already left, is an Unknown Guild.
+fn leave_guild(ctx: &Ctx<'_>) -> Handled {
+    let guild_id = ctx.id("guild_id", unknown_guild)?;
+    let mut state = ctx.shared.lock();
+    if !ctx.shared.config.knows_guild(guild_id) || state.left_guilds.contains(&guild_id) {
+        return Err(unknown_guild());
+    }
+    state.left_guilds.push(guild_id);
+    echo(
+        ctx.shared,
+        &mut state,
+        "GUILD_DELETE",
+        Some(guild_id),
+        json!({ "id": id(guild_id) }),
+    );
+    Ok(Reply::no_content())
 }
 
 fn application_json(ctx: &Ctx<'_>) -> Value {

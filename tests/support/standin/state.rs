@@ -105,6 +105,8 @@ pub(super) struct State {
     pub users: HashMap<u64, UserSpec>,
     pub roles: Vec<RoleInfo>,
     pub faults: Vec<Fault>,
+    /// Guilds the bot left (`DELETE /users/@me/guilds/{guild_id}`), in order.
+    pub left_guilds: Vec<u64>,
     pub gateway: GatewayState,
 }
 
