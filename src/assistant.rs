@@ -14,8 +14,8 @@ use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
 use crate::matcher::{Match, Matcher};
 use crate::operations::metric;
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, ForgetReport, NewAnswer, NewStaffPost, NewUnanswered,
-    Origin, Stats, Store, StoreError, Tally, UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, Export, ForgetReport, NewAnswer, NewStaffPost,
+    NewUnanswered, Origin, Stats, Store, StoreError, Tally, UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -101,6 +101,16 @@ pub enum DialogueFailure {
     Store(#[from] StoreError),
 }
 
+/// What came of starting the dialogue an answer offers.
+#[derive(Debug, Clone)]
+pub enum Offered {
+    Started(Box<DialogueView>),
+    /// The answer is someone else's.
+    NotYours,
+    /// The answer, or the dialogue it offered, no longer exists.
+    Nothing,
+}
+
 /// A runner-up this close to the best answer is offered as "Did you mean…".
 const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
 
@@ -137,8 +147,136 @@ impl Assistant {
         }
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The answer a button or a later event points at.
+    pub async fn answer(&self, id: AnswerId) -> Result<Option<AnswerRecord>, StoreError> {
+        self.store.answer(id).await
+    }
+
+    /// Links an answer to the message that shows it, so a replayed question
+    /// finds it answered.
+    pub async fn link_message(&self, answer: AnswerId, message_id: &str) -> Result<(), StoreError> {
+        self.store.attach_message(answer, message_id).await
+    }
+
+    /// Notes that an unanswered question reached the support team.
+    pub async fn mark_escalated(&self, unanswered_id: i64) -> Result<(), StoreError> {
+        self.store.mark_escalated(unanswered_id).await
+    }
+
+    /// Per-entry stats, every vote and every unanswered question, for the
+    /// operator's export.
+    pub async fn export(&self) -> Result<Export, StoreError> {
+        self.store.export().await
+    }
+
+    /// Checks the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+
+    /// Finishes the writes in flight and closes the database, at shutdown.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// One round of the hourly upkeep at `now` (Unix seconds): handled
+    /// interactions and idle dialogues pruned, and old texts purged when
+    /// `retention` is set.
+    pub async fn upkeep(
+        &self,
+        retention: Option<std::time::Duration>,
+        dialogue_idle: std::time::Duration,
+        now: i64,
+    ) {
+        crate::operations::upkeep_once(&*self.store, retention, dialogue_idle, now).await;
+    }
+
+    /// Starts the dialogue an answer offers, for the person who asked it,
+    /// with whatever their question already answers filled in.
+    pub async fn start_offered_dialogue(
+        &self,
+        answer: AnswerId,
+        origin: Origin,
+    ) -> Result<Offered, DialogueFailure> {
+        let Some(record) = self.store.answer(answer).await? else {
+            return Ok(Offered::Nothing);
+        };
+        if record.user_id != origin.user_id {
+            return Ok(Offered::NotYours);
+        }
+        let brain = self.brain();
+        let Some(dialogue) = brain
+            .knowledge
+            .entry(&record.entry)
+            .and_then(|entry| entry.dialogue.clone())
+        else {
+            return Ok(Offered::Nothing);
+        };
+        let prefilled = record
+            .question
+            .as_deref()
+            .map(|question| brain.matcher.find(question).slots)
+            .unwrap_or_default();
+        Ok(
+            match self.start_dialogue(&dialogue, origin, &prefilled).await? {
+                Some(view) => Offered::Started(Box::new(view)),
+                None => Offered::Nothing,
+            },
+        )
+    }
+
+    /// A dialogue click again whose answer is stored already: it was
+    /// handled once but never acknowledged (the process was killed, or the
+    /// front end could not reply), so the person still sees the step. The
+    /// view that answer led to, to show again; `None` if the click is
+    /// stale. Only the latest answer counts: every earlier step was
+    /// acknowledged when the next one was shown.
+    pub async fn replayed_step(
+        &self,
+        session_id: i64,
+        user_id: &str,
+        slot: &str,
+        value: &str,
+    ) -> Result<Option<DialogueView>, StoreError> {
+        let Some(session) = self.store.dialogue_session(session_id).await? else {
+            return Ok(None);
+        };
+        if session.user_id != user_id {
+            return Ok(None);
+        }
+        let Ok(state) = serde_json::from_str::<DialogueState>(&session.state) else {
+            return Ok(None);
+        };
+        let latest = state.answers.iter().rev().find(|answer| !answer.prefilled);
+        if !latest.is_some_and(|answer| answer.slot == slot && answer.value == value) {
+            return Ok(None);
+        }
+        let brain = self.brain();
+        let Some(dialogue) = brain.knowledge.dialogue(&session.dialogue) else {
+            return Ok(None);
+        };
+        let step = match (
+            dialogue::next_step(dialogue, &state),
+            session.result_answer_id,
+        ) {
+            (Step::Ask(question), _) if !session.finished => DialogueStep::Ask {
+                question: question.clone(),
+                number: state.asked() + 1,
+            },
+            (Step::Done(recommendation), Some(answer_id)) if session.finished => {
+                DialogueStep::Done {
+                    recommendation,
+                    answer_id,
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(DialogueView {
+            session_id,
+            dialogue: dialogue.clone(),
+            state,
+            step,
+        }))
     }
 
     /// Answers a question, or records it as unanswered.

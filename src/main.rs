@@ -217,12 +217,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("installing the metrics recorder")?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
-                let store = store::open(&config.database_url)
+                let (store, ledger) = store::open_with_ledger(&config.database_url)
                     .await
                     .context("opening the database (HELPDESK_DATABASE_URL)")?;
                 let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
-                helpdesk::discord::serve(config, std::sync::Arc::new(assistant), Some(prometheus))
-                    .await
+                let assistant = std::sync::Arc::new(assistant);
+                helpdesk::discord::serve(config, assistant, ledger, Some(prometheus)).await
             })?;
         }
         Command::Stats { json } => with_assistant(

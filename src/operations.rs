@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::assistant::Assistant;
 use crate::store::Store;
 
 /// Metric names, in one place so dashboards and code agree.
@@ -97,7 +98,7 @@ fn describe_metrics() {
 /// database.
 #[derive(Debug)]
 pub struct Health {
-    store: Arc<dyn Store>,
+    assistant: Arc<Assistant>,
     connected_shards: Mutex<BTreeSet<u32>>,
     expected_shards: Mutex<Option<u32>>,
     stopping: AtomicBool,
@@ -106,9 +107,9 @@ pub struct Health {
 impl Health {
     /// `expected_shards`: how many shards this process runs, if known now
     /// (automatic sharding learns it from the first READY).
-    pub fn new(store: Arc<dyn Store>, expected_shards: Option<u32>) -> Self {
+    pub fn new(assistant: Arc<Assistant>, expected_shards: Option<u32>) -> Self {
         Self {
-            store,
+            assistant,
             connected_shards: Mutex::new(BTreeSet::new()),
             expected_shards: Mutex::new(expected_shards),
             stopping: AtomicBool::new(false),
@@ -150,7 +151,7 @@ impl Health {
         if !self.gateway_ready() {
             return Err("gateway not connected");
         }
-        match tokio::time::timeout(DATABASE_PROBE_TIMEOUT, self.store.ping()).await {
+        match tokio::time::timeout(DATABASE_PROBE_TIMEOUT, self.assistant.ping()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => {
                 tracing::warn!(%error, "not ready: the database does not answer");
@@ -243,12 +244,16 @@ pub const INTERACTIONS_KEPT: Duration = Duration::from_secs(15 * 60);
 /// comments older than it. Cut-offs come from the stored timestamps, so a
 /// restart loses nothing: the next run does whatever came due meanwhile,
 /// and several processes at once only repeat each other's work.
-pub async fn upkeep(store: Arc<dyn Store>, retention: Option<Duration>, dialogue_idle: Duration) {
+pub async fn upkeep(
+    assistant: Arc<Assistant>,
+    retention: Option<Duration>,
+    dialogue_idle: Duration,
+) {
     let mut every = tokio::time::interval(RETENTION_PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        upkeep_once(&*store, retention, dialogue_idle, unix_now()).await;
+        assistant.upkeep(retention, dialogue_idle, unix_now()).await;
     }
 }
 
@@ -301,11 +306,14 @@ pub fn healthcheck(addr: SocketAddr, timeout: Duration) -> std::io::Result<bool>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assistant::Brain;
+    use crate::knowledge::Knowledge;
     use crate::store::SqliteStore;
 
     async fn health(expected: Option<u32>) -> Health {
         let store = SqliteStore::open("sqlite::memory:").await.unwrap();
-        Health::new(Arc::new(store), expected)
+        let brain = Brain::new(Knowledge::builtin().unwrap(), 0.35);
+        Health::new(Arc::new(Assistant::new(brain, Arc::new(store))), expected)
     }
 
     #[tokio::test]
@@ -354,8 +362,8 @@ mod tests {
         let health = health(Some(1)).await;
         health.shard_ready(0, 1);
         assert_eq!(health.readiness().await, Ok(()));
-        health.store.close().await;
-        let detail = health.store.ping().await.unwrap_err().to_string();
+        health.assistant.close().await;
+        let detail = health.assistant.ping().await.unwrap_err().to_string();
         assert!(!detail.is_empty());
 
         let log = Captured::default();
@@ -409,7 +417,7 @@ mod tests {
         assert!(status("/readyz").await.starts_with("HTTP/1.1 200"));
         let metrics = status("/metrics").await;
         assert!(metrics.contains("text/plain; version=0.0.4"), "{metrics}");
-        health.store.close().await;
+        health.assistant.close().await;
         let unready = status("/readyz").await;
         assert!(unready.starts_with("HTTP/1.1 503"), "{unready}");
         assert!(

@@ -406,7 +406,7 @@ pub async fn chat(
             Reply::NoAnswer(_) => {
                 writeln!(
                     out,
-                    "\nSorry, I don't have an answer for that one. I've noted your question for the support team."
+                    "\nSorry, I don't have an answer for that one. It's now on the support team's list of unanswered questions (`helpdesk stats`)."
                 )?;
             }
             Reply::Answer(answer) => {
@@ -543,7 +543,10 @@ async fn ask_vote(
     if let Some(comment) = read_line(input)? {
         if !comment.is_empty() {
             assistant.comment(answer, user, &comment).await?;
-            writeln!(out, "Thanks, I've passed that on to the support team.")?;
+            writeln!(
+                out,
+                "Thanks, I've stored that with your vote for the support team (`helpdesk export`)."
+            )?;
         }
     }
     Ok(())
@@ -613,7 +616,7 @@ pub async fn export(
     output: Option<&Path>,
     with_user_ids: bool,
 ) -> anyhow::Result<()> {
-    let export = assistant.store().export().await?;
+    let export = assistant.export().await?;
     let user = |id: &str| with_user_ids.then(|| id.to_owned());
     let votes: Vec<VoteRow> = export
         .votes

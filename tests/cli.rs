@@ -480,7 +480,8 @@ fn chat_answers_runs_the_dialogue_takes_a_vote_and_records_it() {
         "My recommendation: IMAP",
         "Did this help?",
         "How could this answer be improved?",
-        "I've passed that on",
+        "stored that with your vote",
+        "list of unanswered questions",
         "Sorry, I don't have an answer",
         "Bye!",
     ] {

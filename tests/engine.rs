@@ -17,11 +17,17 @@ use helpdesk::store::{self, AnswerKind, Origin, Store, Tally};
 const DIALOGUE: &str = "which-protocol";
 
 async fn assistant() -> Assistant {
+    assistant_with_store().await.0
+}
+
+/// The assistant, and its store for checks the front ends cannot make.
+async fn assistant_with_store() -> (Assistant, std::sync::Arc<dyn store::Store>) {
     let store = store::open("sqlite::memory:").await.unwrap();
-    Assistant::new(
+    let assistant = Assistant::new(
         Brain::new(Knowledge::builtin().unwrap(), DEFAULT_THRESHOLD),
-        store,
-    )
+        store.clone(),
+    );
+    (assistant, store)
 }
 
 fn user(id: &str) -> Origin {
@@ -91,12 +97,7 @@ async fn a_question_is_answered_and_recorded() {
         assert_ne!(id, &answer.entry.id);
     }
 
-    let stored = assistant
-        .store()
-        .answer(answer.record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = assistant.answer(answer.record.id).await.unwrap().unwrap();
     assert_eq!(stored.entry, "which-protocol");
     assert_eq!(stored.user_id, "u1");
     let stats = assistant.stats(None).await.unwrap();
@@ -152,14 +153,14 @@ async fn an_unanswerable_question_is_recorded_as_unanswered() {
 
     let stats = assistant.stats(None).await.unwrap();
     assert_eq!((stats.answers, stats.unanswered), (0, 1));
-    let recent = assistant.store().recent_unanswered(None, 5).await.unwrap();
+    let recent = assistant.recent_unanswered(None, 5).await.unwrap();
     assert_eq!(recent.len(), 1);
     assert_eq!(recent[0].question.as_deref(), Some(question));
 }
 
 #[tokio::test]
 async fn slots_in_the_question_prefill_the_dialogue() {
-    let assistant = assistant().await;
+    let (assistant, store) = assistant_with_store().await;
     let question = "I read mail on my phone and laptop, pop or imap?";
     let Reply::Answer(answer) = assistant.ask(question, user("u1")).await.unwrap() else {
         panic!("no answer for {question:?}");
@@ -186,11 +187,10 @@ async fn slots_in_the_question_prefill_the_dialogue() {
     assert_eq!(view.state.asked(), 0);
     assert!(view.state.answers.iter().all(|a| a.prefilled));
 
-    let recorded = assistant.store().answer(result).await.unwrap().unwrap();
+    let recorded = assistant.answer(result).await.unwrap().unwrap();
     assert_eq!(recorded.kind, AnswerKind::Recommendation);
     assert_eq!(recorded.entry, "which-protocol:imap");
-    let session = assistant
-        .store()
+    let session = store
         .dialogue_session(view.session_id)
         .await
         .unwrap()
@@ -211,7 +211,7 @@ async fn an_unknown_dialogue_does_not_start() {
 
 #[tokio::test]
 async fn a_dialogue_runs_to_a_recommendation_through_events() {
-    let assistant = assistant().await;
+    let (assistant, store) = assistant_with_store().await;
     let owner = user("owner");
     let view = assistant
         .start_dialogue(DIALOGUE, owner.clone(), &BTreeMap::new())
@@ -299,15 +299,10 @@ async fn a_dialogue_runs_to_a_recommendation_through_events() {
             .unwrap();
     };
     assert_eq!(outcome, "pop");
-    let recorded = assistant.store().answer(result).await.unwrap().unwrap();
+    let recorded = assistant.answer(result).await.unwrap().unwrap();
     assert_eq!(recorded.entry, "which-protocol:pop");
     assert_eq!(recorded.user_id, "owner");
-    let stored = assistant
-        .store()
-        .dialogue_session(session)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = store.dialogue_session(session).await.unwrap().unwrap();
     assert!(stored.finished);
     assert_eq!(stored.result_answer_id, Some(result));
 
@@ -327,8 +322,7 @@ async fn a_dialogue_runs_to_a_recommendation_through_events() {
     assert_eq!(asking(&view), ("devices", 1));
     assert!(view.state.answers.is_empty());
     assert!(
-        !assistant
-            .store()
+        !store
             .dialogue_session(session)
             .await
             .unwrap()

@@ -16,12 +16,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use database::TestDatabase;
+use helpdesk::discord::ledger::Ledger;
 use helpdesk::store::{
     self, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport,
     Stats, Store, StoreError, Tally, ThreadRecord, Traces, FORGOTTEN_USER,
 };
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
+
+/// The store and the Discord front end's bookkeeping, one object on one
+/// database, as `serve` opens them.
+trait StoreAndLedger: Store + Ledger {}
+
+impl<T: Store + Ledger> StoreAndLedger for T {}
 
 /// A fresh, empty database of one backend, removed when dropped.
 enum Fresh {
@@ -56,8 +63,17 @@ impl Fresh {
 
     /// Opens the database as one more process would: with a pool of its
     /// own.
-    async fn open(&self) -> Arc<dyn Store> {
-        store::open(self.url()).await.expect("the store opens")
+    async fn open(&self) -> Arc<dyn StoreAndLedger> {
+        match self {
+            Self::Sqlite { url, .. } => {
+                Arc::new(store::SqliteStore::open(url).await.expect("opens"))
+            }
+            Self::Postgres(database) => Arc::new(
+                store::PostgresStore::open(database.url())
+                    .await
+                    .expect("opens"),
+            ),
+        }
     }
 }
 
@@ -1149,9 +1165,9 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
 
 /// Runs `work` on two stores (two pools: two processes) at the same time.
 async fn at_once<T, F>(
-    a: &Arc<dyn Store>,
-    b: &Arc<dyn Store>,
-    work: impl Fn(Arc<dyn Store>) -> F,
+    a: &Arc<dyn StoreAndLedger>,
+    b: &Arc<dyn StoreAndLedger>,
+    work: impl Fn(Arc<dyn StoreAndLedger>) -> F,
 ) -> (T, T)
 where
     T: Send + 'static,
@@ -1241,10 +1257,10 @@ async fn sqlite_opens_from_a_plain_path_a_url_or_memory() {
         1
     );
 
-    let memory = store::open("sqlite::memory:").await.unwrap();
+    let (memory, ledger) = store::open_with_ledger("sqlite::memory:").await.unwrap();
     memory.ping().await.unwrap();
-    assert!(memory.claim_interaction("i-1").await.unwrap());
-    assert!(!memory.claim_interaction("i-1").await.unwrap());
+    assert!(ledger.claim_interaction("i-1").await.unwrap());
+    assert!(!ledger.claim_interaction("i-1").await.unwrap());
 }
 
 #[tokio::test]

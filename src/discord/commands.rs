@@ -18,13 +18,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
 }
 
 fn origin(ctx: &Context<'_>) -> Origin {
-    Origin {
-        front_end: "discord",
-        guild_id: ctx.guild_id().map(|g| g.get().to_string()),
-        channel_id: Some(ctx.channel_id().get().to_string()),
-        user_id: ctx.author().id.get().to_string(),
-        source_message_id: None,
-    }
+    super::origin::origin(ctx.author().id, ctx.guild_id(), ctx.channel_id(), None)
 }
 
 /// Spends a question from the person's budget ([`super::cooldown`]); over
@@ -45,8 +39,7 @@ async fn within_budget(ctx: &Context<'_>) -> Result<bool, Error> {
 async fn first_time(ctx: &Context<'_>) -> Result<bool, Error> {
     Ok(ctx
         .data()
-        .assistant
-        .store()
+        .ledger
         .claim_interaction(&ctx.id().to_string())
         .await?)
 }
@@ -59,8 +52,7 @@ async fn is_public_here(ctx: &Context<'_>) -> Result<bool, Error> {
         return Ok(true);
     }
     Ok(data
-        .assistant
-        .store()
+        .ledger
         .thread(&ctx.channel_id().get().to_string())
         .await?
         .is_some())
@@ -93,8 +85,7 @@ pub async fn ask(
         if let Ok(message) = sent.message().await {
             ctx.data()
                 .assistant
-                .store()
-                .attach_message(answer.record.id, &message.id.get().to_string())
+                .link_message(answer.record.id, &message.id.get().to_string())
                 .await?;
         }
     }
@@ -142,8 +133,7 @@ pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
         if let Ok(message) = sent.message().await {
             ctx.data()
                 .assistant
-                .store()
-                .attach_message(answer_id, &message.id.get().to_string())
+                .link_message(answer_id, &message.id.get().to_string())
                 .await?;
         }
     }
@@ -168,32 +158,39 @@ pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// `/kb` stays visible to everyone because `forget-me` belongs to everyone
 /// (Discord's command permissions cover a command with all its
-/// subcommands), so the staff subcommands check for themselves: the
-/// support role or Manage Server, in the server the command is run in,
-/// whose data (and only whose) they then show. The server, if so.
-async fn staff_server(ctx: &Context<'_>) -> Result<Option<String>, Error> {
+/// subcommands), so the staff subcommands check for themselves
+/// ([`staff_only`]): the support role or Manage Server, in the server the
+/// command is run in, whose data (and only whose) they then show.
+fn staff_server(ctx: &Context<'_>) -> Option<String> {
     let member = match ctx {
         poise::Context::Application(app) => app.interaction.member.as_deref(),
         poise::Context::Prefix(_) => None,
     };
-    let server = ctx
-        .guild_id()
+    ctx.guild_id()
         .filter(|_| ctx.data().is_staff(member))
-        .map(|g| g.get().to_string());
-    if server.is_none() {
-        ctx.send(ephemeral(
-            "This is for the support team: it needs the support role or the Manage Server permission, in a server.",
-        ))
-        .await?;
+        .map(|g| g.get().to_string())
+}
+
+/// A staff command run by someone who is not staff there.
+#[derive(Debug, thiserror::Error)]
+#[error("this command is for the support team of the server it is run in")]
+struct NotStaff;
+
+const NOT_STAFF: &str = "This is for the support team: it needs the support role or the Manage Server permission, in a server.";
+
+/// The check on the staff subcommands; [`on_error`] tells the person.
+async fn staff_only(ctx: Context<'_>) -> Result<bool, Error> {
+    match staff_server(&ctx) {
+        Some(_) => Ok(true),
+        None => Err(NotStaff.into()),
     }
-    Ok(server)
 }
 
 /// How often each answer was shown and how people voted
-#[poise::command(slash_command)]
+#[poise::command(slash_command, check = "staff_only")]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
-    let Some(server) = staff_server(&ctx).await? else {
-        return Ok(());
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
     };
     let stats = ctx.data().assistant.stats(Some(&server)).await?;
     let asked = stats.answers + stats.unanswered;
@@ -234,10 +231,10 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Recent questions nobody had an answer for
-#[poise::command(slash_command)]
+#[poise::command(slash_command, check = "staff_only")]
 pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
-    let Some(server) = staff_server(&ctx).await? else {
-        return Ok(());
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
     };
     let recent = ctx
         .data()
@@ -328,10 +325,10 @@ pub async fn show(
 }
 
 /// Re-read the knowledge folder (the old knowledge stays if it is invalid)
-#[poise::command(slash_command)]
+#[poise::command(slash_command, check = "staff_only")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
-    let Some(server) = staff_server(&ctx).await? else {
-        return Ok(());
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
     };
     // The knowledge is shared by every server: only the staff of the
     // server that holds the triage channel may reload it.
@@ -417,6 +414,13 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
                 .await;
         }
         // The only command check: the server is not on HELPDESK_GUILDS.
+        poise::FrameworkError::CommandCheckFailed {
+            error: Some(error),
+            ctx,
+            ..
+        } if error.is::<NotStaff>() => {
+            let _ = ctx.send(ephemeral(NOT_STAFF)).await;
+        }
         poise::FrameworkError::CommandCheckFailed {
             error: None, ctx, ..
         } => {

@@ -5,10 +5,8 @@
 //! lives in the store, so a click after a restart carries on. A stale,
 //! unknown or forged id gets a polite ephemeral reply and a log line.
 
-use std::collections::{BTreeSet, VecDeque};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use serenity::all::{
@@ -22,16 +20,16 @@ use tracing::{info, warn};
 use super::cooldown::{Spend, Verdict};
 use super::custom_id::{Action, ParseError};
 use super::lifecycle::record_entry;
+use super::origin;
 use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
 use crate::assistant::{
-    DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply, StaffSubject,
+    DialogueEvent, DialogueFailure, DialogueStep, Offered, Reply, StaffSubject,
 };
-use crate::dialogue::{self, DialogueState, Step};
-use crate::store::{AnswerRecord, Origin};
+use crate::store::AnswerRecord;
 
 const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
 const NOT_YOURS: &str =
@@ -46,16 +44,6 @@ const NOT_YOUR_QUESTION: &str =
 const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 /// Discord's error code for a second callback to one interaction.
 const ALREADY_ACKNOWLEDGED: isize = 40_060;
-
-fn origin_of(interaction_user: u64, guild: Option<u64>, channel: u64) -> Origin {
-    Origin {
-        front_end: "discord",
-        guild_id: guild.map(|g| g.to_string()),
-        channel_id: Some(channel.to_string()),
-        user_id: interaction_user.to_string(),
-        source_message_id: None,
-    }
-}
 
 fn ephemeral(text: &str) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
@@ -169,8 +157,8 @@ pub async fn on_component(
     {
         return respond(ctx, interaction, ephemeral(SLOW_DOWN)).await;
     }
-    let store = data.assistant.store();
-    match store
+    match data
+        .ledger
         .claim_interaction(&interaction.id.get().to_string())
         .await
     {
@@ -228,7 +216,7 @@ async fn load_answer(
     interaction: &Click<'_>,
     answer: i64,
 ) -> Result<Option<AnswerRecord>, Error> {
-    let record = data.assistant.store().answer(answer).await?;
+    let record = data.assistant.answer(answer).await?;
     match &record {
         Some(record) => record_entry(&record.entry),
         None => {
@@ -292,7 +280,7 @@ async fn tag_forum_post(
     tag: &str,
 ) -> Result<(), Error> {
     let channel = interaction.channel_id.get();
-    let thread = data.assistant.store().thread(&channel.to_string()).await?;
+    let thread = data.ledger.thread(&channel.to_string()).await?;
     if let Some(forum) = thread
         .and_then(|t| t.forum_id)
         .and_then(|id| id.parse().ok())
@@ -308,44 +296,25 @@ async fn choose(
     interaction: &Click<'_>,
     answer: i64,
 ) -> Result<(), Error> {
-    let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
-        return Ok(());
-    };
-    if record.user_id != interaction.user.id.get().to_string() {
-        return respond(ctx, interaction, ephemeral(NOT_YOURS)).await;
-    }
-    let brain = data.assistant.brain();
-    let Some(dialogue) = brain
-        .knowledge
-        .entry(&record.entry)
-        .and_then(|e| e.dialogue.clone())
-    else {
-        return respond(ctx, interaction, ephemeral(STALE)).await;
-    };
-    let prefilled = record
-        .question
-        .as_deref()
-        .map(|question| brain.matcher.find(question).slots)
-        .unwrap_or_default();
-    let origin = origin_of(
-        interaction.user.id.get(),
-        interaction.guild_id.map(|g| g.get()),
-        interaction.channel_id.get(),
-    );
-    let Some(view) = data
+    let origin = origin::of_click(interaction);
+    let view = match data
         .assistant
-        .start_dialogue(&dialogue, origin, &prefilled)
+        .start_offered_dialogue(answer, origin)
         .await?
-    else {
-        return respond(ctx, interaction, ephemeral(STALE)).await;
+    {
+        Offered::Started(view) => *view,
+        Offered::NotYours => return respond(ctx, interaction, ephemeral(NOT_YOURS)).await,
+        Offered::Nothing => {
+            warn!(answer, "Help me choose for an answer without a dialogue");
+            return respond(ctx, interaction, ephemeral(STALE)).await;
+        }
     };
     let (embed, components) = render::dialogue_message(&view);
     let result = match view.step {
         DialogueStep::Done { answer_id, .. } => Some(answer_id),
         DialogueStep::Ask { .. } => None,
     };
-    reply_with(ctx, data, interaction, embed, components, result).await?;
-    Ok(())
+    reply_with(ctx, data, interaction, embed, components, result).await
 }
 
 /// Replies with a new message (private where the clicked one was), and
@@ -385,8 +354,7 @@ async fn attach_original(
     if let Ok(message) = interaction.get_response(&ctx.http).await {
         let _ = data
             .assistant
-            .store()
-            .attach_message(answer, &message.id.get().to_string())
+            .link_message(answer, &message.id.get().to_string())
             .await;
     }
 }
@@ -411,8 +379,7 @@ async fn human(
     let public_here = !is_ephemeral(interaction)
         && (data.is_watched(channel)
             || data
-                .assistant
-                .store()
+                .ledger
                 .thread(&channel.get().to_string())
                 .await?
                 .is_some());
@@ -467,11 +434,7 @@ async fn alternative(
     if record.user_id != interaction.user.id.get().to_string() {
         return respond(ctx, interaction, ephemeral(NOT_YOUR_QUESTION)).await;
     }
-    let origin = origin_of(
-        interaction.user.id.get(),
-        interaction.guild_id.map(|g| g.get()),
-        interaction.channel_id.get(),
-    );
+    let origin = origin::of_click(interaction);
     let question = record.question.as_deref().unwrap_or_default();
     let Some(chosen) = data.assistant.answer_with(entry, question, origin).await? else {
         return respond(ctx, interaction, ephemeral(STALE)).await;
@@ -497,16 +460,12 @@ async fn step(
     session: i64,
     event: DialogueEvent,
 ) -> Result<(), Error> {
-    let origin = origin_of(
-        interaction.user.id.get(),
-        interaction.guild_id.map(|g| g.get()),
-        interaction.channel_id.get(),
-    );
+    let origin = origin::of_click(interaction);
     let answered = match &event {
         DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
         _ => None,
     };
-    let Some(in_flight) = StepInFlight::enter(session) else {
+    let Some(in_flight) = data.steps.enter(session) else {
         // A double click: the first click of the two is being handled.
         info!(session, "dialogue click while another is handled");
         return respond(ctx, interaction, ephemeral(STALE)).await;
@@ -530,7 +489,10 @@ async fn step(
             let replayed = if in_flight.acknowledged(slot, value) {
                 None // A double click: this process answered the first.
             } else {
-                replayed_answer(data, session, interaction.user.id.get(), slot, value).await?
+                let user = interaction.user.id.get().to_string();
+                data.assistant
+                    .replayed_step(session, &user, slot, value)
+                    .await?
             };
             match replayed {
                 Some(view) => {
@@ -605,130 +567,10 @@ async fn step(
     {
         info!(outcome = %recommendation.outcome, "dialogue finished");
         data.assistant
-            .store()
-            .attach_message(*answer_id, &sent.id.get().to_string())
+            .link_message(*answer_id, &sent.id.get().to_string())
             .await?;
     }
     Ok(())
-}
-
-/// The dialogue clicks this process is handling, and the answers it
-/// acknowledged lately: a click again on an answered step is a replay of
-/// an unacknowledged click only if this process did not acknowledge it
-/// (a double click) and is not handling it right now.
-struct Steps {
-    in_flight: BTreeSet<i64>,
-    /// (session, slot, value), at most one per session, newest last.
-    acknowledged: VecDeque<(i64, String, String)>,
-}
-
-/// Enough for the seconds a double click takes, at any load.
-const ACKNOWLEDGED_KEPT: usize = 1024;
-
-static STEPS: Mutex<Steps> = Mutex::new(Steps {
-    in_flight: BTreeSet::new(),
-    acknowledged: VecDeque::new(),
-});
-
-fn steps() -> std::sync::MutexGuard<'static, Steps> {
-    STEPS.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Marks a session's click as being handled, until dropped.
-struct StepInFlight(i64);
-
-impl StepInFlight {
-    /// `None` if a click of that session is being handled already.
-    fn enter(session: i64) -> Option<Self> {
-        let inserted = steps().in_flight.insert(session);
-        // Not `then_some`: a guard built and dropped here would unmark the
-        // click in flight.
-        inserted.then(|| Self(session))
-    }
-
-    /// Remembers that the click answering `slot` was acknowledged.
-    fn acknowledge(&self, slot: &str, value: &str) {
-        self.forget();
-        let mut steps = steps();
-        if steps.acknowledged.len() >= ACKNOWLEDGED_KEPT {
-            steps.acknowledged.pop_front();
-        }
-        steps
-            .acknowledged
-            .push_back((self.0, slot.to_owned(), value.to_owned()));
-    }
-
-    /// Forgets the session's acknowledged answer: it has moved on.
-    fn forget(&self) {
-        steps()
-            .acknowledged
-            .retain(|(session, _, _)| *session != self.0);
-    }
-
-    fn acknowledged(&self, slot: &str, value: &str) -> bool {
-        steps()
-            .acknowledged
-            .iter()
-            .any(|(session, s, v)| *session == self.0 && s == slot && v == value)
-    }
-}
-
-impl Drop for StepInFlight {
-    fn drop(&mut self) {
-        steps().in_flight.remove(&self.0);
-    }
-}
-
-/// A click whose answer is stored already: it was handled once but never
-/// acknowledged (the bot was killed, or Discord kept failing), so Discord
-/// told the person it failed and the step still shows its buttons. The
-/// view that answer led to, to show again; `None` if the click is stale.
-/// Only the latest answer given counts: every earlier step lost its
-/// buttons when its click was acknowledged.
-async fn replayed_answer(
-    data: &Data,
-    session_id: i64,
-    user: u64,
-    slot: &str,
-    value: &str,
-) -> Result<Option<DialogueView>, Error> {
-    let Some(session) = data.assistant.store().dialogue_session(session_id).await? else {
-        return Ok(None);
-    };
-    if session.user_id != user.to_string() {
-        return Ok(None);
-    }
-    let Ok(state) = serde_json::from_str::<DialogueState>(&session.state) else {
-        return Ok(None);
-    };
-    let latest = state.answers.iter().rev().find(|answer| !answer.prefilled);
-    if !latest.is_some_and(|answer| answer.slot == slot && answer.value == value) {
-        return Ok(None);
-    }
-    let brain = data.assistant.brain();
-    let Some(dialogue) = brain.knowledge.dialogue(&session.dialogue) else {
-        return Ok(None);
-    };
-    let step = match (
-        dialogue::next_step(dialogue, &state),
-        session.result_answer_id,
-    ) {
-        (Step::Ask(question), _) if !session.finished => DialogueStep::Ask {
-            question: question.clone(),
-            number: state.asked() + 1,
-        },
-        (Step::Done(recommendation), Some(answer_id)) if session.finished => DialogueStep::Done {
-            recommendation,
-            answer_id,
-        },
-        _ => return Ok(None),
-    };
-    Ok(Some(DialogueView {
-        session_id,
-        dialogue: dialogue.clone(),
-        state,
-        step,
-    }))
 }
 
 pub async fn on_modal(
@@ -760,8 +602,7 @@ pub async fn on_modal(
     // Nothing has answered the submit yet: a failing store gets the
     // apology as the callback, not silence.
     match data
-        .assistant
-        .store()
+        .ledger
         .claim_interaction(&modal.id.get().to_string())
         .await
     {
@@ -790,7 +631,7 @@ pub async fn on_modal(
         .take(usize::from(render::MAX_COMMENT))
         .collect();
     let user = modal.user.id.get().to_string();
-    let record = match data.assistant.store().answer(answer).await {
+    let record = match data.assistant.answer(answer).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             respond_modal(STALE).await;

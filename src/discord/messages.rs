@@ -21,7 +21,7 @@ use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
 use crate::assistant::{Reply, StaffSubject};
-use crate::store::{Origin, Tally, ThreadRecord};
+use crate::store::{Tally, ThreadRecord};
 
 /// Discord's error code when a message already has a thread.
 const THREAD_ALREADY_CREATED: isize = 160_004;
@@ -103,8 +103,11 @@ async fn place_of(
             }
         }
     }
-    let store = data.assistant.store();
-    if let Some(thread) = store.thread(&message.channel_id.get().to_string()).await? {
+    if let Some(thread) = data
+        .ledger
+        .thread(&message.channel_id.get().to_string())
+        .await?
+    {
         if thread.asker_id == message.author.id.get().to_string() {
             let forum = thread.forum_id.and_then(|id| id.parse().ok());
             return Ok(Some((Place::Thread { forum }, question)));
@@ -122,13 +125,7 @@ async fn answer(
     place: Place,
     question: &str,
 ) -> Result<(), Error> {
-    let origin = Origin {
-        front_end: "discord",
-        guild_id: message.guild_id.map(|g| g.get().to_string()),
-        channel_id: Some(message.channel_id.get().to_string()),
-        user_id: message.author.id.get().to_string(),
-        source_message_id: Some(message.id.get().to_string()),
-    };
+    let origin = super::origin::of_message(message);
     let reply = match data.assistant.ask(question, origin).await {
         Ok(reply) => reply,
         Err(error) => {
@@ -149,7 +146,7 @@ async fn answer(
         Reply::Answer(answer) => !answer.record.created && answer.record.message_id.is_some(),
         Reply::NoAnswer(none) => !none.record.created,
     };
-    if replayed || !in_hand::take(message.id.get()) {
+    if replayed || !data.in_hand.take(message.id.get()) {
         info!(message = message.id.get(), "question already answered");
         return Ok(());
     }
@@ -164,9 +161,9 @@ async fn answer(
     // From here on the asker gets the answer or, in a thread, an apology:
     // a failing store only costs bookkeeping, logged.
     let in_thread = matches!(place, Place::Thread { .. }) || thread != message.channel_id;
-    let store = data.assistant.store();
     if thread != message.channel_id || forum.is_some() {
-        let recorded = store
+        let recorded = data
+            .ledger
             .record_thread(&ThreadRecord {
                 thread_id: thread.get().to_string(),
                 asker_id: message.author.id.get().to_string(),
@@ -183,9 +180,10 @@ async fn answer(
                 .embed(render::answer_embed(&answer, Tally::default()))
                 .components(render::answer_components(&answer))
                 .allowed_mentions(no_mentions());
-            let sent = post_reply(ctx, message, thread, in_thread, &create).await?;
-            let linked = store
-                .attach_message(answer.record.id, &sent.id.get().to_string())
+            let sent = post_reply(ctx, data, message, thread, in_thread, &create).await?;
+            let linked = data
+                .assistant
+                .link_message(answer.record.id, &sent.id.get().to_string())
                 .await;
             if let Err(error) = linked {
                 // Only `in_hand` tells a replay of this question answered now.
@@ -203,7 +201,7 @@ async fn answer(
             let create = CreateMessage::new()
                 .embed(render::no_answer_embed(escalates))
                 .allowed_mentions(no_mentions());
-            post_reply(ctx, message, thread, in_thread, &create).await?;
+            post_reply(ctx, data, message, thread, in_thread, &create).await?;
             info!(confidence = none.found.confidence, "no answer");
             let told = triage::escalate(
                 ctx,
@@ -220,7 +218,7 @@ async fn answer(
             )
             .await;
             if told == Told::Staff {
-                if let Err(error) = store.mark_escalated(none.record.id).await {
+                if let Err(error) = data.assistant.mark_escalated(none.record.id).await {
                     warn!(error = %redact::chain(&error), unanswered = none.record.id, "could not mark the question escalated");
                 }
             }
@@ -243,6 +241,7 @@ async fn answer(
 /// asker gets an apology instead.
 async fn post_reply(
     ctx: &SerenityContext,
+    data: &Data,
     message: &Message,
     thread: ChannelId,
     in_thread: bool,
@@ -253,7 +252,7 @@ async fn post_reply(
     })
     .await;
     if sent.is_err() {
-        in_hand::release(message.id.get());
+        data.in_hand.release(message.id.get());
         if in_thread {
             apologise(ctx, thread).await;
         }
@@ -272,43 +271,6 @@ async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
         .allowed_mentions(no_mentions());
     if let Err(error) = thread.send_message(&ctx.http, sorry).await {
         warn!(error = %redact::chain(&error), thread = thread.get(), "could not apologise in the thread");
-    }
-}
-
-/// The questions this process is answering or has answered lately. The
-/// store tells a replayed MESSAGE_CREATE once the answer is linked to its
-/// message; this covers the rest: a replay (gateway resumes replay to the
-/// same process) that arrives while the answer is being sent, or after the
-/// store failed to link it. Bounded, oldest forgotten first.
-mod in_hand {
-    use std::collections::VecDeque;
-    use std::sync::{Mutex, PoisonError};
-
-    /// Far more than a resume replays.
-    const KEPT: usize = 4096;
-
-    static QUESTIONS: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
-
-    fn questions() -> std::sync::MutexGuard<'static, VecDeque<u64>> {
-        QUESTIONS.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// False if the question is in hand already.
-    pub(super) fn take(question: u64) -> bool {
-        let mut questions = questions();
-        if questions.contains(&question) {
-            return false;
-        }
-        if questions.len() >= KEPT {
-            questions.pop_front();
-        }
-        questions.push_back(question);
-        true
-    }
-
-    /// The question got no answer: a replay may try again.
-    pub(super) fn release(question: u64) {
-        questions().retain(|q| *q != question);
     }
 }
 

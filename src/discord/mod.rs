@@ -10,8 +10,11 @@ mod commands;
 mod components;
 pub mod cooldown;
 pub mod custom_id;
+mod in_hand;
+pub mod ledger;
 mod lifecycle;
 mod messages;
+mod origin;
 pub mod redact;
 pub mod render;
 mod retry;
@@ -34,6 +37,7 @@ use crate::assistant::Assistant;
 use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::operations::{self, Health};
+use ledger::Ledger;
 use lifecycle::Lifecycle;
 
 pub type Error = anyhow::Error;
@@ -42,6 +46,8 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 /// The bot's shared state, one per process.
 pub struct Data {
     pub assistant: Arc<Assistant>,
+    /// Threads answered in and interactions handled.
+    ledger: Arc<dyn Ledger>,
     pub config: Arc<Config>,
     /// One budget per person for every path: messages, commands, clicks
     /// and modals.
@@ -49,16 +55,23 @@ pub struct Data {
     bot_id: OnceLock<UserId>,
     /// The server the triage channel belongs to, once looked up.
     triage_guild: tokio::sync::OnceCell<Option<u64>>,
+    /// Questions being answered here, against replays.
+    in_hand: in_hand::Questions,
+    /// Dialogue clicks being handled here, against double clicks.
+    steps: in_hand::Steps,
 }
 
 impl Data {
-    pub fn new(assistant: Arc<Assistant>, config: Arc<Config>) -> Self {
+    pub fn new(assistant: Arc<Assistant>, ledger: Arc<dyn Ledger>, config: Arc<Config>) -> Self {
         Self {
+            ledger,
             limiter: cooldown::Cooldown::new(config.cooldown_questions, config.cooldown_window),
             assistant,
             config,
             bot_id: OnceLock::new(),
             triage_guild: tokio::sync::OnceCell::new(),
+            in_hand: in_hand::Questions::default(),
+            steps: in_hand::Steps::default(),
         }
     }
 
@@ -123,14 +136,14 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 pub async fn serve(
     config: Config,
     assistant: Arc<Assistant>,
+    ledger: Arc<dyn Ledger>,
     prometheus: Option<PrometheusHandle>,
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
-    let store = Arc::clone(assistant.store());
     let shards_here = config
         .shards
         .map(|range| u32::from(range.last - range.first) + 1);
-    let health = Arc::new(Health::new(Arc::clone(&store), shards_here));
+    let health = Arc::new(Health::new(Arc::clone(&assistant), shards_here));
     let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight));
 
     // The endpoints start first, so probes answer while the gateway connects.
@@ -160,13 +173,13 @@ pub async fn serve(
         info!(guilds = ?config.guilds, "serving only these servers; leaving any other");
     }
     let upkeep_job = tokio::spawn(operations::upkeep(
-        Arc::clone(&store),
+        Arc::clone(&assistant),
         config.retention,
         config.dialogue_idle,
     ));
 
     let http_client = build_http(&config);
-    let data = Data::new(assistant, Arc::clone(&config));
+    let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -241,7 +254,7 @@ pub async fn serve(
     if let Some(task) = upkeep {
         task.abort();
     }
-    store.close().await;
+    assistant.close().await;
     info!("stopped");
     Ok(outcome?)
 }

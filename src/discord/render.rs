@@ -13,13 +13,26 @@ use crate::assistant::{Answer, DialogueStep, DialogueView};
 use crate::dialogue::Recommendation;
 use crate::store::{AnswerId, Tally};
 
-/// Discord's limits.
+/// Discord's limits: the one place the Discord front end writes them.
 pub const MAX_CONTENT: usize = 2000;
 pub const MAX_EMBED_DESCRIPTION: usize = 4096;
 pub const MAX_EMBED_TITLE: usize = 256;
 pub const MAX_BUTTON_LABEL: usize = 80;
 pub const MAX_THREAD_NAME: usize = 100;
 pub const MAX_SELECT_OPTIONS: usize = 25;
+pub const MAX_BUTTONS_PER_ROW: usize = 5;
+pub const MAX_FORUM_TAGS: usize = 5;
+
+// Every entry the knowledge accepts fits Discord as it is: an answer in one
+// embed, a title as its title, an option as a button, and a question's
+// options plus "Not sure" in one row of buttons.
+const _: () = {
+    use crate::knowledge::{MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_TITLE_CHARS};
+    assert!(MAX_BODY_CHARS <= MAX_EMBED_DESCRIPTION);
+    assert!(MAX_TITLE_CHARS <= MAX_EMBED_TITLE);
+    assert!(MAX_LABEL_CHARS <= MAX_BUTTON_LABEL);
+    assert!(MAX_OPTIONS < MAX_BUTTONS_PER_ROW);
+};
 /// The improvement comment's limit.
 pub const MAX_COMMENT: u16 = 1000;
 /// The field of the improvement modal.
@@ -398,7 +411,7 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
                     )
                 })
                 .collect();
-            options.truncate(5);
+            options.truncate(MAX_BUTTONS_PER_ROW);
             let mut navigation = Vec::new();
             if view.state.asked() > 0 {
                 navigation.push(button(

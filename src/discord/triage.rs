@@ -308,7 +308,7 @@ pub async fn add_forum_tags(ctx: &SerenityContext, forum: u64, thread: u64, name
     };
     let mut tags = current.clone();
     for tag in wanted {
-        if !tags.contains(&tag) && tags.len() < 5 {
+        if !tags.contains(&tag) && tags.len() < render::MAX_FORUM_TAGS {
             tags.push(tag);
         }
     }

@@ -26,11 +26,15 @@ pub use model::{
 static BUILTIN: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/knowledge");
 
-/// Discord's limit on an embed description; every answer must fit one embed.
+/// The knowledge format's own limits, so one entry reads the same in every
+/// front end: each front end checks that it can show them (the Discord
+/// front end at compile time, against Discord's limits in its `render`).
+///
+/// An answer's length.
 pub const MAX_BODY_CHARS: usize = 4096;
-/// Discord's limit on an embed title.
+/// A title's length.
 pub const MAX_TITLE_CHARS: usize = 256;
-/// Discord's limit on a button label.
+/// A dialogue option's label.
 pub const MAX_LABEL_CHARS: usize = 80;
 /// A dialogue asks at most this many questions.
 pub const MAX_QUESTIONS: usize = 5;

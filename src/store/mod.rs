@@ -24,6 +24,8 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+use crate::discord::ledger::Ledger;
 use serde::Serialize;
 
 pub use postgres::PostgresStore;
@@ -364,11 +366,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         finished: bool,
         result_answer_id: Option<AnswerId>,
     ) -> Result<(), StoreError>;
-    /// Remembers a thread the bot answers in and who asked there.
-    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError>;
-    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError>;
-    /// Claims an interaction id; false if it was claimed before.
-    async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError>;
     /// Checks the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Waits for the operations in flight and closes the connections; for
@@ -428,6 +425,21 @@ impl Backend {
             Ok(Self::Sqlite)
         }
     }
+}
+
+/// The store and the Discord front end's bookkeeping ([`Ledger`]) of one
+/// database, for `serve`.
+pub async fn open_with_ledger(url: &str) -> Result<(Arc<dyn Store>, Arc<dyn Ledger>), StoreError> {
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => {
+            let store = Arc::new(SqliteStore::open(url).await?);
+            (store.clone(), store)
+        }
+        Backend::Postgres => {
+            let store = Arc::new(PostgresStore::open(url).await?);
+            (store.clone(), store)
+        }
+    })
 }
 
 /// Opens and migrates the store named by a database URL:

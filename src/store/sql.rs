@@ -13,6 +13,8 @@ use async_trait::async_trait;
 use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
+use crate::discord::ledger::Ledger;
+
 use super::{
     now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, Export, ExportedVote,
     ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport, Stats,
@@ -557,58 +559,6 @@ where
         .await
     }
 
-    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
-        timed("record_thread", async move {
-            sqlx::query(
-                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (thread_id) DO NOTHING",
-            )
-            .bind(thread.thread_id.as_str())
-            .bind(thread.asker_id.as_str())
-            .bind(thread.forum_id.clone())
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
-        timed("thread", async move {
-            let row = sqlx::query(
-                "SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = $1",
-            )
-            .bind(thread_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            row.map(|row| {
-                Ok::<_, StoreError>(ThreadRecord {
-                    thread_id: row.try_get("thread_id")?,
-                    asker_id: row.try_get("asker_id")?,
-                    forum_id: row.try_get("forum_id")?,
-                })
-            })
-            .transpose()
-        })
-        .await
-    }
-
-    async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {
-        timed("claim_interaction", async move {
-            let result = sqlx::query(
-                "INSERT INTO interactions (id, created_at) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(interaction_id)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-            Ok(DB::rows_affected(&result) == 1)
-        })
-        .await
-    }
-
     async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError> {
         timed("claim_staff_post", async move {
             let row = sqlx::query(
@@ -834,4 +784,72 @@ where
 /// Counts come back as i64 and are never negative.
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// The Discord front end's bookkeeping, in the same database.
+#[async_trait]
+impl<DB> Ledger for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Encode<'a, DB> + Type<DB>,
+    i64: Value<DB>,
+    f64: Value<DB>,
+    bool: Value<DB>,
+    String: Value<DB>,
+    Option<i64>: Value<DB>,
+    Option<String>: Value<DB>,
+{
+    async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
+        timed("record_thread", async move {
+            sqlx::query(
+                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (thread_id) DO NOTHING",
+            )
+            .bind(thread.thread_id.as_str())
+            .bind(thread.asker_id.as_str())
+            .bind(thread.forum_id.clone())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        timed("thread", async move {
+            let row = sqlx::query(
+                "SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = $1",
+            )
+            .bind(thread_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|row| {
+                Ok::<_, StoreError>(ThreadRecord {
+                    thread_id: row.try_get("thread_id")?,
+                    asker_id: row.try_get("asker_id")?,
+                    forum_id: row.try_get("forum_id")?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {
+        timed("claim_interaction", async move {
+            let result = sqlx::query(
+                "INSERT INTO interactions (id, created_at) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(interaction_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+            Ok(DB::rows_affected(&result) == 1)
+        })
+        .await
+    }
 }
