@@ -28,7 +28,7 @@ const THREAD_ALREADY_CREATED: isize = 160_004;
 
 /// Where a question gets its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
+pub(super) enum Place {
     /// Start a thread from the question's message.
     NewThread,
     /// Answer inside an existing thread (a forum post or a follow-up).
@@ -74,7 +74,7 @@ pub async fn on_message(
 }
 
 /// Decides whether and where to answer a message.
-async fn place_of(
+pub(super) async fn place_of(
     ctx: &SerenityContext,
     data: &Data,
     message: &Message,
@@ -310,7 +310,11 @@ mod in_hand {
 /// Starts a public thread from the question's message. A thread that
 /// already exists (a replayed event) has the message's id; if no thread can
 /// be started at all, the answer goes to the channel itself.
-async fn open_thread(ctx: &SerenityContext, message: &Message, question: &str) -> ChannelId {
+pub(super) async fn open_thread(
+    ctx: &SerenityContext,
+    message: &Message,
+    question: &str,
+) -> ChannelId {
     let builder = CreateThread::new(render::thread_name(question, &message.author.name))
         .auto_archive_duration(AutoArchiveDuration::OneDay);
     let created = with_retry(
