@@ -218,7 +218,7 @@ impl Framework for TrackedFramework {
                 None => {
                     let data = self.inner.user_data().await;
                     let span = tracked.map_or_else(tracing::Span::none, |(_, span)| span);
-                    swamped::set_aside(&ctx, data, message)
+                    Box::pin(swamped::set_aside(&ctx, data, message))
                         .instrument(span)
                         .await;
                     return;
@@ -234,12 +234,16 @@ impl Framework for TrackedFramework {
                 }
             }
         };
+        // Boxed, so the future of an event waiting for a slot holds the
+        // event and the wait, not room for the whole handler too.
         let Some((kind, span)) = tracked else {
-            self.inner.dispatch(ctx, event).await;
+            Box::pin(self.inner.dispatch(ctx, event)).await;
             return;
         };
         let started = Instant::now();
-        self.inner.dispatch(ctx, event).instrument(span).await;
+        Box::pin(self.inner.dispatch(ctx, event))
+            .instrument(span)
+            .await;
         metrics::histogram!(metric::HANDLER_DURATION, "event" => kind)
             .record(started.elapsed().as_secs_f64());
     }
