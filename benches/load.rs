@@ -19,6 +19,17 @@
 //! each step drained before the next, stopping at the first step the bot
 //! does not keep up with: the step before is the sustained maximum.
 //!
+//! Per backend, before that, a burst: `--burst` questions (default 1,000)
+//! from as many different people, spread over `--burst-seconds` (default
+//! 0.5), against a fresh bot with its default settings; then the same
+//! burst against a bare serenity bot (a thread and one reply per message,
+//! no matching, no storage, in a process of its own like the real one) on
+//! a fresh stand-in. Reported: answers, replies that set the question
+//! aside, questions with no reply, answers per second from the first
+//! question to the last answer, helpdesk's rate as a share of the bare
+//! bot's, and the question → answer latency. `--seconds 0` runs only the
+//! bursts.
+//!
 //! Reported: questions per second, bot-side latency (the stand-in
 //! dispatching an event → the stand-in having received the bot's first REST
 //! request about it), idle and peak resident memory, CPU seconds per 1,000
@@ -33,8 +44,9 @@
 //! `--ramp auto`, `none` or a list of rates (LOAD_RAMP), `--step 5` seconds
 //! per ramp step (LOAD_STEP_SECONDS), `--warmup 2` (LOAD_WARMUP_SECONDS),
 //! `--idle 5` (LOAD_IDLE_SECONDS), `--users 2000` (LOAD_USERS), `--seed 1`
-//! (LOAD_SEED). PostgreSQL: a fresh database per run on the server
-//! `HELPDESK_TEST_POSTGRES_URL` names (default
+//! (LOAD_SEED), `--burst 1000` (LOAD_BURST; 0: none), `--burst-seconds
+//! 0.5` (LOAD_BURST_SECONDS). PostgreSQL: a fresh database per run on the
+//! server `HELPDESK_TEST_POSTGRES_URL` names (default
 //! `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
 //! Diagnostics, to tell disk waits from CPU: `--sqlite-dir /dev/shm` puts
 //! the SQLite file on tmpfs (LOAD_SQLITE_DIR); `--pg-synchronous-commit
@@ -102,11 +114,15 @@ struct Options {
     /// Diagnostic: `synchronous_commit` of the fresh PostgreSQL database
     /// (`off`: commits do not wait for the WAL flush).
     pg_synchronous_commit: Option<String>,
+    /// Questions in the burst (0: none), each from a different person,
+    /// and the seconds they are spread over.
+    burst: usize,
+    burst_seconds: f64,
 }
 
 const USAGE: &str = "cargo bench --bench load -- [--backend sqlite,postgres] [--rate N] \
 [--seconds S] [--ramp auto|none|R1,R2,...] [--step S] [--warmup S] [--idle S] [--users N] \
-[--seed N] [--sqlite-dir DIR] [--pg-synchronous-commit on|off]";
+[--seed N] [--sqlite-dir DIR] [--pg-synchronous-commit on|off] [--burst N] [--burst-seconds S]";
 
 /// A phase is kept up with if, at its end, fewer questions wait for their
 /// answer than arrive in this many seconds.
@@ -171,6 +187,8 @@ fn options() -> Result<Options, String> {
         seed: 1,
         sqlite_dir: None,
         pg_synchronous_commit: None,
+        burst: 1000,
+        burst_seconds: 0.5,
     };
     let mut settings: Vec<(String, String)> = [
         ("--backend", "LOAD_BACKENDS"),
@@ -184,6 +202,8 @@ fn options() -> Result<Options, String> {
         ("--seed", "LOAD_SEED"),
         ("--sqlite-dir", "LOAD_SQLITE_DIR"),
         ("--pg-synchronous-commit", "LOAD_PG_SYNCHRONOUS_COMMIT"),
+        ("--burst", "LOAD_BURST"),
+        ("--burst-seconds", "LOAD_BURST_SECONDS"),
     ]
     .into_iter()
     .filter_map(|(flag, var)| env(var).map(|value| (flag.to_owned(), value)))
@@ -219,6 +239,8 @@ fn options() -> Result<Options, String> {
             "--users" => o.users = parse_number(&flag, &value)?.max(1.0) as usize,
             "--seed" => o.seed = parse_number(&flag, &value)? as u64,
             "--sqlite-dir" => o.sqlite_dir = Some(value.into()),
+            "--burst" => o.burst = parse_number(&flag, &value)? as usize,
+            "--burst-seconds" => o.burst_seconds = parse_number(&flag, &value)?,
             "--pg-synchronous-commit" => {
                 let value = value.trim().to_ascii_lowercase();
                 if !["on", "off", "local", "remote_write", "remote_apply"].contains(&value.as_str())
@@ -1364,6 +1386,320 @@ async fn set_synchronous_commit(url: &str, setting: &str) {
     let _ = connection.close().await;
 }
 
+// ----- the burst ----------------------------------------------------------------
+
+/// How a burst went for one bot.
+struct Burst {
+    who: String,
+    sent: u64,
+    /// Questions whose thread got the bot's answer (helpdesk: an embed;
+    /// the bare bot: its one reply).
+    answered: u64,
+    /// Questions helpdesk set aside with its "swamped" reply.
+    set_aside: u64,
+    /// Questions with no reply in their thread when the wait ended.
+    without_reply: u64,
+    /// From the first question dispatched to the last answer posted.
+    seconds: f64,
+    /// Question dispatched → answer posted in its thread, ms.
+    latency: Stats,
+    /// The bot's VmHWM after the burst (0 for the bare bot, which runs in
+    /// its own process too but is not measured).
+    hwm_kb: u64,
+}
+
+impl Burst {
+    /// Answers per second over the whole burst.
+    fn rate(&self) -> f64 {
+        self.answered as f64 / self.seconds.max(f64::EPSILON)
+    }
+}
+
+/// Sends `count` questions from `count` different people, evenly spread
+/// over `seconds`, and waits until each has a reply in its thread (or
+/// nothing moved for [`STALLED`]).
+async fn burst(standin: &StandIn, who: &str, count: usize, seconds: f64, seed: u64) -> Burst {
+    let questions = heldout_questions();
+    let mut rng = Rng(seed);
+    let bot = standin.bot_user_id();
+    let mut sent: Vec<(u64, SystemTime)> = Vec::with_capacity(count);
+    let start = Instant::now();
+    for i in 0..count {
+        let due = start + Duration::from_secs_f64(seconds * i as f64 / count.max(1) as f64);
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let user = UserSpec::new(5_000_000_000_000_000_000 + i as u64, &format!("asker{i}"));
+        let text = &questions[rng.below(questions.len())];
+        let t0 = SystemTime::now();
+        let id = standin.send_message(MessageSpec::new(TEXT, &user, text));
+        sent.push((id, t0));
+    }
+    let threads: std::collections::HashSet<u64> = sent.iter().map(|(id, _)| *id).collect();
+    let replied = || {
+        let mut replied = std::collections::HashSet::new();
+        standin.for_each_message(|m| {
+            if m.author_id() == bot && threads.contains(&m.channel_id) {
+                replied.insert(m.channel_id);
+            }
+        });
+        replied.len()
+    };
+    let (mut last, mut last_progress) = (0, Instant::now());
+    loop {
+        let now = replied();
+        if now == count {
+            break;
+        }
+        if now != last {
+            (last, last_progress) = (now, Instant::now());
+        }
+        if last_progress.elapsed() >= STALLED {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a doubled reply the chance to show.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let (mut answered, mut set_aside) = (0u64, 0u64);
+    let mut with_reply = std::collections::HashSet::new();
+    standin.for_each_message(|m| {
+        if m.author_id() != bot || !threads.contains(&m.channel_id) {
+            return;
+        }
+        if with_reply.insert(m.channel_id) {
+            if m.content().contains("swamped") {
+                set_aside += 1;
+            } else {
+                answered += 1;
+            }
+        }
+    });
+    let mut posted: HashMap<u64, SystemTime> = HashMap::new();
+    standin.for_each_request(|r| {
+        if r.is("POST", "/channels/{channel_id}/messages") && (200..300).contains(&r.status) {
+            if let Some(channel) = numeric_segments(&r.path).next() {
+                if threads.contains(&channel) {
+                    posted.entry(channel).or_insert(r.at);
+                }
+            }
+        }
+    });
+    let first = sent.first().map_or(SystemTime::now(), |(_, t0)| *t0);
+    let last_post = posted.values().max().copied().unwrap_or(first);
+    let (mut latencies, mut missing) = (Vec::new(), 0);
+    for (id, t0) in &sent {
+        match posted.get(id).and_then(|at| at.duration_since(*t0).ok()) {
+            Some(latency) => latencies.push(ms(latency)),
+            None => missing += 1,
+        }
+    }
+    Burst {
+        who: who.to_owned(),
+        sent: count as u64,
+        answered,
+        set_aside,
+        without_reply: count as u64 - with_reply.len() as u64,
+        seconds: last_post
+            .duration_since(first)
+            .unwrap_or_default()
+            .as_secs_f64(),
+        latency: Stats::of(latencies, missing),
+        hwm_kb: 0,
+    }
+}
+
+/// The burst against a fresh helpdesk with its default settings, on a
+/// fresh database.
+async fn helpdesk_burst(backend: Backend, options: &Options) -> Burst {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(TestDatabase::create().await),
+    };
+    let standin = standin()
+        .validate_requests(false)
+        .check_responses(false)
+        .start()
+        .await;
+    let workspace = Workspace::new();
+    let database_url = database
+        .as_ref()
+        .map_or_else(|| workspace.database_url(), |d| d.url().to_owned());
+    let bot = Bot::start(
+        &standin,
+        &workspace,
+        &[
+            ("HELPDESK_DATABASE_URL", database_url.as_str()),
+            ("RUST_LOG", "warn"),
+        ],
+    )
+    .await;
+    standin.wait_connected(WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let name = format!("helpdesk, {}", backend.name());
+    eprintln!(
+        "[{name}] burst: {} questions in {} s",
+        options.burst, options.burst_seconds
+    );
+    let mut result = burst(
+        &standin,
+        &name,
+        options.burst,
+        options.burst_seconds,
+        options.seed,
+    )
+    .await;
+    result.hwm_kb = status_kb(bot.pid(), "VmHWM");
+    drop(bot);
+    if let Some(database) = database {
+        database.drop_database().await;
+    }
+    result
+}
+
+/// The burst against the bare serenity bot ([`bare`]), in a process of
+/// its own as helpdesk is.
+async fn bare_burst(options: &Options) -> Burst {
+    let standin = standin()
+        .validate_requests(false)
+        .check_responses(false)
+        .start()
+        .await;
+    let mut child = std::process::Command::new(std::env::current_exe().expect("the bench binary"))
+        .env(bare::API_BASE, standin.base_url())
+        .env(bare::CHANNEL, TEXT.to_string())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("the bare bot starts");
+    standin.wait_connected(WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    eprintln!(
+        "[bare serenity bot] burst: {} questions in {} s",
+        options.burst, options.burst_seconds
+    );
+    let result = burst(
+        &standin,
+        "bare serenity bot",
+        options.burst,
+        options.burst_seconds,
+        options.seed,
+    )
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// The reference: a minimal serenity 0.12 bot that starts a thread from
+/// each message in the channel and posts one reply in it. No matching, no
+/// storage, no bound on what it handles at once: what serenity and the
+/// stand-in cost by themselves.
+mod bare {
+    use serenity::all::{
+        AutoArchiveDuration, ChannelId, ClientBuilder, Context, CreateAllowedMentions,
+        CreateMessage, CreateThread, EventHandler, GatewayIntents, HttpBuilder, Message,
+    };
+
+    /// Set in the bench's own environment to run it as the bare bot.
+    pub const API_BASE: &str = "LOAD_BARE_BOT_API_BASE";
+    pub const CHANNEL: &str = "LOAD_BARE_BOT_CHANNEL";
+
+    struct Handler {
+        channel: ChannelId,
+    }
+
+    #[serenity::async_trait]
+    impl EventHandler for Handler {
+        async fn message(&self, ctx: Context, message: Message) {
+            if message.author.bot || message.channel_id != self.channel {
+                return;
+            }
+            let name: String = message.content.chars().take(80).collect();
+            let thread = CreateThread::new(if name.trim().is_empty() {
+                "question".to_owned()
+            } else {
+                name
+            })
+            .auto_archive_duration(AutoArchiveDuration::OneDay);
+            let Ok(thread) = message
+                .channel_id
+                .create_thread_from_message(&ctx.http, message.id, thread)
+                .await
+            else {
+                return;
+            };
+            let reply = CreateMessage::new()
+                .content("Thanks for your question!")
+                .allowed_mentions(CreateAllowedMentions::new());
+            let _ = thread.id.send_message(&ctx.http, reply).await;
+        }
+    }
+
+    /// Runs the bare bot if the environment asks for it; never returns
+    /// then.
+    pub fn run_if_asked() {
+        let (Ok(base), Ok(channel)) = (std::env::var(API_BASE), std::env::var(CHANNEL)) else {
+            return;
+        };
+        let channel = ChannelId::new(channel.parse().expect("a channel id"));
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        runtime.block_on(async move {
+            let http = HttpBuilder::new("bare-bot-token")
+                .proxy(base)
+                .ratelimiter_disabled(true)
+                .build();
+            let intents = GatewayIntents::GUILDS
+                | GatewayIntents::GUILD_MESSAGES
+                | GatewayIntents::MESSAGE_CONTENT;
+            let mut client = ClientBuilder::new_with_http(http, intents)
+                .event_handler(Handler { channel })
+                .await
+                .expect("a serenity client");
+            client.start().await.expect("the bare bot runs");
+        });
+        std::process::exit(0);
+    }
+}
+
+/// Each helpdesk burst beside the bare bot's burst that followed it, and
+/// the ratio of their answer rates.
+fn burst_table(out: &mut String, options: &Options, pairs: &[(&Burst, &Burst)]) {
+    let _ = writeln!(
+        out,
+        "### Burst: {} questions from {} people within {} s, default settings\n",
+        options.burst, options.burst, options.burst_seconds
+    );
+    let _ = writeln!(
+        out,
+        "| bot | answered | set aside (\"swamped\") | no reply | first question → last answer | answers/s | ratio to the bare bot | answer latency p50 / p99 / max | bot VmHWM |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for (helpdesk, bare) in pairs {
+        for b in [*helpdesk, *bare] {
+            let _ = writeln!(
+                out,
+                "| {} | {} of {} | {} | {} | {:.2} s | {:.0} | {:.2} | {:.0} / {:.0} / {:.0} ms | {} |",
+                b.who,
+                b.answered,
+                b.sent,
+                b.set_aside,
+                b.without_reply,
+                b.seconds,
+                b.rate(),
+                b.rate() / bare.rate().max(f64::EPSILON),
+                b.latency.p50,
+                b.latency.p99,
+                b.latency.max,
+                if b.hwm_kb == 0 {
+                    "–".to_owned()
+                } else {
+                    format!("{:.1} MB", mb(b.hwm_kb))
+                }
+            );
+        }
+    }
+}
+
 // ----- the report -------------------------------------------------------------
 
 fn mark(ok: bool) -> &'static str {
@@ -1634,6 +1970,7 @@ fn variant_name(backend: Backend, options: &Options) -> String {
 }
 
 fn main() {
+    bare::run_if_asked();
     let options = match options() {
         Ok(options) => options,
         Err(e) => {
@@ -1648,7 +1985,21 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let mut rows = Vec::new();
+    let mut bursts = Vec::new();
     for backend in options.backends.clone() {
+        if options.burst > 0 {
+            let (helpdesk, bare) = runtime.block_on(async {
+                let helpdesk = helpdesk_burst(backend, &options).await;
+                (helpdesk, bare_burst(&options).await)
+            });
+            let mut out = format!("## {}\n\n", variant_name(backend, &options));
+            burst_table(&mut out, &options, &[(&helpdesk, &bare)]);
+            println!("{out}");
+            bursts.push((helpdesk, bare));
+        }
+        if options.seconds <= 0.0 {
+            continue;
+        }
         let (target, ramp) = runtime.block_on(async {
             let target = run_on_fresh_database(backend, &options, &Plan::Target).await;
             let steady = target.steady.map(|i| &target.phases[i]);
@@ -1683,6 +2034,15 @@ fn main() {
         rows.push((variant, target, ramp));
     }
 
+    if !bursts.is_empty() {
+        let mut out = String::new();
+        let pairs: Vec<(&Burst, &Burst)> = bursts.iter().map(|(h, b)| (h, b)).collect();
+        burst_table(&mut out, &options, &pairs);
+        println!("## Bursts, all backends\n\n{out}");
+    }
+    if rows.is_empty() {
+        return;
+    }
     println!("## Summary against the targets\n");
     println!(
         "| backend | q/s started at {:.0} offered | highest rate kept up with | question latency p50 / p95 / p99 / max at {:.0} q/s | p99 at the highest rate kept up with | idle RSS | peak RSS at {:.0} q/s | CPU s / 1,000 q | errors | lost | doubled |\n|---|---|---|---|---|---|---|---|---|---|---|",

@@ -311,6 +311,29 @@ impl Assistant {
         }
     }
 
+    /// Records a question for the support team without looking for an
+    /// answer (the bot is too busy to): it is listed with the unanswered
+    /// ones, at confidence 0. `created` is false if it was recorded before.
+    pub async fn set_aside(
+        &self,
+        question: &str,
+        origin: Origin,
+    ) -> Result<UnansweredRecord, StoreError> {
+        metrics::counter!(metric::QUESTIONS_RECEIVED).increment(1);
+        let record = self
+            .store
+            .record_unanswered(NewUnanswered {
+                question: question.to_owned(),
+                confidence: 0.0,
+                origin,
+            })
+            .await?;
+        if record.created {
+            metrics::counter!(metric::UNANSWERED).increment(1);
+        }
+        Ok(record)
+    }
+
     /// Shows a chosen entry (from "Did you mean…"); `None` if it is unknown.
     /// The question is matched again for the entry's slots but not stored
     /// a second time: the first answer's row holds it, so forget-me and

@@ -83,12 +83,23 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "HELPDESK_MAX_IN_FLIGHT",
-        "events handled at once (default 32); past it clicks and commands get \"busy, try again\", questions wait in a queue of 4 times as many, and past that are dropped",
+        "events handled at once (default 32); past it questions wait their turn, and clicks and commands up to 1 s, then get \"busy, try again\"",
+    ),
+    (
+        "HELPDESK_MAX_QUEUED",
+        "events that may wait for a slot (default 20000); a question past it is handed to the support team, and its asker told so",
     ),
 ];
 
 /// Handlers in flight by default: four per PostgreSQL connection.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
+
+/// Events that may wait for a slot by default. Each costs about 12 KB
+/// while it waits (the event and its task; measured with the load bench:
+/// 5,000 waiting questions peaked 50 MB above 1,000), so a full queue
+/// takes roughly 250 MB; at a few hundred answers a second it is minutes
+/// of backlog.
+pub const DEFAULT_MAX_QUEUED: usize = 20_000;
 
 /// Logging keys, read before the configuration by the binary itself.
 pub const LOGGING_KEYS: &[(&str, &str)] = &[
@@ -194,6 +205,8 @@ pub struct Config {
     pub dialogue_idle: Duration,
     /// Questions, clicks and commands handled at once (at least 1).
     pub max_in_flight: usize,
+    /// Questions, clicks and commands that may wait for a slot.
+    pub max_queued: usize,
 }
 
 impl fmt::Debug for Config {
@@ -219,6 +232,7 @@ impl fmt::Debug for Config {
             retention,
             dialogue_idle,
             max_in_flight,
+            max_queued,
         } = self;
         f.debug_struct("Config")
             .field("token", token)
@@ -239,6 +253,7 @@ impl fmt::Debug for Config {
             .field("retention", retention)
             .field("dialogue_idle", dialogue_idle)
             .field("max_in_flight", max_in_flight)
+            .field("max_queued", max_queued)
             .finish()
     }
 }
@@ -376,6 +391,11 @@ impl Config {
         if max_in_flight == 0 {
             return Err(malformed("HELPDESK_MAX_IN_FLIGHT", "must be at least 1"));
         }
+        let max_queued: usize = parse_or(
+            get("HELPDESK_MAX_QUEUED"),
+            "HELPDESK_MAX_QUEUED",
+            DEFAULT_MAX_QUEUED,
+        )?;
         Ok(Self {
             token: Token(token.to_owned()),
             api_base,
@@ -399,6 +419,7 @@ impl Config {
             retention,
             dialogue_idle: Duration::from_secs(dialogue_idle_hours.saturating_mul(3600)),
             max_in_flight,
+            max_queued,
         })
     }
 }
@@ -545,6 +566,20 @@ mod tests {
         assert_eq!(config.cooldown_window, Duration::from_secs(60));
         assert!(config.support_channels.is_empty());
         assert_eq!(config.threshold, DEFAULT_THRESHOLD);
+        assert_eq!(config.max_in_flight, DEFAULT_MAX_IN_FLIGHT);
+        assert_eq!(config.max_queued, DEFAULT_MAX_QUEUED);
+    }
+
+    #[test]
+    fn the_queue_bound_is_read_and_may_be_zero() {
+        for (text, bound) in [("3", 3), ("0", 0)] {
+            let config = Config::from_values(&values(&[
+                ("DISCORD_TOKEN", "t"),
+                ("HELPDESK_MAX_QUEUED", text),
+            ]))
+            .unwrap();
+            assert_eq!(config.max_queued, bound);
+        }
     }
 
     #[test]
@@ -572,6 +607,8 @@ mod tests {
             ("HELPDESK_RETENTION_DAYS", "a week"),
             ("HELPDESK_MAX_IN_FLIGHT", "0"),
             ("HELPDESK_MAX_IN_FLIGHT", "lots"),
+            ("HELPDESK_MAX_QUEUED", "-1"),
+            ("HELPDESK_MAX_QUEUED", "plenty"),
         ] {
             let error = Config::from_values(&values(&[("DISCORD_TOKEN", "t"), (key, bad)]))
                 .unwrap_err()
@@ -707,6 +744,7 @@ mod tests {
             "{debug}"
         );
         assert!(debug.contains("max_in_flight: 32"), "{debug}");
+        assert!(debug.contains("max_queued: 20000"), "{debug}");
     }
 
     #[test]

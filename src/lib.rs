@@ -15,14 +15,19 @@
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
 //! - [`evaluation`]: the real-question corpus's format and scores, shared
 //!   by `helpdesk check` and the quality tests.
-//! - [`assistant`]: the use cases every front end shares: answer, run a
-//!   dialogue, vote, record what had no answer.
+//! - [`assistant`]: the use cases every front end shares, and the front
+//!   ends' only way to the store: answer, run a dialogue (the one an answer
+//!   offers, or a step again after a restart), vote, comment, escalate once,
+//!   record what had no answer, stats and unanswered per server, export,
+//!   forget a person, the hourly upkeep.
 //! - [`store`]: the storage interface and its SQLite and PostgreSQL
 //!   backends (migrations in `migrations/`).
 //! - [`config`]: typed configuration for `serve`, from the environment and
 //!   an optional TOML file.
 //! - [`discord`]: the Discord front end (serenity + poise): threads, embeds,
-//!   buttons, the dialogue in a thread, votes, escalation, `/kb`.
+//!   buttons, the dialogue in a thread, votes, escalation, `/kb`; its own
+//!   bookkeeping (threads answered in, interactions handled) behind
+//!   [`discord::ledger::Ledger`], which the store implements.
 //! - [`operations`]: metrics and the `/healthz`, `/readyz`, `/metrics`
 //!   endpoints `serve` exposes.
 //! - [`terminal`]: the terminal front end (`chat`, `ask`, `recommend`,

@@ -42,8 +42,12 @@ pub mod metric {
     pub const HANDLER_DURATION: &str = "helpdesk_handler_duration_seconds";
     /// Label `operation`.
     pub const DB_QUERY_DURATION: &str = "helpdesk_db_query_duration_seconds";
-    /// Events refused because too many were in flight. Label `event`.
-    pub const SHED: &str = "helpdesk_shed_total";
+    /// Events the bot was too busy to handle itself: clicks and commands
+    /// told to try again, questions set aside for the support team. Label
+    /// `event`.
+    pub const BUSY: &str = "helpdesk_busy_total";
+    /// Questions, clicks and commands waiting for a slot (a gauge).
+    pub const WAITING: &str = "helpdesk_waiting_events";
 }
 
 /// Histogram buckets (seconds) from half a millisecond to five seconds.
@@ -67,7 +71,7 @@ pub fn install_prometheus() -> Result<PrometheusHandle, BuildError> {
 }
 
 fn describe_metrics() {
-    use metrics::{describe_counter, describe_histogram, Unit};
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(metric::QUESTIONS_RECEIVED, "Questions received");
     describe_counter!(metric::ANSWERS, "Questions answered, by entry");
     describe_counter!(metric::UNANSWERED, "Questions with no entry");
@@ -82,6 +86,11 @@ fn describe_metrics() {
         metric::DISCORD_REST_ERRORS,
         "Failed Discord REST calls, by route and status"
     );
+    describe_counter!(
+        metric::BUSY,
+        "Events the bot was too busy for: clicks told to try again, questions set aside for people"
+    );
+    describe_gauge!(metric::WAITING, "Events waiting for a slot");
     describe_histogram!(
         metric::HANDLER_DURATION,
         Unit::Seconds,

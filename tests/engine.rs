@@ -128,6 +128,30 @@ async fn a_replayed_message_is_answered_once() {
 }
 
 #[tokio::test]
+async fn a_question_set_aside_is_listed_unanswered_once_even_if_it_has_an_answer() {
+    let assistant = assistant().await;
+    // A question the knowledge answers: set aside, it is not matched.
+    let question = "my mailbox is full";
+    let first = assistant
+        .set_aside(question, from_message("u1", "m1"))
+        .await
+        .unwrap();
+    let again = assistant
+        .set_aside(question, from_message("u1", "m1"))
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert!(!again.created, "a replay is recorded once");
+    assert_eq!(first.id, again.id);
+    let listed = assistant.recent_unanswered(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].question.as_deref(), Some(question));
+    assert_eq!(listed[0].user_id, "u1");
+    let stats = assistant.stats(None).await.unwrap();
+    assert_eq!((stats.answers, stats.unanswered), (0, 1));
+}
+
+#[tokio::test]
 async fn an_unanswerable_question_is_recorded_as_unanswered() {
     let assistant = assistant().await;
     let question = "sourdough starter hydration ratio for rye flour";

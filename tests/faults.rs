@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use helpdesk::store::Store;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection};
-use support::bot::{ask_in, standin, Bot, Workspace, TEXT, WAIT};
+use support::bot::{ask_in, standin, Bot, Workspace, FORUM, OTHER, TEXT, WAIT};
 use support::database::{admin_url, TestDatabase};
 use support::standin::{MessageSpec, SentInteraction, StandIn, StoredMessage, UserSpec};
 
@@ -952,16 +952,69 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
 
 // ----- overload ----------------------------------------------------------------
 
+/// What the bot tells an asker whose question it set aside.
+const SWAMPED: &str = "a person from the support team will look at this";
+
+/// Watched channels for the overload tests: `OTHER` too, so a question
+/// there can hold a slot with faults that touch no other channel.
+fn other_watched_too() -> String {
+    format!("{TEXT},{FORUM},{OTHER}")
+}
+
+/// Asks a question in `OTHER` that holds a slot for about 3.5 seconds
+/// (four failed attempts to start its thread, then three failed ones to
+/// answer in the channel before the fourth gets through), and returns
+/// once the bot is working on it.
+async fn hold_a_slot(standin: &StandIn) -> u64 {
+    let route = format!("/channels/{OTHER}/messages");
+    let failed = |s: &StandIn| {
+        s.requests()
+            .iter()
+            .filter(|r| r.path.starts_with(&route) && r.status >= 400)
+            .count()
+    };
+    let before = failed(standin);
+    standin.fail_next(route.as_str(), 500, None, 7);
+    let slow = standin.send_message(MessageSpec::new(OTHER, &voter(1), "what is imap?"));
+    standin
+        .wait_until_true("the slow question to hold the slot", WAIT, |s| {
+            failed(s) > before
+        })
+        .await;
+    slow
+}
+
+/// The bot's one reply to each of `questions` (in the thread started
+/// from it), once every one has one.
+async fn one_reply_each(standin: &StandIn, questions: &[u64]) -> Vec<StoredMessage> {
+    standin
+        .wait_until_true("every question to get a reply", WAIT, |s| {
+            questions.iter().all(|q| !bot_messages_in(s, *q).is_empty())
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    questions
+        .iter()
+        .map(|q| {
+            let said = bot_messages_in(standin, *q);
+            assert_eq!(said.len(), 1, "one reply to question {q}: {said:?}");
+            said.into_iter().next().unwrap()
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_drop() {
+async fn over_the_in_flight_bound_clicks_are_told_busy_and_every_question_gets_a_reply() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
     let bot = Bot::start(
         &standin,
         &workspace,
         &[
-            ("HELPDESK_MAX_IN_FLIGHT", "1"),
+            ("HELPDESK_SUPPORT_CHANNELS", &other_watched_too()),
             ("HELPDESK_COOLDOWN_QUESTIONS", "1000"),
+            ("HELPDESK_MAX_IN_FLIGHT", "1"),
+            ("HELPDESK_MAX_QUEUED", "4"),
         ],
     )
     .await;
@@ -969,21 +1022,9 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_
     let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
     let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
 
-    // One question holds the only slot for about 3.5 seconds: its thread
-    // takes four attempts, its answer four failed ones (then an apology).
-    let failed_before = failed_requests(&standin, MESSAGES);
-    let threads_failed_before = failed_requests(&standin, THREADS);
-    standin.fail_next(THREADS, 500, None, 3);
-    standin.fail_next(MESSAGES, 500, None, 4);
-    let slow = standin.send_message(MessageSpec::new(TEXT, &voter(1), "what is imap?"));
-    standin
-        .wait_until_true("the slow question to hold the slot", WAIT, |s| {
-            failed_requests(s, THREADS) > threads_failed_before
-        })
-        .await;
-
     // A click waits a second for the slot, then is told to try again,
     // well within Discord's 3 seconds; nothing is stored.
+    let slow = hold_a_slot(&standin).await;
     let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
     let busy = standin.wait_interaction_response(vote.id, WAIT).await;
     assert_eq!(busy.kind, 4);
@@ -994,42 +1035,69 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_
         busy.data
     );
     assert!(
-        failed_requests(&standin, MESSAGES) < failed_before + 4,
-        "answered while the slot was still held"
+        bot_messages_in(&standin, OTHER).is_empty(),
+        "told while the slot was still held"
     );
     assert_eq!(helpful_votes(&workspace, answer_id).await, 0);
-
-    // Questions wait: four may (4 per slot), the rest are dropped.
-    let queued: Vec<u64> = (0..6)
-        .map(|i| {
-            let text = format!("how do i back up my emails ({i})");
-            standin.send_message(MessageSpec::new(TEXT, &voter(10 + i), &text))
-        })
-        .collect();
-    poll("two questions to be dropped", || {
-        bot.logs().matches("dropping one").count() == 2
-    })
-    .await;
-    // Once the slow one is done, the queue is answered.
     let bot_id = standin.bot_user_id();
     standin
-        .wait_message_in(slow, |m| m.author_id() == bot_id, WAIT)
+        .wait_message_in(OTHER, |m| m.author_id() == bot_id, WAIT)
         .await;
-    standin
-        .wait_until_true("the queued questions to be answered", WAIT, |s| {
-            queued
-                .iter()
-                .filter(|q| !answers_in(s, **q).is_empty())
-                .count()
-                == 4
+    assert!(
+        standin.channel(slow).is_none(),
+        "the slow one had no thread"
+    );
+
+    // Seven questions while the slot is held again: four wait (the queue's
+    // bound) and are answered; the other three are set aside for the
+    // support team, and their askers told so at once.
+    hold_a_slot(&standin).await;
+    let burst: Vec<(u64, String)> = (0..7)
+        .map(|i| {
+            let text = format!("how do i back up my emails ({i})");
+            let id = standin.send_message(MessageSpec::new(TEXT, &voter(10 + i), &text));
+            (id, text)
         })
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let answered = queued
-        .iter()
-        .filter(|q| !answers_in(&standin, **q).is_empty())
-        .count();
-    assert_eq!(answered, 4, "the dropped questions stay unanswered");
+        .collect();
+    let questions: Vec<u64> = burst.iter().map(|(id, _)| *id).collect();
+    let replies = one_reply_each(&standin, &questions).await;
+    let mut answered = BTreeSet::new();
+    let mut set_aside = BTreeSet::new();
+    for ((question, text), reply) in burst.iter().zip(&replies) {
+        if reply.embeds().is_empty() {
+            assert!(reply.content().contains(SWAMPED), "{:?}", reply.content());
+            assert!(reply.content().chars().count() <= 200, "short");
+            let allowed = reply.allowed_mentions.clone().expect("allowed_mentions");
+            assert_eq!(allowed["parse"], serde_json::json!([]), "{allowed}");
+            assert!(reply.mentioned_user_ids().is_empty());
+            set_aside.insert(text.clone());
+        } else {
+            answered.insert(text.clone());
+            assert!(
+                !id_starting(reply, "hd1:vote:").is_empty(),
+                "question {question} got a real answer"
+            );
+        }
+    }
+    assert_eq!((answered.len(), set_aside.len()), (4, 3));
+
+    // The three are listed as unanswered for triage, and only they.
+    let store = workspace.store().await;
+    let listed: BTreeSet<String> = store
+        .recent_unanswered(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|u| u.question)
+        .collect();
+    assert_eq!(listed, set_aside);
+    for (question, text) in &burst {
+        let stored = store
+            .answer_for_source(&question.to_string())
+            .await
+            .unwrap();
+        assert_eq!(stored.is_some(), answered.contains(text), "{text}");
+    }
 
     // With the slot free again, the same click counts.
     let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
@@ -1040,5 +1108,50 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_
         thanks.data
     );
     assert_eq!(helpful_votes(&workspace, answer_id).await, 1);
+    let metrics = bot.http_get("/metrics").1;
+    assert!(
+        metrics.contains("helpdesk_busy_total{event=\"message\"} 3"),
+        "{metrics}"
+    );
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_the_in_flight_bound_within_the_queue_bound_is_answered_in_full() {
+    const BURST: u64 = 40;
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(
+        &standin,
+        &workspace,
+        &[
+            ("HELPDESK_SUPPORT_CHANNELS", &other_watched_too()),
+            ("HELPDESK_COOLDOWN_QUESTIONS", "1000"),
+            ("HELPDESK_MAX_IN_FLIGHT", "1"),
+        ],
+    )
+    .await;
+    // Every question of the burst arrives while the only slot is taken,
+    // so all of them wait: ten times the old bound of four per slot.
+    hold_a_slot(&standin).await;
+    let questions: Vec<u64> = (0..BURST)
+        .map(|i| {
+            let text = format!("how do i back up my emails ({i})");
+            standin.send_message(MessageSpec::new(TEXT, &voter(100 + i), &text))
+        })
+        .collect();
+    let replies = one_reply_each(&standin, &questions).await;
+    for (question, reply) in questions.iter().zip(&replies) {
+        assert!(
+            !reply.embeds().is_empty(),
+            "question {question} got {:?}",
+            reply.content()
+        );
+    }
+    let store = workspace.store().await;
+    assert!(store.recent_unanswered(None, 50).await.unwrap().is_empty());
+    // The burst, and the question that held the slot.
+    assert_eq!(store.stats(None).await.unwrap().answers, BURST + 1);
+    assert!(!bot.logs().contains("set one aside"));
     standin.assert_no_violations();
 }

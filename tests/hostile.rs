@@ -1486,3 +1486,73 @@ async fn did_you_mean_is_the_askers_and_copies_no_question() {
     assert_eq!(newest.question, None, "the question is not copied");
     standin.assert_no_violations();
 }
+
+/// The lookups of "is this a thread the bot answers in?" so far.
+fn thread_lookups(bot: &Bot) -> u64 {
+    let (_, metrics) = bot.http_get("/metrics");
+    metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("helpdesk_db_query_duration_seconds_count")
+                && line.contains("operation=\"thread\"")
+        })
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chatter_in_other_channels_costs_no_database_lookup() {
+    /// What the README's invite URL grants.
+    const INVITE_PERMISSIONS: u64 = 326_417_599_488;
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let chat = |n: u64| {
+        standin.send_message(MessageSpec::new(
+            support::bot::OTHER,
+            &member(n),
+            "anyone watching the match tonight?",
+        ));
+    };
+    // Events of one shard are handled in order of arrival as far as the
+    // cache goes: once a later question is answered, the earlier events
+    // have been seen.
+    let ann = asker();
+    let answered = |text: &'static str| support::bot::ask_in(&standin, TEXT, &ann, text);
+
+    // Before Discord has described the server, a channel is unknown: a
+    // message there costs a lookup.
+    chat(1);
+    chat(2);
+    let deadline = std::time::Instant::now() + WAIT;
+    while thread_lookups(&bot) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a message in an unknown channel is looked up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    answered("is my mailbox full?").await;
+    let unknown = thread_lookups(&bot);
+    assert_eq!(unknown, 2);
+
+    standin.send_guild_create(standin.guild_id(), "help desk", INVITE_PERMISSIONS);
+    answered("should I use pop or imap?").await;
+    for n in 3..8 {
+        chat(n);
+    }
+    answered("where did my email go?").await;
+    assert_eq!(
+        thread_lookups(&bot),
+        unknown,
+        "messages in a known plain channel are dropped before any lookup"
+    );
+    assert!(
+        standin
+            .messages_in(support::bot::OTHER)
+            .iter()
+            .all(|m| m.author_id() != standin.bot_user_id()),
+        "and not answered"
+    );
+    standin.assert_no_violations();
+}

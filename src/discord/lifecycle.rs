@@ -2,21 +2,32 @@
 //! states behind `/readyz`, one tracing span per handled event (guild,
 //! channel, user, and the entry once known), the handler latency histogram,
 //! the bookkeeping that lets a shutdown finish the handlers in flight, and
-//! the bound on them (`HELPDESK_MAX_IN_FLIGHT`) that keeps a flood from
-//! growing a backlog without end.
+//! the bound on them (`HELPDESK_MAX_IN_FLIGHT`).
 //!
-//! Over the bound, a click, a modal or a slash command waits for a slot
-//! for at most [`INTERACTION_WAIT`] (a burst of clicks is served, not
-//! refused), then is told that the bot is busy: Discord gives it 3 seconds
-//! in all, and the person can simply click again. A question waits for a
-//! free slot as long as it takes: it has no deadline, and a late answer is
-//! still an answer. What waits is bounded, [`QUEUED_PER_SLOT`] events per
-//! slot; past that a click is told at once, and a question is dropped
-//! with a warning and a count in `helpdesk_shed_total`, not
-//! answered with a "busy" message: such a reply would cost the REST calls
-//! the flood is starving (and Discord's per-channel rate limit would hold
-//! most of them back anyway), and the dropped question was never stored,
-//! so nothing half-done is left behind.
+//! A flood makes the bot slower, never silent. Messages that can never be
+//! questions (from a bot, a webhook or Discord itself, empty, or of a kind
+//! other than a plain message or a reply) are dropped first, before they
+//! take a slot, a place in the queue or a database call. A question that
+//! finds every slot taken waits its turn, oldest first, however long that
+//! takes: it has no deadline, and a late answer is still an answer. What
+//! waits is bounded by memory, not by slots: `HELPDESK_MAX_QUEUED` events
+//! (default 20,000). Even past that bound a question is not dropped: it is
+//! recorded as unanswered for the support team, and its asker is told so
+//! in a thread ([`super::swamped`]); `helpdesk_busy_total{event="message"}`
+//! counts them.
+//!
+//! A click, a modal or a slash command waits for a slot for at most
+//! [`INTERACTION_WAIT`] (a burst of clicks is served, not refused), then is
+//! told that the bot is busy (`helpdesk_busy_total{event}`): Discord gives
+//! it 3 seconds in all, and the person can simply click again. It does not
+//! wait behind the queued questions: those take turns in a line of their
+//! own, and only the first in that line competes with clicks for the next
+//! free slot. A waiting click is not acknowledged early with a deferred
+//! response instead: its handlers send the interaction's one callback
+//! themselves (a vote updates the answer's message, a dialogue step
+//! replaces the step, "Suggest an improvement" opens a modal, poise
+//! answers a command), and a callback sent before them would turn each of
+//! those into a follow-up or an edit, a different flow for every handler.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,19 +36,18 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serenity::all::{
     Client, ConnectionStage, Context as SerenityContext, CreateInteractionResponse,
-    CreateInteractionResponseMessage, FullEvent, Interaction,
+    CreateInteractionResponseMessage, FullEvent, Interaction, Message, MessageType,
 };
 use serenity::framework::Framework;
-use tokio::sync::{Notify, Semaphore, SemaphorePermit};
+use tokio::sync::{Mutex, Notify, Semaphore, SemaphorePermit};
 use tracing::{field, warn, Instrument};
 
+use super::messages;
 use super::redact;
 use super::render::no_mentions;
+use super::swamped;
 use super::{Data, Error};
 use crate::operations::{metric, Health};
-
-/// Events that may wait for a slot, per slot.
-pub const QUEUED_PER_SLOT: usize = 4;
 
 /// How long a click, modal or command may wait for a slot, of the 3
 /// seconds Discord gives it.
@@ -53,8 +63,13 @@ pub struct Lifecycle {
     idle: Notify,
     /// One permit per question, click or command handled at once.
     slots: Semaphore,
+    /// Where questions wait their turn for a slot. tokio's `Mutex` and
+    /// `Semaphore` are both fair (first come, first served), so questions
+    /// are answered oldest first, and a click waits behind at most the
+    /// one question at the head of the line.
+    line: Mutex<()>,
     /// Events waiting for a slot, and how many may.
-    queued: AtomicUsize,
+    waiting: AtomicUsize,
     max_queued: usize,
 }
 
@@ -69,17 +84,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// A place among the events waiting for a slot, given up when dropped
+/// (also when the wait is cut short).
+struct Waiting<'a>(&'a Lifecycle);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let waiting = self.0.waiting.fetch_sub(1, Ordering::SeqCst) - 1;
+        metrics::gauge!(metric::WAITING).set(waiting as f64);
+    }
+}
+
 impl Lifecycle {
-    /// At most `max_in_flight` questions, clicks and commands at once.
-    pub fn new(max_in_flight: usize) -> Self {
-        let max_in_flight = max_in_flight.max(1);
+    /// At most `max_in_flight` questions, clicks and commands at once, and
+    /// at most `max_queued` waiting for their turn.
+    pub fn new(max_in_flight: usize, max_queued: usize) -> Self {
         Self {
             stopping: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             idle: Notify::new(),
-            slots: Semaphore::new(max_in_flight),
-            queued: AtomicUsize::new(0),
-            max_queued: max_in_flight.saturating_mul(QUEUED_PER_SLOT),
+            slots: Semaphore::new(max_in_flight.max(1)),
+            line: Mutex::new(()),
+            waiting: AtomicUsize::new(0),
+            max_queued,
         }
     }
 
@@ -88,25 +115,44 @@ impl Lifecycle {
         self.slots.try_acquire().ok()
     }
 
-    /// A slot once one is free (within `limit`, if given), or `None` if
+    /// A place in the queue, or `None` if it is full.
+    fn wait(&self) -> Option<Waiting<'_>> {
+        let waiting = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let place = Waiting(self);
+        if waiting >= self.max_queued {
+            return None;
+        }
+        metrics::gauge!(metric::WAITING).set((waiting + 1) as f64);
+        Some(place)
+    }
+
+    /// A slot for a question once it is its turn, however long that
+    /// takes, or `None` at once if the queue is full.
+    pub async fn slot_for_question(&self) -> Option<SemaphorePermit<'_>> {
+        // The line is free only when nobody waits in it (a released
+        // `Mutex` passes straight to the next waiter), so a question that
+        // takes a free slot here overtakes nobody.
+        if let Ok(_turn) = self.line.try_lock() {
+            if let Some(slot) = self.try_slot() {
+                return Some(slot);
+            }
+        }
+        let _place = self.wait()?;
+        let _turn = self.line.lock().await;
+        self.slots.acquire().await.ok()
+    }
+
+    /// A slot for a click, modal or command within `limit`, or `None` if
     /// the queue is full or the time is up.
-    pub async fn queue_for_slot(&self, limit: Option<Duration>) -> Option<SemaphorePermit<'_>> {
+    pub async fn slot_for_interaction(&self, limit: Duration) -> Option<SemaphorePermit<'_>> {
         if let Some(slot) = self.try_slot() {
             return Some(slot);
         }
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
-            self.queued.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        let slot = match limit {
-            None => self.slots.acquire().await.ok(),
-            Some(limit) => tokio::time::timeout(limit, self.slots.acquire())
-                .await
-                .ok()
-                .and_then(Result::ok),
-        };
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        slot
+        let _place = self.wait()?;
+        tokio::time::timeout(limit, self.slots.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     /// Starts handling an event, unless the process is stopping.
@@ -158,21 +204,35 @@ impl Framework for TrackedFramework {
 
     async fn dispatch(&self, ctx: SerenityContext, event: FullEvent) {
         self.track_shards(&ctx, &event);
+        let load = load_of(&event);
+        if matches!(load, Load::Ignored) {
+            return;
+        }
+        if let Load::Question(message) = load {
+            let data = self.inner.user_data().await;
+            if !messages::worth_a_look(&ctx, data, message) {
+                return;
+            }
+        }
         let Some(_in_flight) = self.lifecycle.enter() else {
             return;
         };
-        let _slot = match load_of(&event) {
-            Load::Light => None,
-            Load::Question => match self.lifecycle.queue_for_slot(None).await {
+        let tracked = handler_span(&event);
+        let _slot = match load {
+            Load::Ignored | Load::Light => None,
+            Load::Question(message) => match self.lifecycle.slot_for_question().await {
                 Some(slot) => Some(slot),
                 None => {
-                    warn!("too many questions in flight and queued; dropping one");
-                    metrics::counter!(metric::SHED, "event" => "message").increment(1);
+                    let data = self.inner.user_data().await;
+                    let span = tracked.map_or_else(tracing::Span::none, |(_, span)| span);
+                    Box::pin(swamped::set_aside(&ctx, data, message))
+                        .instrument(span)
+                        .await;
                     return;
                 }
             },
             Load::Interaction(interaction) => {
-                match self.lifecycle.queue_for_slot(Some(INTERACTION_WAIT)).await {
+                match self.lifecycle.slot_for_interaction(INTERACTION_WAIT).await {
                     Some(slot) => Some(slot),
                     None => {
                         busy(&ctx, interaction).await;
@@ -181,12 +241,16 @@ impl Framework for TrackedFramework {
                 }
             }
         };
-        let Some((kind, span)) = handler_span(&event) else {
-            self.inner.dispatch(ctx, event).await;
+        // Boxed, so the future of an event waiting for a slot holds the
+        // event and the wait, not room for the whole handler too.
+        let Some((kind, span)) = tracked else {
+            Box::pin(self.inner.dispatch(ctx, event)).await;
             return;
         };
         let started = Instant::now();
-        self.inner.dispatch(ctx, event).instrument(span).await;
+        Box::pin(self.inner.dispatch(ctx, event))
+            .instrument(span)
+            .await;
         metrics::histogram!(metric::HANDLER_DURATION, "event" => kind)
             .record(started.elapsed().as_secs_f64());
     }
@@ -213,10 +277,12 @@ impl TrackedFramework {
 
 /// What handling an event costs.
 enum Load<'a> {
+    /// Nothing the bot acts on: dropped before anything else.
+    Ignored,
     /// Not bounded: quick, or needed to stay connected.
     Light,
     /// A person's message, maybe a question.
-    Question,
+    Question(&'a Message),
     /// A click, modal or slash command: answered within 3 seconds or not
     /// at all.
     Interaction(&'a Interaction),
@@ -224,7 +290,10 @@ enum Load<'a> {
 
 fn load_of(event: &FullEvent) -> Load<'_> {
     match event {
-        FullEvent::Message { new_message } if !new_message.author.bot => Load::Question,
+        FullEvent::Message { new_message } if could_be_a_question(new_message) => {
+            Load::Question(new_message)
+        }
+        FullEvent::Message { .. } => Load::Ignored,
         FullEvent::InteractionCreate { interaction } => match interaction {
             Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
                 Load::Interaction(interaction)
@@ -233,6 +302,20 @@ fn load_of(event: &FullEvent) -> Load<'_> {
         },
         _ => Load::Light,
     }
+}
+
+/// Whether a message may be a question at all: a person's (not a bot's, a
+/// webhook's or Discord's own) plain message or reply, with some text. The
+/// rest is decided later, by where it was posted.
+fn could_be_a_question(message: &Message) -> bool {
+    !message.author.bot
+        && !message.author.system
+        && message.webhook_id.is_none()
+        && matches!(
+            message.kind,
+            MessageType::Regular | MessageType::InlineReply
+        )
+        && !message.content.trim().is_empty()
 }
 
 /// Tells the person at once that the bot is too busy for their click,
@@ -251,7 +334,7 @@ async fn busy(ctx: &SerenityContext, interaction: &Interaction) {
                 .allowed_mentions(no_mentions()),
         ),
     );
-    metrics::counter!(metric::SHED, "event" => kind).increment(1);
+    metrics::counter!(metric::BUSY, "event" => kind).increment(1);
     let sent = match interaction {
         Interaction::Command(command) => command.create_response(&ctx.http, response).await,
         Interaction::Component(component) => component.create_response(&ctx.http, response).await,
@@ -315,7 +398,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stopped_lifecycle_refuses_events_and_drains_the_rest() {
-        let lifecycle = Lifecycle::new(1);
+        let lifecycle = Lifecycle::new(1, 0);
         let running = lifecycle.enter().expect("accepting");
         lifecycle.stop();
         assert!(lifecycle.enter().is_none(), "no new events after stop");
@@ -330,40 +413,154 @@ mod tests {
         assert_eq!(lifecycle.in_flight(), 0);
     }
 
-    #[tokio::test]
-    async fn slots_are_bounded_and_so_is_the_queue_for_them() {
-        let lifecycle = Arc::new(Lifecycle::new(1));
-        let slot = lifecycle.try_slot().expect("a free slot");
-        assert!(lifecycle.try_slot().is_none(), "one slot only");
-        let (got, mut served) = tokio::sync::mpsc::unbounded_channel();
-        for _ in 0..QUEUED_PER_SLOT {
-            let (lifecycle, got) = (Arc::clone(&lifecycle), got.clone());
-            tokio::spawn(async move {
-                let slot = lifecycle.queue_for_slot(None).await;
-                let _ = got.send(slot.is_some());
-            });
-        }
-        while lifecycle.queued.load(Ordering::SeqCst) < QUEUED_PER_SLOT {
+    fn waiting(lifecycle: &Lifecycle) -> usize {
+        lifecycle.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `count` events wait for a slot.
+    async fn until_waiting(lifecycle: &Lifecycle, count: usize) {
+        while waiting(lifecycle) != count {
             tokio::task::yield_now().await;
         }
+    }
+
+    /// Queues a question (or, with `click`, a click) that reports `name`
+    /// once served and then frees its slot.
+    fn queue(
+        lifecycle: &Arc<Lifecycle>,
+        served: &tokio::sync::mpsc::UnboundedSender<&'static str>,
+        name: &'static str,
+        click: bool,
+    ) {
+        let (lifecycle, served) = (Arc::clone(lifecycle), served.clone());
+        tokio::spawn(async move {
+            let slot = if click {
+                lifecycle
+                    .slot_for_interaction(Duration::from_secs(10))
+                    .await
+            } else {
+                lifecycle.slot_for_question().await
+            };
+            assert!(slot.is_some(), "{name} served");
+            let _ = served.send(name);
+        });
+    }
+
+    #[tokio::test]
+    async fn questions_are_served_oldest_first_and_only_the_queue_is_bounded() {
+        let lifecycle = Arc::new(Lifecycle::new(1, 3));
+        let slot = lifecycle.try_slot().expect("a free slot");
+        assert!(lifecycle.try_slot().is_none(), "one slot only");
+        let (served, mut order) = tokio::sync::mpsc::unbounded_channel();
+        for (i, name) in ["first", "second", "third"].into_iter().enumerate() {
+            queue(&lifecycle, &served, name, false);
+            until_waiting(&lifecycle, i + 1).await;
+        }
+        let started = Instant::now();
         assert!(
-            lifecycle.queue_for_slot(None).await.is_none(),
+            lifecycle.slot_for_question().await.is_none(),
             "the queue is full"
         );
+        assert!(started.elapsed() < Duration::from_secs(1), "told at once");
+        assert_eq!(waiting(&lifecycle), 3, "the refused one left no place");
+        drop(served);
         drop(slot);
-        for _ in 0..QUEUED_PER_SLOT {
-            assert_eq!(served.recv().await, Some(true), "each queued one is served");
+        for expected in ["first", "second", "third"] {
+            assert_eq!(order.recv().await, Some(expected));
         }
+        until_waiting(&lifecycle, 0).await;
+        assert!(lifecycle.try_slot().is_some(), "the slot is free again");
+    }
+
+    #[tokio::test]
+    async fn a_click_waits_behind_the_first_question_in_line_only() {
+        let lifecycle = Arc::new(Lifecycle::new(1, 10));
+        let slot = lifecycle.try_slot().expect("a free slot");
+        let (served, mut order) = tokio::sync::mpsc::unbounded_channel();
+        for (i, name) in ["question 1", "question 2", "question 3"]
+            .into_iter()
+            .enumerate()
+        {
+            queue(&lifecycle, &served, name, false);
+            until_waiting(&lifecycle, i + 1).await;
+        }
+        queue(&lifecycle, &served, "click", true);
+        until_waiting(&lifecycle, 4).await;
+        drop(served);
+        drop(slot);
+        let mut got = Vec::new();
+        for _ in 0..4 {
+            got.push(order.recv().await.expect("served"));
+        }
+        assert_eq!(got, ["question 1", "click", "question 2", "question 3"]);
+    }
+
+    #[tokio::test]
+    async fn a_question_takes_a_free_slot_without_queueing_even_with_no_queue() {
+        let lifecycle = Lifecycle::new(2, 0);
+        let first = lifecycle.slot_for_question().await;
+        let second = lifecycle.slot_for_question().await;
+        assert!(first.is_some() && second.is_some());
+        assert!(lifecycle.slot_for_question().await.is_none(), "no queue");
+        assert_eq!(waiting(&lifecycle), 0);
     }
 
     #[tokio::test]
     async fn a_wait_for_a_slot_can_be_limited() {
-        let lifecycle = Lifecycle::new(1);
+        let lifecycle = Lifecycle::new(1, 5);
         let _slot = lifecycle.try_slot().expect("a free slot");
         let limit = Duration::from_millis(30);
         let started = Instant::now();
-        assert!(lifecycle.queue_for_slot(Some(limit)).await.is_none());
+        assert!(lifecycle.slot_for_interaction(limit).await.is_none());
         assert!(started.elapsed() >= limit);
-        assert_eq!(lifecycle.queued.load(Ordering::SeqCst), 0, "left the queue");
+        assert_eq!(waiting(&lifecycle), 0, "left the queue");
+    }
+
+    #[tokio::test]
+    async fn a_click_finding_the_queue_full_is_refused_at_once() {
+        let lifecycle = Lifecycle::new(1, 0);
+        let _slot = lifecycle.try_slot().expect("a free slot");
+        let started = Instant::now();
+        assert!(lifecycle
+            .slot_for_interaction(Duration::from_secs(5))
+            .await
+            .is_none());
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn only_a_persons_plain_message_or_reply_with_text_may_be_a_question() {
+        let person = || {
+            let mut message = Message::default();
+            message.content = "how do I set up IMAP?".to_owned();
+            message
+        };
+        assert!(could_be_a_question(&person()));
+        let mut reply = person();
+        reply.kind = MessageType::InlineReply;
+        assert!(could_be_a_question(&reply));
+
+        let mut from_bot = person();
+        from_bot.author.bot = true;
+        let mut from_system = person();
+        from_system.author.system = true;
+        let mut from_webhook = person();
+        from_webhook.webhook_id = Some(serenity::all::WebhookId::new(7));
+        let mut empty = person();
+        empty.content = " \n\t".to_owned();
+        let mut pinned = person();
+        pinned.kind = MessageType::PinsAdd;
+        let mut thread_started = person();
+        thread_started.kind = MessageType::ThreadCreated;
+        for (what, message) in [
+            ("a bot's", from_bot),
+            ("a system message", from_system),
+            ("a webhook's", from_webhook),
+            ("an empty one", empty),
+            ("a pin notice", pinned),
+            ("a thread notice", thread_started),
+        ] {
+            assert!(!could_be_a_question(&message), "{what}");
+        }
     }
 }

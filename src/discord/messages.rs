@@ -28,7 +28,7 @@ const THREAD_ALREADY_CREATED: isize = 160_004;
 
 /// Where a question gets its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
+pub(super) enum Place {
     /// Start a thread from the question's message.
     NewThread,
     /// Answer inside an existing thread (a forum post or a follow-up).
@@ -76,8 +76,34 @@ pub async fn on_message(
     answer(ctx, data, message, place, &question).await
 }
 
+/// Whether a person's message is worth a slot and a database lookup: it
+/// comes from a server the bot serves, and is in a watched channel,
+/// mentions the bot, or is in a thread (which may be one the bot answers
+/// in). A message in any other channel the cache knows is chatter, dropped
+/// before any work. (A channel the cache does not know gets the lookup.)
+pub(super) fn worth_a_look(ctx: &SerenityContext, data: &Data, message: &Message) -> bool {
+    if !data.serves(message.guild_id) {
+        return false;
+    }
+    if data.is_watched(message.channel_id) {
+        return true;
+    }
+    let bot = data.bot_id.get().copied();
+    if bot.is_some_and(|bot| message.mentions.iter().any(|user| user.id == bot)) {
+        return true;
+    }
+    // A guild's cached channels hold no threads (the cache keeps them
+    // apart), so a channel found there is a plain one.
+    let plain_channel = message.guild_id.is_some_and(|guild| {
+        ctx.cache
+            .guild(guild)
+            .is_some_and(|guild| guild.channels.contains_key(&message.channel_id))
+    });
+    !plain_channel
+}
+
 /// Decides whether and where to answer a message.
-async fn place_of(
+pub(super) async fn place_of(
     ctx: &SerenityContext,
     data: &Data,
     message: &Message,
@@ -277,7 +303,11 @@ async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
 /// Starts a public thread from the question's message. A thread that
 /// already exists (a replayed event) has the message's id; if no thread can
 /// be started at all, the answer goes to the channel itself.
-async fn open_thread(ctx: &SerenityContext, message: &Message, question: &str) -> ChannelId {
+pub(super) async fn open_thread(
+    ctx: &SerenityContext,
+    message: &Message,
+    question: &str,
+) -> ChannelId {
     let builder = CreateThread::new(render::thread_name(question, &message.author.name))
         .auto_archive_duration(AutoArchiveDuration::OneDay);
     let created = with_retry(

@@ -18,6 +18,7 @@ mod origin;
 pub mod redact;
 pub mod render;
 mod retry;
+mod swamped;
 mod triage;
 
 use std::path::PathBuf;
@@ -144,7 +145,7 @@ pub async fn serve(
         .shards
         .map(|range| u32::from(range.last - range.first) + 1);
     let health = Arc::new(Health::new(Arc::clone(&assistant), shards_here));
-    let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight));
+    let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight, config.max_queued));
 
     // The endpoints start first, so probes answer while the gateway connects.
     let listener = tokio::net::TcpListener::bind(config.http_addr)

@@ -1,0 +1,133 @@
+//! A question that arrives while `HELPDESK_MAX_QUEUED` events already wait
+//! for a slot: it is not dropped. It is recorded for the support team as
+//! unanswered, without looking for an answer, and its asker is told so in
+//! a thread started from it (or in its own thread, for a forum post or a
+//! follow-up), pinging nobody. This takes no slot: a database write and
+//! two or three REST calls, far less than an answer.
+//!
+//! It is not escalated one by one (no ping, no post in the triage
+//! channel): a flood that fills the queue would flood the support team
+//! too. The questions are listed with the other unanswered ones
+//! (`/kb unanswered`, `helpdesk stats`), and a forum post gets the
+//! escalation tag.
+
+use std::time::Instant;
+
+use serenity::all::{ChannelId, Context as SerenityContext, CreateMessage, Message};
+use tracing::{info, warn};
+
+use super::cooldown::{Spend, Verdict};
+use super::messages::{self, Place};
+use super::redact;
+use super::render::no_mentions;
+use super::retry::with_retry;
+use super::triage;
+use super::Data;
+use crate::operations::metric;
+use crate::store::ThreadRecord;
+
+/// What the asker is told.
+pub const SWAMPED: &str = "I'm swamped right now, so a person from the support team will look at \
+                           this. Thanks for your patience!";
+
+/// What the asker is told if even that could not be recorded.
+const TRY_AGAIN: &str = "Sorry, I can't answer right now. Please try again in a moment.";
+
+/// Records `message`, if it is a question, for the support team and tells
+/// its asker so. Nothing if it is not a question, if its asker is over
+/// their question budget and was told already, or if it is a replay of a
+/// question handled before.
+pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
+    let bot = data.bot_id.get().copied();
+    if Some(message.author.id) == bot {
+        return;
+    }
+    let (place, question) = match messages::place_of(ctx, data, message, bot).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return,
+        Err(error) => {
+            warn!(error = %redact::chain(error.as_ref()), "could not tell whether a message is a question");
+            return;
+        }
+    };
+    let spent = data
+        .limiter
+        .check(message.author.id.get(), Spend::Question, Instant::now());
+    if spent == Verdict::Quiet {
+        return;
+    }
+    // A thread started from the message means it was handled before: this
+    // is a replay.
+    if place == Place::NewThread {
+        if let Ok(Some(_)) = data.ledger.thread(&message.id.get().to_string()).await {
+            info!(message = message.id.get(), "question already answered");
+            return;
+        }
+    }
+    let origin = super::origin::of_message(message);
+    let recorded = match data.assistant.set_aside(&question, origin).await {
+        Ok(record) if !record.created => {
+            info!(message = message.id.get(), "question already set aside");
+            return;
+        }
+        Ok(_) => {
+            metrics::counter!(metric::BUSY, "event" => "message").increment(1);
+            warn!("too many questions waiting; set one aside for the support team");
+            true
+        }
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not store the question");
+            false
+        }
+    };
+    if !recorded {
+        say(ctx, message, message.channel_id, TRY_AGAIN).await;
+        return;
+    }
+    let (thread, forum) = match place {
+        Place::Thread { forum } => (message.channel_id, forum),
+        Place::NewThread => (messages::open_thread(ctx, message, &question).await, None),
+    };
+    if thread != message.channel_id || forum.is_some() {
+        // The asker's next message in the thread is a follow-up question.
+        let recorded = data
+            .ledger
+            .record_thread(&ThreadRecord {
+                thread_id: thread.get().to_string(),
+                asker_id: message.author.id.get().to_string(),
+                forum_id: forum.map(|f| f.to_string()),
+            })
+            .await;
+        if let Err(error) = recorded {
+            warn!(error = %redact::chain(&error), thread = thread.get(), "could not record the thread");
+        }
+    }
+    say(ctx, message, thread, SWAMPED).await;
+    if let Some(forum) = forum {
+        triage::add_forum_tags(
+            ctx,
+            forum,
+            thread.get(),
+            &[data.config.escalation_tag.as_str()],
+        )
+        .await;
+    }
+}
+
+/// Posts `text` in `thread`; as a reply to the question if that is the
+/// question's own channel.
+async fn say(ctx: &SerenityContext, message: &Message, thread: ChannelId, text: &str) {
+    let mut create = CreateMessage::new()
+        .content(text)
+        .allowed_mentions(no_mentions());
+    if thread == message.channel_id && message.id.get() != message.channel_id.get() {
+        create = create.reference_message(message);
+    }
+    let sent = with_retry("POST /channels/{channel_id}/messages", || {
+        thread.send_message(&ctx.http, create.clone())
+    })
+    .await;
+    if let Err(error) = sent {
+        warn!(error = %redact::chain(&error), thread = thread.get(), "could not tell the asker a person will look at their question");
+    }
+}
