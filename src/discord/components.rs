@@ -19,6 +19,7 @@ use tracing::{info, warn};
 
 use super::cooldown::{Spend, Verdict};
 use super::custom_id::{Action, ParseError};
+use super::in_hand::StepInFlight;
 use super::lifecycle::record_entry;
 use super::origin;
 use super::redact;
@@ -27,7 +28,7 @@ use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
 use crate::assistant::{
-    DialogueEvent, DialogueFailure, DialogueStep, Offered, Reply, StaffSubject,
+    DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Offered, Reply, StaffSubject,
 };
 use crate::store::AnswerRecord;
 
@@ -144,15 +145,9 @@ pub async fn on_component(
             return respond(ctx, interaction, ephemeral(text)).await;
         }
     };
-    let spend = match action {
-        Action::Choose { .. } | Action::Human { .. } | Action::Alternative { .. } => {
-            Spend::Question
-        }
-        _ => Spend::Click,
-    };
     if data
         .limiter
-        .check(interaction.user.id.get(), spend, Instant::now())
+        .check(interaction.user.id.get(), spend_of(&action), Instant::now())
         != Verdict::Allowed
     {
         return respond(ctx, interaction, ephemeral(SLOW_DOWN)).await;
@@ -175,7 +170,37 @@ pub async fn on_component(
             return respond(ctx, interaction, ephemeral(TRY_AGAIN)).await;
         }
     }
-    let result = match action {
+    let result = act(ctx, data, interaction, action).await;
+    if let Err(error) = &result {
+        warn!(error = %redact::chain(error.as_ref()), "component failed");
+        apologise(ctx, interaction).await;
+    }
+    Ok(())
+}
+
+/// What a click spends of its person's budget: asking for something
+/// (a dialogue, a human, another answer) counts as a question.
+fn spend_of(action: &Action) -> Spend {
+    match action {
+        Action::Choose { .. } | Action::Human { .. } | Action::Alternative { .. } => {
+            Spend::Question
+        }
+        Action::Vote { .. }
+        | Action::Improve { .. }
+        | Action::DialogueAnswer { .. }
+        | Action::DialogueBack { .. }
+        | Action::DialogueRestart { .. } => Spend::Click,
+    }
+}
+
+/// Carries out a click that was claimed.
+async fn act(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &Click<'_>,
+    action: Action,
+) -> Result<(), Error> {
+    match action {
         Action::Vote { answer, helpful } => vote(ctx, data, interaction, answer, helpful).await,
         Action::Choose { answer } => choose(ctx, data, interaction, answer).await,
         Action::Human { answer } => human(ctx, data, interaction, answer).await,
@@ -186,14 +211,8 @@ pub async fn on_component(
             slot,
             value,
         } => {
-            step(
-                ctx,
-                data,
-                interaction,
-                session,
-                DialogueEvent::Answer { slot, value },
-            )
-            .await
+            let event = DialogueEvent::Answer { slot, value };
+            step(ctx, data, interaction, session, event).await
         }
         Action::DialogueBack { session } => {
             step(ctx, data, interaction, session, DialogueEvent::Back).await
@@ -201,12 +220,7 @@ pub async fn on_component(
         Action::DialogueRestart { session } => {
             step(ctx, data, interaction, session, DialogueEvent::Restart).await
         }
-    };
-    if let Err(error) = &result {
-        warn!(error = %redact::chain(error.as_ref()), "component failed");
-        apologise(ctx, interaction).await;
     }
-    Ok(())
 }
 
 /// Loads the answer a component points at, or tells the user it is stale.
@@ -460,7 +474,6 @@ async fn step(
     session: i64,
     event: DialogueEvent,
 ) -> Result<(), Error> {
-    let origin = origin::of_click(interaction);
     let answered = match &event {
         DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
         _ => None,
@@ -470,50 +483,17 @@ async fn step(
         info!(session, "dialogue click while another is handled");
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
-    let view = match data.assistant.dialogue_event(session, origin, event).await {
-        Ok(view) => {
-            in_flight.forget();
-            view
-        }
+    let view = match apply_step(data, interaction, session, event, &in_flight).await {
+        Ok(Ok(view)) => view,
         // The guard goes before any refusal is sent: the refused click must
         // not hold the session once its sender can see the refusal.
-        Err(DialogueFailure::NotYours) => {
+        Ok(Err(refusal)) => {
             drop(in_flight);
-            return respond(ctx, interaction, ephemeral(NOT_YOURS)).await;
+            return respond(ctx, interaction, ephemeral(refusal)).await;
         }
-        Err(DialogueFailure::Stale) if answered.is_some() => {
-            let (slot, value) = answered
-                .as_ref()
-                .map(|(s, v)| (s.as_str(), v.as_str()))
-                .unwrap_or_default();
-            let replayed = if in_flight.acknowledged(slot, value) {
-                None // A double click: this process answered the first.
-            } else {
-                let user = interaction.user.id.get().to_string();
-                data.assistant
-                    .replayed_step(session, &user, slot, value)
-                    .await?
-            };
-            match replayed {
-                Some(view) => {
-                    info!(session, "dialogue click again after an unacknowledged one");
-                    view
-                }
-                None => {
-                    warn!(session, "stale dialogue click");
-                    drop(in_flight);
-                    return respond(ctx, interaction, ephemeral(STALE)).await;
-                }
-            }
-        }
-        Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
-            warn!(session, "stale dialogue click");
+        Err(error) => {
             drop(in_flight);
-            return respond(ctx, interaction, ephemeral(STALE)).await;
-        }
-        Err(DialogueFailure::Store(error)) => {
-            drop(in_flight);
-            return Err(error.into());
+            return Err(error);
         }
     };
     let (embed, components) = render::dialogue_message(&view);
@@ -522,12 +502,8 @@ async fn step(
         let update = CreateInteractionResponseMessage::new()
             .embed(embed)
             .components(components);
-        return respond(
-            ctx,
-            interaction,
-            CreateInteractionResponse::UpdateMessage(update),
-        )
-        .await;
+        let update = CreateInteractionResponse::UpdateMessage(update);
+        return respond(ctx, interaction, update).await;
     };
     // An answered step keeps its question and the choice, without buttons,
     // and the next step (or the result) follows as a message of its own.
@@ -540,16 +516,72 @@ async fn step(
     let update = CreateInteractionResponseMessage::new()
         .embed(render::answered_step(&prompt, &label))
         .components(Vec::new());
-    respond(
-        ctx,
-        interaction,
-        CreateInteractionResponse::UpdateMessage(update),
-    )
-    .await?;
+    let update = CreateInteractionResponse::UpdateMessage(update);
+    respond(ctx, interaction, update).await?;
     in_flight.acknowledge(&slot, &value);
     // Released before the next step is posted: a click on that step is no
     // double click of this one (which the acknowledgement now tells).
     drop(in_flight);
+    post_next_step(ctx, data, interaction, &view, embed, components).await
+}
+
+/// The dialogue event of a click: the view it leads to, or the refusal
+/// to show. A click again on the step it answered is shown that step's
+/// outcome again if its first acknowledgement was lost (see
+/// [`crate::assistant::Assistant::replayed_step`]).
+async fn apply_step(
+    data: &Data,
+    interaction: &Click<'_>,
+    session: i64,
+    event: DialogueEvent,
+    in_flight: &StepInFlight<'_>,
+) -> Result<Result<DialogueView, &'static str>, Error> {
+    let answered = match &event {
+        DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
+        _ => None,
+    };
+    let origin = origin::of_click(interaction);
+    match data.assistant.dialogue_event(session, origin, event).await {
+        Ok(view) => {
+            in_flight.forget();
+            Ok(Ok(view))
+        }
+        Err(DialogueFailure::NotYours) => Ok(Err(NOT_YOURS)),
+        Err(DialogueFailure::Stale) if answered.is_some() => {
+            let (slot, value) = answered.unwrap_or_default();
+            let replayed = if in_flight.acknowledged(&slot, &value) {
+                None // A double click: this process answered the first.
+            } else {
+                let user = interaction.user.id.get().to_string();
+                data.assistant
+                    .replayed_step(session, &user, &slot, &value)
+                    .await?
+            };
+            if replayed.is_some() {
+                info!(session, "dialogue click again after an unacknowledged one");
+            } else {
+                warn!(session, "stale dialogue click");
+            }
+            Ok(replayed.ok_or(STALE))
+        }
+        Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
+            warn!(session, "stale dialogue click");
+            Ok(Err(STALE))
+        }
+        Err(DialogueFailure::Store(error)) => Err(error.into()),
+    }
+}
+
+/// Posts the next step, or the recommendation (linked to its message, so
+/// its votes are counted).
+async fn post_next_step(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &Click<'_>,
+    view: &DialogueView,
+    embed: CreateEmbed,
+    components: Vec<serenity::all::CreateActionRow>,
+) -> Result<(), Error> {
     let followup = CreateInteractionResponseFollowup::new()
         .embed(embed)
         .components(components)
@@ -614,7 +646,54 @@ pub async fn on_modal(
             return Ok(());
         }
     }
-    let comment: String = modal
+    let comment = comment_of(modal);
+    let record = match store_comment(data, answer, modal.user.id.get(), &comment).await {
+        Ok(record) => record,
+        Err(refusal) => {
+            respond_modal(refusal).await;
+            return Ok(());
+        }
+    };
+    if comment.trim().is_empty() {
+        respond_modal("Thanks for your vote! It helps us improve the answers.").await;
+        return Ok(());
+    }
+    respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
+    pass_on_comment(ctx, data, modal, &record, &comment).await;
+    Ok(())
+}
+
+/// Stores a comment with its author's vote: the answer it is about, or
+/// what to tell the author.
+async fn store_comment(
+    data: &Data,
+    answer: i64,
+    user: u64,
+    comment: &str,
+) -> Result<AnswerRecord, &'static str> {
+    let record = match data.assistant.answer(answer).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(STALE),
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not load the answer of a modal submit");
+            return Err(TRY_AGAIN);
+        }
+    };
+    let stored = data
+        .assistant
+        .comment(answer, &user.to_string(), comment)
+        .await;
+    if let Err(error) = stored {
+        warn!(error = %redact::chain(&error), "could not store the comment");
+        return Err(TRY_AGAIN);
+    }
+    Ok(record)
+}
+
+/// The improvement comment typed into the modal, cut to its limit (a
+/// forged submit may carry more).
+fn comment_of(modal: &ModalInteraction) -> String {
+    let comment = modal
         .data
         .components
         .iter()
@@ -626,48 +705,35 @@ pub async fn on_modal(
             _ => None,
         })
         .unwrap_or_default();
-    let comment: String = comment
+    comment
         .chars()
         .take(usize::from(render::MAX_COMMENT))
-        .collect();
-    let user = modal.user.id.get().to_string();
-    let record = match data.assistant.answer(answer).await {
-        Ok(Some(record)) => record,
-        Ok(None) => {
-            respond_modal(STALE).await;
-            return Ok(());
-        }
-        Err(error) => {
-            warn!(error = %redact::chain(&error), "could not load the answer of a modal submit");
-            respond_modal(TRY_AGAIN).await;
-            return Ok(());
-        }
-    };
-    if let Err(error) = data.assistant.comment(answer, &user, &comment).await {
-        warn!(error = %redact::chain(&error), "could not store the comment");
-        respond_modal(TRY_AGAIN).await;
-        return Ok(());
-    }
-    if comment.trim().is_empty() {
-        respond_modal("Thanks for your vote! It helps us improve the answers.").await;
-        return Ok(());
-    }
-    respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
+        .collect()
+}
+
+/// Posts a comment to the triage channel, escaped, once per person and
+/// answer.
+async fn pass_on_comment(
+    ctx: &SerenityContext,
+    data: &Data,
+    modal: &ModalInteraction,
+    record: &AnswerRecord,
+    comment: &str,
+) {
+    let user = modal.user.id.get();
+    let guild = modal.guild_id.map(|g| g.get());
     let mut text = format!(
-        "Improvement suggestion for `{}` from <@{}> ({}):\n",
+        "Improvement suggestion for `{}` from <@{user}> ({}):\n",
         record.entry,
-        user,
-        super::link(modal.guild_id.map(|g| g.get()), modal.channel_id.get()),
+        super::link(guild, modal.channel_id.get()),
     );
     let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
     text.push_str(&render::quote_for_staff(comment.trim(), room));
     let subject = StaffSubject::Comment {
-        answer,
-        user_id: user.clone(),
+        answer: record.id,
+        user_id: user.to_string(),
     };
-    let guild = modal.guild_id.map(|g| g.get());
-    triage::notify_staff(ctx, data, guild, &subject, modal.user.id.get(), &text).await;
-    Ok(())
+    triage::notify_staff(ctx, data, guild, &subject, user, &text).await;
 }
 
 /// Replies to a slash command's answer are rendered like message answers.
@@ -678,5 +744,35 @@ pub fn reply_for(reply: &Reply) -> (CreateEmbed, Vec<serenity::all::CreateAction
             render::answer_components(answer),
         ),
         Reply::NoAnswer(_) => (render::no_answer_embed(false), Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asking_for_something_spends_a_question_and_the_rest_a_click() {
+        for action in [
+            Action::Choose { answer: 1 },
+            Action::Human { answer: 1 },
+            Action::Alternative { answer: 1 },
+        ] {
+            assert_eq!(spend_of(&action), Spend::Question, "{action:?}");
+        }
+        for action in [
+            Action::Vote {
+                answer: 1,
+                helpful: false,
+            },
+            Action::DialogueBack { session: 1 },
+            Action::DialogueAnswer {
+                session: 1,
+                slot: "devices".to_owned(),
+                value: "one".to_owned(),
+            },
+        ] {
+            assert_eq!(spend_of(&action), Spend::Click, "{action:?}");
+        }
     }
 }

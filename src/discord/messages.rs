@@ -11,7 +11,7 @@ use serenity::all::{
     AutoArchiveDuration, ChannelId, Context as SerenityContext, CreateMessage, CreateThread,
     Message, MessageType,
 };
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::cooldown::{Spend, Verdict};
 use super::lifecycle::record_entry;
@@ -20,7 +20,7 @@ use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
-use crate::assistant::{Reply, StaffSubject};
+use crate::assistant::{Answer, NoAnswer, Reply, StaffSubject};
 use crate::store::{Tally, ThreadRecord};
 
 /// Discord's error code when a message already has a thread.
@@ -176,16 +176,38 @@ async fn answer(
         info!(message = message.id.get(), "question already answered");
         return Ok(());
     }
-    let thread = match place {
-        Place::Thread { .. } => message.channel_id,
-        Place::NewThread => open_thread(ctx, message, question).await,
-    };
-    let forum = match place {
-        Place::Thread { forum } => forum,
-        Place::NewThread => None,
-    };
     // From here on the asker gets the answer or, in a thread, an apology:
     // a failing store only costs bookkeeping, logged.
+    let at = settle(ctx, data, message, place, question).await;
+    match reply {
+        Reply::Answer(answer) => show_answer(ctx, data, message, &at, &answer).await,
+        Reply::NoAnswer(none) => show_no_answer(ctx, data, message, &at, &none, question).await,
+    }
+}
+
+/// Where the reply to a question goes.
+pub(super) struct Destination {
+    pub(super) thread: ChannelId,
+    /// The forum, if the thread is a forum post.
+    pub(super) forum: Option<u64>,
+    /// False when no thread could be started and the reply goes to the
+    /// question's channel.
+    in_thread: bool,
+}
+
+/// Starts the question's thread if it needs one, and remembers it (the
+/// asker's next message there is a follow-up).
+pub(super) async fn settle(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+    place: Place,
+    question: &str,
+) -> Destination {
+    let (thread, forum) = match place {
+        Place::Thread { forum } => (message.channel_id, forum),
+        Place::NewThread => (open_thread(ctx, message, question).await, None),
+    };
     let in_thread = matches!(place, Place::Thread { .. }) || thread != message.channel_id;
     if thread != message.channel_id || forum.is_some() {
         let recorded = data
@@ -200,64 +222,74 @@ async fn answer(
             warn!(error = %redact::chain(&error), thread = thread.get(), "could not record the thread; answering anyway");
         }
     }
-    match reply {
-        Reply::Answer(answer) => {
-            let create = CreateMessage::new()
-                .embed(render::answer_embed(&answer, Tally::default()))
-                .components(render::answer_components(&answer))
-                .allowed_mentions(no_mentions());
-            let sent = post_reply(ctx, data, message, thread, in_thread, &create).await?;
-            let linked = data
-                .assistant
-                .link_message(answer.record.id, &sent.id.get().to_string())
-                .await;
-            if let Err(error) = linked {
-                // Only `in_hand` tells a replay of this question answered now.
-                warn!(error = %redact::chain(&error), answer = answer.record.id, "could not link the answer to its message");
-            }
-            info!(entry = %answer.entry.id, confidence = answer.found.confidence, "answered");
-            if let Some(forum) = forum {
-                let tags: Vec<&str> = answer.entry.tags.iter().map(String::as_str).collect();
-                triage::add_forum_tags(ctx, forum, thread.get(), &tags).await;
-            }
+    Destination {
+        thread,
+        forum,
+        in_thread,
+    }
+}
+
+async fn show_answer(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+    at: &Destination,
+    answer: &Answer,
+) -> Result<(), Error> {
+    let create = CreateMessage::new()
+        .embed(render::answer_embed(answer, Tally::default()))
+        .components(render::answer_components(answer))
+        .allowed_mentions(no_mentions());
+    let sent = post_reply(ctx, data, message, at, &create).await?;
+    let linked = data
+        .assistant
+        .link_message(answer.record.id, &sent.id.get().to_string())
+        .await;
+    if let Err(error) = linked {
+        // Only `in_hand` tells a replay of this question answered now.
+        warn!(error = %redact::chain(&error), answer = answer.record.id, "could not link the answer to its message");
+    }
+    // Counted in helpdesk_answers_total; a log line each would cost more
+    // than a bare bot spends on the whole question.
+    debug!(entry = %answer.entry.id, confidence = answer.found.confidence, "answered");
+    if let Some(forum) = at.forum {
+        let tags: Vec<&str> = answer.entry.tags.iter().map(String::as_str).collect();
+        triage::add_forum_tags(ctx, forum, at.thread.get(), &tags).await;
+    }
+    Ok(())
+}
+
+async fn show_no_answer(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+    at: &Destination,
+    none: &NoAnswer,
+    question: &str,
+) -> Result<(), Error> {
+    let escalates = data.config.support_role.is_some() || data.config.triage_channel.is_some();
+    let create = CreateMessage::new()
+        .embed(render::no_answer_embed(escalates))
+        .allowed_mentions(no_mentions());
+    post_reply(ctx, data, message, at, &create).await?;
+    debug!(confidence = none.found.confidence, "no answer");
+    let escalation = Escalation {
+        guild: message.guild_id.map(|g| g.get()),
+        thread: at.thread.get(),
+        asker: message.author.id.get(),
+        question,
+        entry: None,
+        subject: StaffSubject::Unanswered(none.record.id),
+        ping_in_thread: true,
+    };
+    if triage::escalate(ctx, data, &escalation).await == Told::Staff {
+        if let Err(error) = data.assistant.mark_escalated(none.record.id).await {
+            warn!(error = %redact::chain(&error), unanswered = none.record.id, "could not mark the question escalated");
         }
-        Reply::NoAnswer(none) => {
-            let escalates =
-                data.config.support_role.is_some() || data.config.triage_channel.is_some();
-            let create = CreateMessage::new()
-                .embed(render::no_answer_embed(escalates))
-                .allowed_mentions(no_mentions());
-            post_reply(ctx, data, message, thread, in_thread, &create).await?;
-            info!(confidence = none.found.confidence, "no answer");
-            let told = triage::escalate(
-                ctx,
-                data,
-                &Escalation {
-                    guild: message.guild_id.map(|g| g.get()),
-                    thread: thread.get(),
-                    asker: message.author.id.get(),
-                    question,
-                    entry: None,
-                    subject: StaffSubject::Unanswered(none.record.id),
-                    ping_in_thread: true,
-                },
-            )
-            .await;
-            if told == Told::Staff {
-                if let Err(error) = data.assistant.mark_escalated(none.record.id).await {
-                    warn!(error = %redact::chain(&error), unanswered = none.record.id, "could not mark the question escalated");
-                }
-            }
-            if let Some(forum) = forum {
-                triage::add_forum_tags(
-                    ctx,
-                    forum,
-                    thread.get(),
-                    &[data.config.escalation_tag.as_str()],
-                )
-                .await;
-            }
-        }
+    }
+    if let Some(forum) = at.forum {
+        let tag = data.config.escalation_tag.as_str();
+        triage::add_forum_tags(ctx, forum, at.thread.get(), &[tag]).await;
     }
     Ok(())
 }
@@ -269,10 +301,12 @@ async fn post_reply(
     ctx: &SerenityContext,
     data: &Data,
     message: &Message,
-    thread: ChannelId,
-    in_thread: bool,
+    at: &Destination,
     create: &CreateMessage,
 ) -> Result<Message, Error> {
+    let Destination {
+        thread, in_thread, ..
+    } = *at;
     let sent = with_retry("POST /channels/{channel_id}/messages", || {
         thread.send_message(&ctx.http, create.clone())
     })

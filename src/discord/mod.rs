@@ -146,21 +146,99 @@ pub async fn serve(
         .map(|range| u32::from(range.last - range.first) + 1);
     let health = Arc::new(Health::new(Arc::clone(&assistant), shards_here));
     let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight, config.max_queued));
-
     // The endpoints start first, so probes answer while the gateway connects.
-    let listener = tokio::net::TcpListener::bind(config.http_addr)
-        .await
-        .with_context(|| format!("listening on HELPDESK_HTTP_ADDR {}", config.http_addr))?;
-    info!(address = %listener.local_addr()?, "health and metrics endpoints listening");
-    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    let http = tokio::spawn(operations::serve_http(
-        listener,
-        operations::router(Arc::clone(&health), prometheus.clone()),
-        async move {
-            let _ = http_stopped.await;
-        },
+    let endpoints = Endpoints::start(&config, &health, prometheus).await?;
+    log_policies(&config);
+    let upkeep_job = tokio::spawn(operations::upkeep(
+        Arc::clone(&assistant),
+        config.retention,
+        config.dialogue_idle,
     ));
-    let upkeep = prometheus.map(|handle| tokio::spawn(operations::metrics_upkeep(handle)));
+
+    let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
+    let framework = lifecycle::TrackedFramework {
+        inner: framework(data),
+        lifecycle: Arc::clone(&lifecycle),
+        health: Arc::clone(&health),
+    };
+    let mut client = ClientBuilder::new_with_http(build_http(&config), intents())
+        .framework(framework)
+        .await?;
+    let shard_manager = Arc::clone(&client.shard_manager);
+    {
+        let (health, lifecycle) = (Arc::clone(&health), Arc::clone(&lifecycle));
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            info!("shutting down: taking no new events");
+            health.stopping();
+            lifecycle.stop();
+            shard_manager.shutdown_all().await;
+        });
+    }
+    let outcome = run_shards(&mut client, &config).await;
+
+    health.stopping();
+    lifecycle.stop();
+    if !lifecycle.drain(DRAIN_LIMIT).await {
+        warn!(
+            in_flight = lifecycle.in_flight(),
+            "handlers still running at shutdown"
+        );
+    }
+    endpoints.stop().await;
+    upkeep_job.abort();
+    assistant.close().await;
+    info!("stopped");
+    Ok(outcome?)
+}
+
+/// The health and metrics endpoints, and the metrics' own upkeep.
+struct Endpoints {
+    stop: tokio::sync::oneshot::Sender<()>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    metrics_upkeep: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Endpoints {
+    async fn start(
+        config: &Config,
+        health: &Arc<Health>,
+        prometheus: Option<PrometheusHandle>,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("listening on HELPDESK_HTTP_ADDR {}", config.http_addr))?;
+        info!(address = %listener.local_addr()?, "health and metrics endpoints listening");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let http = tokio::spawn(operations::serve_http(
+            listener,
+            operations::router(Arc::clone(health), prometheus.clone()),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        let metrics_upkeep =
+            prometheus.map(|handle| tokio::spawn(operations::metrics_upkeep(handle)));
+        Ok(Self {
+            stop,
+            http,
+            metrics_upkeep,
+        })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Ok(Err(error)) = self.http.await {
+            warn!(error = %redact::chain(&error), "the endpoints stopped with an error");
+        }
+        if let Some(task) = self.metrics_upkeep {
+            task.abort();
+        }
+    }
+}
+
+/// Says at start-up what is kept and where the bot serves.
+fn log_policies(config: &Config) {
     match config.retention {
         Some(keep) => info!(
             days = keep.as_secs() / 86_400,
@@ -173,15 +251,11 @@ pub async fn serve(
     } else {
         info!(guilds = ?config.guilds, "serving only these servers; leaving any other");
     }
-    let upkeep_job = tokio::spawn(operations::upkeep(
-        Arc::clone(&assistant),
-        config.retention,
-        config.dialogue_idle,
-    ));
+}
 
-    let http_client = build_http(&config);
-    let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
-    let framework = poise::Framework::builder()
+/// poise with the commands, the event handler and the bot's state.
+fn framework(data: Data) -> poise::Framework<Data, Error> {
+    poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             allowed_mentions: Some(render::no_mentions()),
@@ -202,27 +276,12 @@ pub async fn serve(
                 Ok(data)
             })
         })
-        .build();
-    let framework = lifecycle::TrackedFramework {
-        inner: framework,
-        lifecycle: Arc::clone(&lifecycle),
-        health: Arc::clone(&health),
-    };
-    let mut client = ClientBuilder::new_with_http(http_client, intents())
-        .framework(framework)
-        .await?;
-    let shard_manager = Arc::clone(&client.shard_manager);
-    {
-        let (health, lifecycle) = (Arc::clone(&health), Arc::clone(&lifecycle));
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            info!("shutting down: taking no new events");
-            health.stopping();
-            lifecycle.stop();
-            shard_manager.shutdown_all().await;
-        });
-    }
-    let outcome = match config.shards {
+        .build()
+}
+
+/// Runs this process's shards until the gateway closes or shutdown.
+async fn run_shards(client: &mut serenity::Client, config: &Config) -> Result<(), serenity::Error> {
+    match config.shards {
         Some(range) => {
             info!(
                 first = range.first,
@@ -237,27 +296,7 @@ pub async fn serve(
                 .await
         }
         None => client.start_autosharded().await,
-    };
-
-    health.stopping();
-    lifecycle.stop();
-    if !lifecycle.drain(DRAIN_LIMIT).await {
-        warn!(
-            in_flight = lifecycle.in_flight(),
-            "handlers still running at shutdown"
-        );
     }
-    let _ = stop_http.send(());
-    if let Ok(Err(error)) = http.await {
-        warn!(error = %redact::chain(&error), "the endpoints stopped with an error");
-    }
-    upkeep_job.abort();
-    if let Some(task) = upkeep {
-        task.abort();
-    }
-    assistant.close().await;
-    info!("stopped");
-    Ok(outcome?)
 }
 
 async fn shutdown_signal() {

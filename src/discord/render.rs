@@ -11,6 +11,7 @@ use serenity::all::{
 use super::custom_id::Action;
 use crate::assistant::{Answer, DialogueStep, DialogueView};
 use crate::dialogue::Recommendation;
+use crate::knowledge::Question;
 use crate::store::{AnswerId, Tally};
 
 /// Discord's limits: the one place the Discord front end writes them.
@@ -388,43 +389,8 @@ pub fn no_answer_embed(escalated: bool) -> CreateEmbed {
 /// A dialogue step: the question with a button per option, "Not sure",
 /// "Back" and "Restart"; or the recommendation with vote buttons.
 pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let session = view.session_id;
     match &view.step {
         DialogueStep::Ask { question, number } => {
-            let mut options: Vec<CreateButton> = question
-                .values()
-                .into_iter()
-                .map(|value| {
-                    let style = if value == crate::knowledge::UNSURE {
-                        ButtonStyle::Secondary
-                    } else {
-                        ButtonStyle::Primary
-                    };
-                    button(
-                        &Action::DialogueAnswer {
-                            session,
-                            slot: question.slot.clone(),
-                            value: value.to_owned(),
-                        },
-                        question.label_of(value),
-                        style,
-                    )
-                })
-                .collect();
-            options.truncate(MAX_BUTTONS_PER_ROW);
-            let mut navigation = Vec::new();
-            if view.state.asked() > 0 {
-                navigation.push(button(
-                    &Action::DialogueBack { session },
-                    "Back",
-                    ButtonStyle::Secondary,
-                ));
-            }
-            navigation.push(button(
-                &Action::DialogueRestart { session },
-                "Restart",
-                ButtonStyle::Secondary,
-            ));
             let mut description = String::new();
             if *number == 1 {
                 description.push_str(&view.dialogue.intro);
@@ -438,13 +404,7 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
                 ))
                 .description(truncate(&description, MAX_EMBED_DESCRIPTION))
                 .colour(ANSWER_COLOUR);
-            (
-                embed,
-                vec![
-                    CreateActionRow::Buttons(options),
-                    CreateActionRow::Buttons(navigation),
-                ],
-            )
+            (embed, step_buttons(view, question))
         }
         DialogueStep::Done {
             recommendation,
@@ -454,6 +414,41 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
             vec![CreateActionRow::Buttons(vote_buttons(*answer_id))],
         ),
     }
+}
+
+/// A step's options in one row ("Not sure" in grey), then Back (once
+/// something was asked) and Restart.
+fn step_buttons(view: &DialogueView, question: &Question) -> Vec<CreateActionRow> {
+    let session = view.session_id;
+    let mut options: Vec<CreateButton> = question
+        .values()
+        .into_iter()
+        .map(|value| {
+            let style = if value == crate::knowledge::UNSURE {
+                ButtonStyle::Secondary
+            } else {
+                ButtonStyle::Primary
+            };
+            let action = Action::DialogueAnswer {
+                session,
+                slot: question.slot.clone(),
+                value: value.to_owned(),
+            };
+            button(&action, question.label_of(value), style)
+        })
+        .collect();
+    options.truncate(MAX_BUTTONS_PER_ROW);
+    let mut navigation = Vec::new();
+    if view.state.asked() > 0 {
+        let back = Action::DialogueBack { session };
+        navigation.push(button(&back, "Back", ButtonStyle::Secondary));
+    }
+    let restart = Action::DialogueRestart { session };
+    navigation.push(button(&restart, "Restart", ButtonStyle::Secondary));
+    vec![
+        CreateActionRow::Buttons(options),
+        CreateActionRow::Buttons(navigation),
+    ]
 }
 
 pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbed {

@@ -24,7 +24,6 @@ use super::retry::with_retry;
 use super::triage;
 use super::Data;
 use crate::operations::metric;
-use crate::store::ThreadRecord;
 
 /// What the asker is told.
 pub const SWAMPED: &str = "I'm swamped right now, so a person from the support team will look at \
@@ -84,33 +83,11 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
         say(ctx, message, message.channel_id, TRY_AGAIN).await;
         return;
     }
-    let (thread, forum) = match place {
-        Place::Thread { forum } => (message.channel_id, forum),
-        Place::NewThread => (messages::open_thread(ctx, message, &question).await, None),
-    };
-    if thread != message.channel_id || forum.is_some() {
-        // The asker's next message in the thread is a follow-up question.
-        let recorded = data
-            .ledger
-            .record_thread(&ThreadRecord {
-                thread_id: thread.get().to_string(),
-                asker_id: message.author.id.get().to_string(),
-                forum_id: forum.map(|f| f.to_string()),
-            })
-            .await;
-        if let Err(error) = recorded {
-            warn!(error = %redact::chain(&error), thread = thread.get(), "could not record the thread");
-        }
-    }
-    say(ctx, message, thread, SWAMPED).await;
-    if let Some(forum) = forum {
-        triage::add_forum_tags(
-            ctx,
-            forum,
-            thread.get(),
-            &[data.config.escalation_tag.as_str()],
-        )
-        .await;
+    let at = messages::settle(ctx, data, message, place, &question).await;
+    say(ctx, message, at.thread, SWAMPED).await;
+    if let Some(forum) = at.forum {
+        let tag = data.config.escalation_tag.as_str();
+        triage::add_forum_tags(ctx, forum, at.thread.get(), &[tag]).await;
     }
 }
 

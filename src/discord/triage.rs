@@ -83,20 +83,7 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
         told |= sent.is_ok();
     }
     if let Some(triage) = triage_channel_for(ctx, data, escalation.guild).await {
-        let about = match escalation.entry {
-            Some(entry) => format!("asked for a human after the answer `{entry}`"),
-            None => "asked a question I had no answer for".to_owned(),
-        };
-        let quote = render::quote_for_staff(&escalation.question.replace('\n', " "), QUOTE_CHARS);
-        let content = truncate(
-            &format!(
-                "<@{}> {about}: {}\n{quote}",
-                escalation.asker,
-                link(escalation.guild, escalation.thread),
-            ),
-            render::MAX_CONTENT,
-        );
-        if let Some(sent) = post_for_staff(ctx, triage, content).await {
+        if let Some(sent) = post_for_staff(ctx, triage, triage_text(escalation)).await {
             told = true;
             remember_post(data, post, triage, sent).await;
         }
@@ -108,6 +95,24 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
         warn!(error = %redact::chain(&error), "could not release an escalation nobody saw");
     }
     Told::Nobody
+}
+
+/// The triage post of an escalation: who, about what, where, and the
+/// question quoted (escaped, see [`render::quote_for_staff`]).
+fn triage_text(escalation: &Escalation<'_>) -> String {
+    let about = match escalation.entry {
+        Some(entry) => format!("asked for a human after the answer `{entry}`"),
+        None => "asked a question I had no answer for".to_owned(),
+    };
+    let quote = render::quote_for_staff(&escalation.question.replace('\n', " "), QUOTE_CHARS);
+    truncate(
+        &format!(
+            "<@{}> {about}: {}\n{quote}",
+            escalation.asker,
+            link(escalation.guild, escalation.thread),
+        ),
+        render::MAX_CONTENT,
+    )
 }
 
 /// The triage channel, if it belongs to `guild`: one server's questions
