@@ -3,7 +3,7 @@
 //! database, from the gateway, and flooded with 5xx and 429 responses.
 //! Each asserts that nothing acknowledged is lost and nothing is doubled.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;

@@ -26,7 +26,14 @@
 //! Module map: `state` (records and the shared state), `contract` (OpenAPI
 //! routing and validation), `rest` (HTTP handlers), `gateway` (websocket
 //! sessions), `payloads` (JSON builders and test-facing specs).
+//!
+//! Around it, for helpdesk's tests and load bench: [`bot`] runs the real
+//! `helpdesk serve` binary against a stand-in, [`database`] gives each test
+//! a fresh PostgreSQL database.
 #![allow(dead_code)]
+
+pub mod bot;
+pub mod database;
 
 mod contract;
 mod events;
@@ -46,14 +53,10 @@ use axum::Router;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
-// Re-exports for tests; a given test binary uses only some of them.
-#[allow(unused_imports)]
 pub use gateway::{DispatchOutcome, DispatchRecord};
-#[allow(unused_imports)]
 pub use payloads::{
     intents, permissions, ForumPost, MessageSpec, SentInteraction, ThreadSpec, UserSpec,
 };
-#[allow(unused_imports)]
 pub use state::{
     ChannelInfo, ForumTagInfo, InteractionCallback, InteractionRecord, RecordedRequest,
     RegisteredCommand, RoleInfo, RouteMatcher, StoredMessage, Violation, ViolationKind,

@@ -3,7 +3,7 @@
 //! by Discord shard. Each runs the real `helpdesk serve` binary against the
 //! local Discord stand-in.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! Every REST request the bot makes is checked against Discord's published
 //! contract by the stand-in; each test ends by asserting none was refused.
 
-mod support;
+use crate::support;
 
 use helpdesk::knowledge::Knowledge;
 use helpdesk::store::Store;

@@ -7,7 +7,7 @@
 //! every request the bot sent are checked), no doubled vote, and a clear
 //! reply where the user needs one.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
