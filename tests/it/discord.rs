@@ -154,6 +154,7 @@ async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
         if stored.message_id.is_some() || std::time::Instant::now() > deadline {
             break stored;
         }
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(stored.entry, "mailbox-quota");
@@ -504,7 +505,9 @@ async fn a_gateway_reconnect_loses_and_doubles_nothing() {
             .await;
     }
     // Give any duplicate a chance to appear, then count.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    standin
+        .wait_quiet(std::time::Duration::from_millis(500), WAIT)
+        .await;
     for question in [first, second, third] {
         let answers = standin
             .messages_in(question)
@@ -729,7 +732,9 @@ async fn the_cooldown_sends_one_polite_notice() {
         )
         .await;
     assert!(notice.allowed_mentions.is_some());
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    standin
+        .wait_quiet(std::time::Duration::from_millis(500), WAIT)
+        .await;
     let notices = standin
         .messages_in(TEXT)
         .into_iter()

@@ -366,7 +366,7 @@ async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue(
         standin
             .wait_message_in(thread, |m| m.author_id() == bot_id && m.id > third.id, WAIT)
             .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        standin.wait_quiet(Duration::from_millis(300), WAIT).await;
         let steps_after = standin
             .messages_in(thread)
             .into_iter()
@@ -614,7 +614,7 @@ async fn a_dropped_or_invalidated_gateway_session_is_recovered_and_answers_the_n
     }
 
     // Give any duplicate a chance to appear, then count.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     for question in &questions {
         assert_eq!(
             answers_in(&standin, *question).len(),
@@ -794,7 +794,7 @@ async fn assert_try_again_follows_the_callback(standin: &StandIn, interaction: u
         })
         .await;
     // Give a second callback (the bug) a chance to arrive.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     let record = standin.interaction(interaction).expect("the interaction");
     assert_eq!(
         record.rejected_callbacks, 0,
@@ -889,7 +889,7 @@ async fn answered_once_despite_a_replay(
 ) {
     let (message, _) = ask_in(standin, TEXT, asker, question).await;
     replay_question(standin, bot, message).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     let said = bot_messages_in(standin, message);
     assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
     assert!(!said[0].embeds().is_empty(), "the answer");
@@ -936,7 +936,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     let sorry = standin
         .wait_message_in(third, |m| m.author_id() == bot_id, WAIT)
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     assert_eq!(bot_messages_in(&standin, third).len(), 1, "one message");
     assert_eq!(
         sorry.content(),
@@ -1024,7 +1024,7 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_questions_queue_then_
                 == 4
         })
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     let answered = queued
         .iter()
         .filter(|q| !answers_in(&standin, **q).is_empty())

@@ -518,7 +518,7 @@ async fn hostile_questions_get_a_reply_and_ping_nobody() {
         .wait_message_in(last, |m| is_bot_reply(&standin, m), WAIT)
         .await;
     threads.push(last);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    standin.wait_quiet(Duration::from_millis(500), WAIT).await;
 
     for (case, id) in &unreadable {
         assert!(
@@ -635,7 +635,7 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
         logs.contains("already handled") || callbacks_to(&standin, first.id) > 1
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     assert_eq!(
         callbacks_to(&standin, first.id),
         1,
@@ -707,7 +707,7 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     assert!(comment.starts_with(&stored_comment));
     // The same submit again, as a gateway replay: passed on once.
     standin.replay_interaction(submit.id);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    standin.wait_quiet(Duration::from_millis(500), WAIT).await;
     let suggestions = standin
         .messages_in(TRIAGE)
         .into_iter()

@@ -240,6 +240,7 @@ async fn interaction_tokens_never_reach_the_logs() {
             tokio::time::Instant::now() < deadline,
             "the failed click is never given up"
         );
+        // Polled: the log is a file.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokens.push(click.token);
@@ -334,6 +335,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
             tokio::time::Instant::now() < deadline,
             "old text not purged"
         );
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let kept = store.answer(recent.id).await.unwrap().unwrap();
@@ -383,6 +385,7 @@ async fn retention_is_90_days_by_default_and_off_keeps_texts() {
             "a 100-day-old text is kept by default:\n{}",
             bot.logs()
         );
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let logs = bot.logs();

@@ -186,6 +186,7 @@ fn unix_now() -> i64 {
 async fn next_second() -> i64 {
     let start = unix_now();
     while unix_now() == start {
+        // Polled: the test needs the clock to move on to the next second.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     unix_now()

@@ -404,6 +404,38 @@ impl StandIn {
         }
     }
 
+    /// Waits until no request has arrived for `quiet`: the bot has gone
+    /// quiet, and a test can check that nothing more happened (no
+    /// duplicate, no second callback). Panics if requests still keep coming
+    /// after `timeout`.
+    pub async fn wait_quiet(&self, quiet: Duration, timeout: Duration) {
+        let mut changes = self.shared.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut seen = self.read(|s| s.requests.len());
+        let mut quiet_until = tokio::time::Instant::now() + quiet;
+        loop {
+            changes.borrow_and_update();
+            let count = self.read(|s| s.requests.len());
+            if count != seen {
+                seen = count;
+                quiet_until = tokio::time::Instant::now() + quiet;
+            }
+            if quiet_until > deadline {
+                panic!(
+                    "stand-in: still receiving requests after {timeout:?}, never quiet for {quiet:?}\n{}",
+                    self.digest()
+                );
+            }
+            // Woken by any change to the state; only a new request starts
+            // the quiet period over.
+            match tokio::time::timeout_at(quiet_until, changes.changed()).await {
+                Err(_) => return,
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => panic!("stand-in stopped while waiting for quiet"),
+            }
+        }
+    }
+
     /// What happened so far, for failure messages.
     pub fn digest(&self) -> String {
         self.read(|s| {
