@@ -30,7 +30,6 @@
 //! Around it, for helpdesk's tests and load bench: [`bot`] runs the real
 //! `helpdesk serve` binary against a stand-in, [`database`] gives each test
 //! a fresh PostgreSQL database.
-#![allow(dead_code)]
 
 pub mod bot;
 pub mod database;
