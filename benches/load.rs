@@ -1,6 +1,6 @@
 //! Load bench of the Discord bot: the real `helpdesk serve` binary, with the
 //! real serenity client, against the local Discord stand-in
-//! (`tests/support/standin/`), on SQLite and on PostgreSQL.
+//! (`tests/standin/`), on SQLite and on PostgreSQL.
 //!
 //! ```sh
 //! cargo bench --bench load                       # both backends, defaults
@@ -52,21 +52,15 @@
 //! the SQLite file on tmpfs (LOAD_SQLITE_DIR); `--pg-synchronous-commit
 //! off` sets it on the fresh database (LOAD_PG_SYNCHRONOUS_COMMIT).
 
-// The support code's unit tests are compiled here without the test harness
-// that would run them, so their `use super::*` goes unused.
-#[allow(unused_imports)]
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use support::bot::{standin, Bot, Workspace, TEXT, WAIT};
-use support::database::TestDatabase;
-use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
+use helpdesk_standin::bot::{standin, Bot, Workspace, TEXT, WAIT};
+use helpdesk_standin::database::TestDatabase;
+use helpdesk_standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
 
 // ----- options ----------------------------------------------------------------
 

@@ -34,9 +34,11 @@
 //!   `stats`, `check`).
 //!
 //! Outside `src/`: `knowledge/` is the shipped knowledge, `tests/` the
-//! black-box tests (and `tests/data/` the held-out questions the matcher is
-//! measured on), `benches/` the criterion benches, `deploy/` the files to run
-//! it as a service.
+//! black-box tests (one test binary, `tests/it/`, with a module per area;
+//! `tests/standin/` the local Discord stand-in they run the bot against, a
+//! crate of the workspace; `tests/data/` the held-out questions the matcher
+//! is measured on), `benches/` the criterion benches, `deploy/` the files to
+//! run it as a service.
 
 pub mod assistant;
 pub mod config;

@@ -1,4 +1,4 @@
-//! The invariants the fuzz targets and `tests/properties.rs` check, in one
+//! The invariants the fuzz targets and `tests/it/properties.rs` check, in one
 //! place: the fuzz targets feed them libFuzzer's inputs, the property tests
 //! proptest's. Only `std`, `helpdesk` and `serde_json` are used here, so
 //! the test suite includes this file as a module (`#[path]`) without the

@@ -1,6 +1,6 @@
 //! The fuzz targets' inputs and bodies. Each target in `fuzz_targets/` is
 //! one line calling a function here; the invariants themselves are in
-//! [`checks`], which `tests/properties.rs` shares.
+//! [`checks`], which `tests/it/properties.rs` shares.
 
 pub mod checks;
 
@@ -56,7 +56,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&SHIPPED));
 /// files (duplicate ids, `related`, `dialogue`). The whole shipped folder
 /// is not offered: instrumented, loading it takes ~200 ms even lightened,
 /// so inputs holding it would take all the fuzzing time
-/// (`tests/properties.rs` loads it, edited, instead).
+/// (`tests/it/properties.rs` loads it, edited, instead).
 #[derive(Debug, Arbitrary)]
 pub struct LoaderInput {
     files: Vec<FuzzFile>,

@@ -1,5 +1,5 @@
 //! Which backend a database URL names. The storage behaviour itself is
-//! tested on both backends, through the public API, in `tests/store.rs`.
+//! tested on both backends, through the public API, in `tests/it/store.rs`.
 
 use super::*;
 

@@ -2,7 +2,7 @@
 //! empty folder (so the built-in knowledge is used) with its database in
 //! that folder.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write;

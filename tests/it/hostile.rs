@@ -7,16 +7,18 @@
 //! every request the bot sent are checked), no doubled vote, and a clear
 //! reply where the user needs one.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
+use helpdesk::discord::custom_id::{Action, PREFIX};
 use helpdesk::store::Store;
 use serde_json::{json, Value};
 use support::bot::{standin, Bot, Workspace, ROLE, TEXT, TRIAGE, WAIT};
 use support::standin::{
     InteractionCallback, MessageSpec, RecordedRequest, StandIn, StoredMessage, UserSpec,
 };
+use support::{action, answer_id, is_dialogue, offers, vote};
 
 /// How a hostile text is built.
 #[derive(Clone, Copy, Debug)]
@@ -471,10 +473,7 @@ async fn hostile_questions_get_a_reply_and_ping_nobody() {
                 .unwrap_or_else(|| panic!("{case}: the answer is not stored"));
             assert_eq!(record.question.as_deref(), Some(text.as_str()), "{case}");
             assert!(
-                reply
-                    .custom_ids()
-                    .iter()
-                    .any(|c| c.starts_with("hd1:vote:")),
+                offers(&reply, |a| matches!(a, Action::Vote { .. })),
                 "{case}: an answer can be voted on"
             );
             match expect {
@@ -518,7 +517,7 @@ async fn hostile_questions_get_a_reply_and_ping_nobody() {
         .wait_message_in(last, |m| is_bot_reply(&standin, m), WAIT)
         .await;
     threads.push(last);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    standin.wait_quiet(Duration::from_millis(500), WAIT).await;
 
     for (case, id) in &unreadable {
         assert!(
@@ -552,18 +551,21 @@ async fn hostile_questions_get_a_reply_and_ping_nobody() {
     standin.assert_no_violations();
 }
 
-/// The answer's id in its vote buttons.
-fn answer_id(message: &StoredMessage) -> i64 {
-    message
-        .custom_ids()
-        .iter()
-        .find_map(|id| {
-            id.strip_prefix("hd1:vote:")?
-                .strip_suffix(":up")?
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("no vote button on {:?}", message.custom_ids()))
+/// `id` as another version of the bot would have written it (`hd0:…`).
+fn from_version(version: &str, id: &str) -> String {
+    let rest = id.strip_prefix(PREFIX).expect("an id of this version");
+    format!("{version}{rest}")
+}
+
+/// A vote id whose answer is `answer`, whatever it is: the encoder's own
+/// output with the answer replaced.
+fn vote_on(answer: &str) -> String {
+    Action::Vote {
+        answer: 1,
+        helpful: true,
+    }
+    .encode()
+    .replace(":1:", &format!(":{answer}:"))
 }
 
 fn callbacks_to(standin: &StandIn, interaction: u64) -> usize {
@@ -612,8 +614,8 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
 
     // A vote replayed with the same interaction id counts once: 👍, then
     // 👎, then the 👍 again from a gateway replay must change nothing.
-    let up = format!("hd1:vote:{id}:up");
-    let down = format!("hd1:vote:{id}:down");
+    let up = vote(&answer, true);
+    let down = vote(&answer, false);
     let first = standin.click_button(&asker(), guild, thread, answer.id, &up);
     assert_polite(
         "helpful",
@@ -635,7 +637,7 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
         logs.contains("already handled") || callbacks_to(&standin, first.id) > 1
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     assert_eq!(
         callbacks_to(&standin, first.id),
         1,
@@ -707,7 +709,7 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     assert!(comment.starts_with(&stored_comment));
     // The same submit again, as a gateway replay: passed on once.
     standin.replay_interaction(submit.id);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    standin.wait_quiet(Duration::from_millis(500), WAIT).await;
     let suggestions = standin
         .messages_in(TRIAGE)
         .into_iter()
@@ -721,15 +723,15 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     for (case, custom_id, wording) in [
         (
             "modal of an old version",
-            format!("hd0:improve:{id}"),
+            from_version("hd0", &Action::Improve { answer: id }.encode()),
             STALE,
         ),
         (
             "modal of an unknown answer",
-            "hd1:improve:999999".to_owned(),
+            Action::Improve { answer: 999_999 }.encode(),
             STALE,
         ),
-        ("modal from a button id", format!("hd1:vote:{id}:up"), STALE),
+        ("modal from a button id", up.clone(), STALE),
     ] {
         let submit = standin.submit_forged_modal(
             &asker(),
@@ -744,31 +746,19 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     }
 
     // A click on another member's dialogue.
-    let choose = format!("hd1:choose:{id}");
+    let choose = Action::Choose { answer: id }.encode();
     let click = standin.click_button(&asker(), guild, thread, answer.id, &choose);
     standin.wait_interaction_response(click.id, WAIT).await;
     let bot_id = standin.bot_user_id();
     let step = standin
         .wait_message_in(
             thread,
-            |m| {
-                m.author_id() == bot_id
-                    && m.id > answer.id
-                    && m.custom_ids().iter().any(|c| c.starts_with("hd1:dlg:"))
-            },
+            |m| m.author_id() == bot_id && m.id > answer.id && offers(m, is_dialogue),
             WAIT,
         )
         .await;
-    let set = step
-        .custom_ids()
-        .into_iter()
-        .find(|c| c.contains(":set:"))
-        .expect("a choice on the step");
-    let restart = step
-        .custom_ids()
-        .into_iter()
-        .find(|c| c.ends_with(":restart"))
-        .expect("restart on the step");
+    let set = action(&step, |a| matches!(a, Action::DialogueAnswer { .. })).encode();
+    let restart = action(&step, |a| matches!(a, Action::DialogueRestart { .. })).encode();
     for custom_id in [&set, &restart] {
         let click = standin.click_button(&bystander(), guild, thread, step.id, custom_id);
         let reply = standin.wait_interaction_response(click.id, WAIT).await;
@@ -786,36 +776,56 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
 
     // Custom ids from other versions, or made up.
     let edits_before = standin.message(answer.id).unwrap().edits;
-    let long = format!("hd1:vote:{id}:up{}", ":x".repeat(60));
+    let long = format!("{up}{}", ":x".repeat(60));
+    let devices_one = Action::DialogueAnswer {
+        session: 1,
+        slot: "devices".to_owned(),
+        value: "one".to_owned(),
+    }
+    .encode();
+    let unicode_slot = Action::DialogueAnswer {
+        session: 1,
+        slot: "dévices".to_owned(),
+        value: "ｏｎｅ".to_owned(),
+    }
+    .encode();
     for (case, custom_id, wording) in [
-        ("old version vote", format!("hd0:vote:{id}:up"), STALE),
+        ("old version vote", from_version("hd0", &up), STALE),
         (
             "old version dialogue",
-            "hd0:dlg:1:set:devices:one".to_owned(),
+            from_version("hd0", &devices_one),
             STALE,
         ),
-        ("newer version", format!("hd2:vote:{id}:up"), STALE),
-        ("no version", format!("vote:{id}:up"), STALE),
+        ("newer version", from_version("hd2", &up), STALE),
+        (
+            "no version",
+            up[PREFIX.len()..].trim_start_matches(':').to_owned(),
+            STALE,
+        ),
         ("empty", String::new(), STALE),
-        ("improve as a button", format!("hd1:improve:{id}"), STALE),
-        ("unknown answer", "hd1:vote:999999:up".to_owned(), STALE),
-        ("extra part", format!("hd1:vote:{id}:up:again"), UNKNOWN),
-        ("leading zero", format!("hd1:vote:0{id}:up"), UNKNOWN),
-        ("negative", format!("hd1:vote:-{id}:up"), UNKNOWN),
         (
-            "overflow",
-            "hd1:vote:99999999999999999999:up".to_owned(),
-            UNKNOWN,
+            "improve as a button",
+            Action::Improve { answer: id }.encode(),
+            STALE,
         ),
+        (
+            "unknown answer",
+            Action::Vote {
+                answer: 999_999,
+                helpful: true,
+            }
+            .encode(),
+            STALE,
+        ),
+        ("extra part", format!("{up}:again"), UNKNOWN),
+        ("leading zero", vote_on(&format!("0{id}")), UNKNOWN),
+        ("negative", vote_on(&format!("-{id}")), UNKNOWN),
+        ("overflow", vote_on("99999999999999999999"), UNKNOWN),
         ("over 100 characters", long, UNKNOWN),
-        (
-            "unicode slot",
-            "hd1:dlg:1:set:dévices:ｏｎｅ".to_owned(),
-            UNKNOWN,
-        ),
+        ("unicode slot", unicode_slot, UNKNOWN),
         (
             "mentions in the id",
-            "hd1:vote:<@&2200000000000000001>:up @everyone".to_owned(),
+            format!("{} @everyone", vote_on("<@&2200000000000000001>")),
             UNKNOWN,
         ),
     ] {
@@ -920,7 +930,7 @@ async fn user_text_reaches_staff_escaped() {
         "what is imap and how does it work?",
     )
     .await;
-    let down = format!("hd1:vote:{}:down", answer_id(&answer));
+    let down = vote(&answer, false);
     let click = standin.click_button(&asker(), guild, thread, answer.id, &down);
     let modal = standin.wait_interaction_response(click.id, WAIT).await;
     let modal_id = modal.custom_id().expect("the improvement modal").to_owned();
@@ -1012,7 +1022,10 @@ async fn forged_custom_ids_are_logged_escaped() {
         "what is imap and how does it work?",
     )
     .await;
-    let modal_id = format!("hd1:improve:1\n{FORGED_LINE} modal\u{1b}[2K");
+    let modal_id = format!(
+        "{}\n{FORGED_LINE} modal\u{1b}[2K",
+        Action::Improve { answer: 1 }.encode()
+    );
     let submit = standin.submit_forged_modal(
         &asker(),
         guild,
@@ -1023,7 +1036,7 @@ async fn forged_custom_ids_are_logged_escaped() {
     );
     let reply = standin.wait_interaction_response(submit.id, WAIT).await;
     assert_polite("forged modal id", &reply, STALE);
-    let button_id = format!("hd1:vote:1:up\n{FORGED_LINE} button");
+    let button_id = format!("{}\n{FORGED_LINE} button", vote_on("1"));
     let click = standin.click_forged_button(&asker(), guild, thread, answer.id, &button_id);
     let reply = standin.wait_interaction_response(click.id, WAIT).await;
     assert_polite("forged button id", &reply, UNKNOWN);

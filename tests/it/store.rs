@@ -2,20 +2,18 @@
 //! empty database and uses only the public API (`helpdesk::store`);
 //! `on_both_backends!` runs it once on SQLite (a file in a temporary
 //! folder) and once on PostgreSQL (a database of its own, see
-//! `support/database.rs`): writes that must not double don't, even from
-//! two processes at once, votes replace votes, acknowledged writes survive
-//! a reopen, forgetting and retention erase texts but keep counts.
-//! PostgreSQL must be running; see `support/database.rs`.
-
-#[path = "support/database.rs"]
-mod database;
+//! `tests/standin/src/database.rs`): writes that must not double don't,
+//! even from two processes at once, votes replace votes, acknowledged
+//! writes survive a reopen, forgetting and retention erase texts but keep
+//! counts.
+//! PostgreSQL must be running; see `tests/standin/src/database.rs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use database::TestDatabase;
+use crate::support::database::{self, TestDatabase};
 use helpdesk::discord::ledger::Ledger;
 use helpdesk::store::{
     self, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport,
@@ -204,6 +202,7 @@ fn unix_now() -> i64 {
 async fn next_second() -> i64 {
     let start = unix_now();
     while unix_now() == start {
+        // Polled: the test needs the clock to move on to the next second.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     unix_now()

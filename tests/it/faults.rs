@@ -3,18 +3,20 @@
 //! database, from the gateway, and flooded with 5xx and 429 responses.
 //! Each asserts that nothing acknowledged is lost and nothing is doubled.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
+use helpdesk::discord::custom_id::Action;
 use helpdesk::store::Store;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection};
 use support::bot::{ask_in, standin, Bot, Workspace, FORUM, OTHER, TEXT, WAIT};
 use support::database::{admin_url, TestDatabase};
 use support::standin::{MessageSpec, SentInteraction, StandIn, StoredMessage, UserSpec};
+use support::{actions, choose, offers, session_id, vote};
 
 const MESSAGES: &str = "POST /channels/{channel_id}/messages";
 const THREADS: &str = "POST /channels/{channel_id}/messages/{message_id}/threads";
@@ -29,14 +31,6 @@ fn asker() -> UserSpec {
 
 fn voter(i: u64) -> UserSpec {
     UserSpec::new(3_100_000_000_000_000_000 + i, &format!("voter{i}"))
-}
-
-fn id_starting(message: &StoredMessage, prefix: &str) -> String {
-    message
-        .custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no component {prefix}* on {:?}", message.custom_ids()))
 }
 
 /// The bot's answers (messages with an embed) in `channel`.
@@ -135,9 +129,9 @@ async fn a_kill_during_a_burst_of_votes_keeps_every_acknowledged_vote_exactly_on
         "what is imap and how does it work?",
     )
     .await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
+    let up = vote(&answer, true);
     let down = up.replace(":up", ":down");
-    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+    let answer_id = support::answer_id(&answer);
     let vote_id = |i: u64| if finds_helpful(i) { &up } else { &down };
 
     let clicks: Vec<(u64, SentInteraction)> = (0..VOTERS)
@@ -227,9 +221,12 @@ fn click_step(
     slot: &str,
     value: &str,
 ) -> SentInteraction {
-    let id = id_starting(step, "hd1:dlg:");
-    let session = id.split(':').nth(2).expect("session id");
-    let custom_id = format!("hd1:dlg:{session}:set:{slot}:{value}");
+    let custom_id = Action::DialogueAnswer {
+        session: session_id(step),
+        slot: slot.to_owned(),
+        value: value.to_owned(),
+    }
+    .encode();
     standin.click_button(&asker(), standin.guild_id(), thread, step.id, &custom_id)
 }
 
@@ -251,11 +248,7 @@ async fn next_step_after(
     standin
         .wait_message_in(
             thread,
-            |m| {
-                m.author_id() == bot
-                    && m.id > step.id
-                    && m.custom_ids().iter().any(|id| id.starts_with("hd1:"))
-            },
+            |m| m.author_id() == bot && m.id > step.id && !actions(m).is_empty(),
             WAIT,
         )
         .await
@@ -287,7 +280,7 @@ async fn open_dialogue(standin: &StandIn) -> (u64, StoredMessage) {
         standin.guild_id(),
         thread,
         answer.id,
-        &id_starting(&answer, "hd1:choose:"),
+        &choose(&answer),
     );
     standin.wait_interaction_response(choose.id, WAIT).await;
     let first = standin.original_response(choose.id).expect("first step");
@@ -328,10 +321,10 @@ async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue(
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
-        !third
-            .custom_ids()
-            .iter()
-            .any(|id| id.contains(":set:offline:") || id.contains(":set:devices:")),
+        !offers(&third, |a| matches!(
+            a,
+            Action::DialogueAnswer { slot, .. } if slot == "offline" || slot == "devices"
+        )),
         "the dialogue moved on past the answered questions: {:?}",
         third.custom_ids()
     );
@@ -341,16 +334,12 @@ async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue(
     );
     // The next click continues from there; a double click on it shows the
     // step after it once.
-    if let Some(next) = third
-        .custom_ids()
-        .iter()
-        .find(|id| id.contains(":set:"))
-        .cloned()
-    {
-        let mut parts = next.split(':').skip(4);
-        let (slot, value) = (parts.next().unwrap(), parts.next().unwrap());
-        let click = click_step(&standin, thread, &third, slot, value);
-        let double = click_step(&standin, thread, &third, slot, value);
+    if let Some((slot, value)) = actions(&third).into_iter().find_map(|a| match a {
+        Action::DialogueAnswer { slot, value, .. } => Some((slot, value)),
+        _ => None,
+    }) {
+        let click = click_step(&standin, thread, &third, &slot, &value);
+        let double = click_step(&standin, thread, &third, &slot, &value);
         let mut kinds = Vec::new();
         for sent in [&click, &double] {
             let reply = standin.wait_interaction_response(sent.id, WAIT).await;
@@ -366,7 +355,7 @@ async fn a_kill_while_a_dialogue_click_is_handled_lets_the_click_again_continue(
         standin
             .wait_message_in(thread, |m| m.author_id() == bot_id && m.id > third.id, WAIT)
             .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        standin.wait_quiet(Duration::from_millis(300), WAIT).await;
         let steps_after = standin
             .messages_in(thread)
             .into_iter()
@@ -386,8 +375,8 @@ async fn a_locked_sqlite_database_gets_a_try_again_and_recovers_by_itself() {
     let workspace = Workspace::new();
     let bot = Bot::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
-    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+    let up = vote(&answer, true);
+    let answer_id = support::answer_id(&answer);
 
     // Another connection holds SQLite's write lock: the bot's writes fail
     // after its busy timeout (reads go on, as WAL allows). A read-only
@@ -498,8 +487,8 @@ async fn an_unreachable_postgres_database_gets_a_try_again_and_recovers_by_itsel
     let workspace = Workspace::new();
     let bot = Bot::start(&standin, &workspace, &[("HELPDESK_DATABASE_URL", &url)]).await;
     let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
-    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+    let up = vote(&answer, true);
+    let answer_id = support::answer_id(&answer);
 
     allow_connections(&url, false).await;
     let question = standin.send_message(MessageSpec::new(
@@ -614,7 +603,7 @@ async fn a_dropped_or_invalidated_gateway_session_is_recovered_and_answers_the_n
     }
 
     // Give any duplicate a chance to appear, then count.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     for question in &questions {
         assert_eq!(
             answers_in(&standin, *question).len(),
@@ -794,7 +783,7 @@ async fn assert_try_again_follows_the_callback(standin: &StandIn, interaction: u
         })
         .await;
     // Give a second callback (the bug) a chance to arrive.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     let record = standin.interaction(interaction).expect("the interaction");
     assert_eq!(
         record.rejected_callbacks, 0,
@@ -819,8 +808,8 @@ async fn a_database_failure_after_a_vote_was_acknowledged_is_told_in_a_follow_up
     let workspace = Workspace::new();
     let bot = Bot::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
-    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+    let up = vote(&answer, true);
+    let answer_id = support::answer_id(&answer);
 
     // The asker's 👍 is stored and acknowledged, then the bot looks up the
     // thread (to tag a forum post) and the database fails.
@@ -889,7 +878,7 @@ async fn answered_once_despite_a_replay(
 ) {
     let (message, _) = ask_in(standin, TEXT, asker, question).await;
     replay_question(standin, bot, message).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     let said = bot_messages_in(standin, message);
     assert_eq!(said.len(), 1, "one message in the thread: {said:?}");
     assert!(!said[0].embeds().is_empty(), "the answer");
@@ -936,7 +925,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     let sorry = standin
         .wait_message_in(third, |m| m.author_id() == bot_id, WAIT)
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
     assert_eq!(bot_messages_in(&standin, third).len(), 1, "one message");
     assert_eq!(
         sorry.content(),
@@ -1019,8 +1008,8 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_every_question_gets_a
     )
     .await;
     let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
-    let answer_id: i64 = up.split(':').nth(2).unwrap().parse().unwrap();
+    let up = vote(&answer, true);
+    let answer_id = support::answer_id(&answer);
 
     // A click waits a second for the slot, then is told to try again,
     // well within Discord's 3 seconds; nothing is stored.
@@ -1074,7 +1063,7 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_every_question_gets_a
         } else {
             answered.insert(text.clone());
             assert!(
-                !id_starting(reply, "hd1:vote:").is_empty(),
+                support::answer_id(reply) > 0,
                 "question {question} got a real answer"
             );
         }

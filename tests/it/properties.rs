@@ -7,7 +7,7 @@
 //!
 //! Inputs the fuzzers found that once failed are kept below as plain tests.
 
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../../fuzz/src/checks.rs"]
 mod checks;
 
 use std::path::{Path, PathBuf};

@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use jsonschema::{BasicOutput, Draft, Validator};
 use serde_json::{json, Map, Value};
 
-/// Where the contract lives, relative to the crate that includes this module
-/// (`/work/standin` or `/work/main`; both are siblings of `shared/`).
+/// Where the contract lives: `shared/` is a sibling of the project's
+/// checkout, and this crate is `tests/standin/` in it.
 const OPENAPI_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/discord-api/openapi.json"
+    "/../../../shared/discord-api/openapi.json"
 );
 
 /// HTTP methods an OpenAPI path item can hold.

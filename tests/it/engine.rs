@@ -1,7 +1,7 @@
 //! The assistant's use cases end to end, through the public API, on an
 //! in-memory store: answers, unanswered questions, dialogues, votes, reload.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

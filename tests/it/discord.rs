@@ -3,8 +3,9 @@
 //! Every REST request the bot makes is checked against Discord's published
 //! contract by the stand-in; each test ends by asserting none was refused.
 
-mod support;
+use crate::support;
 
+use helpdesk::discord::custom_id::{Action, PREFIX};
 use helpdesk::knowledge::Knowledge;
 use helpdesk::store::Store;
 use serde_json::json;
@@ -13,6 +14,7 @@ use support::bot::{
     WAIT,
 };
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
+use support::{action, actions, choose, is_dialogue, offers, session_id, vote};
 
 fn asker() -> UserSpec {
     UserSpec::new(3_000_000_000_000_000_001, "ann")
@@ -51,14 +53,6 @@ fn embed_text(message: &StoredMessage) -> String {
         .unwrap_or_default()
 }
 
-fn id_starting(message: &StoredMessage, prefix: &str) -> String {
-    message
-        .custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no component {prefix}* on {:?}", message.custom_ids()))
-}
-
 /// Every message the bot sent pings nobody, except the escalation ping
 /// which allows exactly the support role.
 fn assert_no_unexpected_pings(standin: &StandIn, channels: &[u64]) {
@@ -95,22 +89,14 @@ async fn ask(standin: &StandIn, user: &UserSpec, text: &str) -> (u64, StoredMess
     ask_in(standin, TEXT, user, text).await
 }
 
-/// The newest bot message in `channel` carrying a component `prefix*`.
-async fn wait_component(
-    standin: &StandIn,
-    channel: u64,
-    prefix: &str,
-    after: u64,
-) -> StoredMessage {
+/// The newest bot message in `channel` carrying one of the bot's
+/// components.
+async fn wait_component(standin: &StandIn, channel: u64, after: u64) -> StoredMessage {
     let bot = standin.bot_user_id();
     standin
         .wait_message_in(
             channel,
-            |m| {
-                m.author_id() == bot
-                    && m.id > after
-                    && m.custom_ids().iter().any(|id| id.starts_with(prefix))
-            },
+            |m| m.author_id() == bot && m.id > after && !actions(m).is_empty(),
             WAIT,
         )
         .await
@@ -136,10 +122,17 @@ async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
         "the answer is inside the thread"
     );
     assert_eq!(embed_title(&answer), title_of("mailbox-quota"));
-    let ids = answer.custom_ids();
-    assert!(ids.iter().any(|id| id.ends_with(":up")), "{ids:?}");
-    assert!(ids.iter().any(|id| id.ends_with(":down")), "{ids:?}");
-    assert!(ids.iter().any(|id| id.contains(":human:")), "{ids:?}");
+    let ids = actions(&answer);
+    let has = |wanted: fn(&Action) -> bool| ids.iter().any(wanted);
+    assert!(
+        has(|a| matches!(a, Action::Vote { helpful: true, .. })),
+        "{ids:?}"
+    );
+    assert!(
+        has(|a| matches!(a, Action::Vote { helpful: false, .. })),
+        "{ids:?}"
+    );
+    assert!(has(|a| matches!(a, Action::Human { .. })), "{ids:?}");
     assert!(answer.content().chars().count() <= 2000);
 
     let store = workspace.store().await;
@@ -154,6 +147,7 @@ async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
         if stored.message_id.is_some() || std::time::Instant::now() > deadline {
             break stored;
         }
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(stored.entry, "mailbox-quota");
@@ -172,9 +166,12 @@ async fn answer_step(
     slot: &str,
     value: &str,
 ) -> StoredMessage {
-    let id = id_starting(step, "hd1:dlg:");
-    let session = id.split(':').nth(2).expect("session id");
-    let custom_id = format!("hd1:dlg:{session}:set:{slot}:{value}");
+    let custom_id = Action::DialogueAnswer {
+        session: session_id(step),
+        slot: slot.to_owned(),
+        value: value.to_owned(),
+    }
+    .encode();
     let click = standin.click_button(user, standin.guild_id(), thread, step.id, &custom_id);
     let response = standin.wait_interaction_response(click.id, WAIT).await;
     assert_eq!(
@@ -188,7 +185,7 @@ async fn answer_step(
             .is_none_or(|c| c.is_empty()),
         "answered steps lose their buttons"
     );
-    wait_component(standin, thread, "hd1:", step.id).await
+    wait_component(standin, thread, step.id).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,7 +202,7 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
     assert_eq!(embed_title(&answer), title_of("which-protocol"));
 
     // Someone else cannot start the asker's dialogue.
-    let choose = id_starting(&answer, "hd1:choose:");
+    let choose = choose(&answer);
     let refused =
         standin.click_button(&bystander(), standin.guild_id(), thread, answer.id, &choose);
     let refused = standin.wait_interaction_response(refused.id, WAIT).await;
@@ -218,19 +215,18 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
     let first = standin
         .original_response(click.id)
         .expect("the first step is a message");
-    assert!(
-        first
-            .custom_ids()
-            .iter()
-            .any(|id| id.ends_with(":set:devices:one")),
-        "{:?}",
-        first.custom_ids()
-    );
-    assert!(first
-        .custom_ids()
-        .iter()
-        .any(|id| id.ends_with(":set:devices:unsure")));
-    assert!(first.custom_ids().iter().any(|id| id.ends_with(":restart")));
+    let offers_devices = |wanted: &str| {
+        offers(&first, |a| {
+            matches!(a, Action::DialogueAnswer { slot, value, .. }
+                if slot == "devices" && value == wanted)
+        })
+    };
+    assert!(offers_devices("one"), "{:?}", first.custom_ids());
+    assert!(offers_devices("unsure"));
+    assert!(offers(&first, |a| matches!(
+        a,
+        Action::DialogueRestart { .. }
+    )));
 
     // A second user's click on the step is refused politely.
     let other = standin.click_button(
@@ -238,7 +234,7 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
         standin.guild_id(),
         thread,
         first.id,
-        &id_starting(&first, "hd1:dlg:"),
+        &action(&first, is_dialogue).encode(),
     );
     let other = standin.wait_interaction_response(other.id, WAIT).await;
     assert!(other.is_ephemeral() && other.content().unwrap_or_default().contains("/recommend"));
@@ -250,7 +246,7 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
         ("storage", "no"),
         ("backups", "yes"),
     ] {
-        if step.custom_ids().iter().any(|id| id.contains(":dlg:")) {
+        if offers(&step, is_dialogue) {
             step = answer_step(&standin, &asker(), thread, &step, slot, value).await;
         }
     }
@@ -274,10 +270,7 @@ async fn the_dialogue_runs_by_buttons_and_only_for_the_asker() {
         text.contains(&dialogue.warnings[0][..30]),
         "the mixing warning is shown: {text}"
     );
-    assert!(result
-        .custom_ids()
-        .iter()
-        .any(|id| id.starts_with("hd1:vote:")));
+    assert!(offers(&result, |a| matches!(a, Action::Vote { .. })));
     assert_no_unexpected_pings(&standin, &[thread]);
     standin.assert_no_violations();
 }
@@ -293,7 +286,7 @@ async fn a_restarted_bot_continues_the_dialogue() {
         standin.guild_id(),
         thread,
         answer.id,
-        &id_starting(&answer, "hd1:choose:"),
+        &choose(&answer),
     );
     standin.wait_interaction_response(click.id, WAIT).await;
     let first = standin.original_response(click.id).expect("first step");
@@ -308,10 +301,10 @@ async fn a_restarted_bot_continues_the_dialogue() {
         "continues after the restart: {text}"
     );
     assert!(
-        !third
-            .custom_ids()
-            .iter()
-            .any(|id| id.contains(":set:devices:")),
+        !offers(&third, |a| matches!(
+            a,
+            Action::DialogueAnswer { slot, .. } if slot == "devices"
+        )),
         "devices is not asked again"
     );
     standin.assert_no_violations();
@@ -323,9 +316,8 @@ async fn a_vote_can_change_and_carries_an_improvement_comment() {
     let workspace = Workspace::new();
     let _bot = Bot::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask(&standin, &asker(), "what is imap and how does it work?").await;
-    let up = id_starting(&answer, "hd1:vote:");
-    let up = up.replace(":down", ":up");
-    let down = up.replace(":up", ":down");
+    let up = vote(&answer, true);
+    let down = vote(&answer, false);
 
     let click = standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &up);
     let ack = standin.wait_interaction_response(click.id, WAIT).await;
@@ -399,10 +391,7 @@ async fn an_unanswerable_question_is_recorded_and_escalated_to_the_role_only() {
             WAIT,
         )
         .await;
-    assert!(
-        honest.custom_ids().is_empty()
-            || !honest.custom_ids().iter().any(|id| id.contains(":vote:"))
-    );
+    assert!(!offers(&honest, |a| matches!(a, Action::Vote { .. })));
     let ping = standin
         .wait_message_in(
             message_id,
@@ -458,10 +447,28 @@ async fn no_pings_no_bots_and_forged_buttons_get_a_polite_reply() {
     );
     assert!(standin.messages_in(from_bot).is_empty());
 
+    let unknown_answer = Action::Vote {
+        answer: 999_999,
+        helpful: true,
+    }
+    .encode();
+    let old_version = Action::Vote {
+        answer: 1,
+        helpful: true,
+    }
+    .encode()
+    .replacen(PREFIX, "hd0", 1);
+    let session_not_a_number = Action::DialogueAnswer {
+        session: 1,
+        slot: "x".to_owned(),
+        value: "y".to_owned(),
+    }
+    .encode()
+    .replace(":1:", ":abc:");
     for forged in [
-        "hd1:vote:999999:up",
-        "hd0:vote:1:up",
-        "hd1:dlg:abc:set:x:y",
+        unknown_answer.as_str(),
+        &old_version,
+        &session_not_a_number,
         "totally-made-up",
     ] {
         let click =
@@ -504,7 +511,9 @@ async fn a_gateway_reconnect_loses_and_doubles_nothing() {
             .await;
     }
     // Give any duplicate a chance to appear, then count.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    standin
+        .wait_quiet(std::time::Duration::from_millis(500), WAIT)
+        .await;
     for question in [first, second, third] {
         let answers = standin
             .messages_in(question)
@@ -641,7 +650,7 @@ async fn forum_posts_are_answered_in_their_thread_and_tagged() {
                 .is_some_and(|c| c.applied_tags.contains(&quota))
         })
         .await;
-    let up = id_starting(&answer, "hd1:vote:").replace(":down", ":up");
+    let up = vote(&answer, true);
     standin.click_button(&asker(), standin.guild_id(), post.thread_id, answer.id, &up);
     let solved = standin.tag_id(FORUM, "Solved");
     standin
@@ -729,7 +738,9 @@ async fn the_cooldown_sends_one_polite_notice() {
         )
         .await;
     assert!(notice.allowed_mentions.is_some());
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    standin
+        .wait_quiet(std::time::Duration::from_millis(500), WAIT)
+        .await;
     let notices = standin
         .messages_in(TEXT)
         .into_iter()
@@ -759,7 +770,7 @@ async fn forget_me_deletes_the_callers_votes_and_question_texts_only() {
         (asker(), thread, &answer),
         (bystander(), other_thread, &other_answer),
     ] {
-        let up = id_starting(answer, "hd1:vote:").replace(":down", ":up");
+        let up = vote(answer, true);
         let click = standin.click_button(&user, standin.guild_id(), thread, answer.id, &up);
         standin.wait_interaction_response(click.id, WAIT).await;
     }

@@ -6,7 +6,7 @@
 //! `cargo test --test matcher_quality -- --nocapture` prints the figures
 //! and every miss.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

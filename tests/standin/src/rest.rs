@@ -601,7 +601,7 @@ fn route_request(ctx: &Ctx<'_>, method: &str) -> Handled {
                 0,
                 format!(
                     "{method} {template} is a valid Discord operation the stand-in does not \
-                     implement yet (extend tests/support/standin/rest.rs)"
+                     implement yet (extend tests/standin/src/rest.rs)"
                 ),
             )
         }),

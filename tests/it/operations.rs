@@ -3,15 +3,17 @@
 //! by Discord shard. Each runs the real `helpdesk serve` binary against the
 //! local Discord stand-in.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
+use helpdesk::discord::custom_id::Action;
 use helpdesk::store::{NewAnswer, NewUnanswered, Origin, Store};
 use serde_json::{json, Value};
 use support::bot::{ask_in, reply_text, standin, Bot, Workspace, TEXT, WAIT};
 use support::database::TestDatabase;
 use support::standin::{StandIn, UserSpec};
+use support::{action, choose, offers, vote};
 
 const TOKEN: &str = "standin-secret-token";
 
@@ -183,42 +185,26 @@ async fn interaction_tokens_never_reach_the_logs() {
     let mut bot = Bot::start(&standin, &workspace, &[("RUST_LOG", "trace")]).await;
     let guild = standin.guild_id();
     let (thread, answer) = ask_in(&standin, TEXT, &asker(), "should I use pop or imap?").await;
-    let custom_id = |prefix: &str| {
-        answer
-            .custom_ids()
-            .into_iter()
-            .find(|id| id.starts_with(prefix))
-            .unwrap_or_else(|| panic!("no {prefix} on {:?}", answer.custom_ids()))
-    };
     let mut tokens = Vec::new();
     // A vote, then "help me choose" and a step (a follow-up on the
     // interaction's webhook), then a click whose callback keeps failing.
-    let up = custom_id("hd1:vote:").replace(":down", ":up");
+    let up = vote(&answer, true);
     let click = standin.click_button(&asker(), guild, thread, answer.id, &up);
     standin.wait_interaction_response(click.id, WAIT).await;
     tokens.push(click.token);
-    let click = standin.click_button(
-        &asker(),
-        guild,
-        thread,
-        answer.id,
-        &custom_id("hd1:choose:"),
-    );
+    let click = standin.click_button(&asker(), guild, thread, answer.id, &choose(&answer));
     standin.wait_interaction_response(click.id, WAIT).await;
     tokens.push(click.token);
     let bot_id = standin.bot_user_id();
+    let is_choice = |a: &Action| matches!(a, Action::DialogueAnswer { .. });
     let step = standin
         .wait_message_in(
             thread,
-            |m| m.author_id() == bot_id && m.custom_ids().iter().any(|c| c.contains(":set:")),
+            |m| m.author_id() == bot_id && offers(m, is_choice),
             WAIT,
         )
         .await;
-    let set = step
-        .custom_ids()
-        .into_iter()
-        .find(|c| c.contains(":set:"))
-        .unwrap();
+    let set = action(&step, is_choice).encode();
     let click = standin.click_button(&asker(), guild, thread, step.id, &set);
     standin.wait_interaction_response(click.id, WAIT).await;
     standin
@@ -240,6 +226,7 @@ async fn interaction_tokens_never_reach_the_logs() {
             tokio::time::Instant::now() < deadline,
             "the failed click is never given up"
         );
+        // Polled: the log is a file.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokens.push(click.token);
@@ -334,6 +321,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
             tokio::time::Instant::now() < deadline,
             "old text not purged"
         );
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let kept = store.answer(recent.id).await.unwrap().unwrap();
@@ -383,6 +371,7 @@ async fn retention_is_90_days_by_default_and_off_keeps_texts() {
             "a 100-day-old text is kept by default:\n{}",
             bot.logs()
         );
+        // Polled: the database tells nobody when it changes.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let logs = bot.logs();
@@ -484,11 +473,7 @@ async fn two_processes_split_the_shards_and_share_one_postgres_database() {
         (GUILD_ON_SHARD_0, &on_shard_0),
         (GUILD_ON_SHARD_1, &on_shard_1),
     ] {
-        let up = answer
-            .custom_ids()
-            .into_iter()
-            .find(|id| id.ends_with(":up"))
-            .expect("a helpful button");
+        let up = vote(answer, true);
         let click = standin.click_button(&asker(), guild, answer.channel_id, answer.id, &up);
         standin.wait_interaction_response(click.id, WAIT).await;
     }

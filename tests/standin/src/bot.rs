@@ -1,12 +1,16 @@
 //! Runs the real `helpdesk serve` binary against a [`StandIn`], as a
 //! separate process, so tests can kill and restart it like production.
+//!
+//! The binary is the one cargo builds for the helpdesk package's tests and
+//! benches ([`helpdesk_binary`]); the knowledge is the project's
+//! `knowledge/` folder.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::standin::{MessageSpec, StandIn, StandInBuilder, StoredMessage, UserSpec};
+use crate::{MessageSpec, StandIn, StandInBuilder, StoredMessage, UserSpec};
 
 pub const WAIT: Duration = Duration::from_secs(15);
 pub const TEXT: u64 = 2_100_000_000_000_000_001;
@@ -54,12 +58,11 @@ impl Workspace {
     pub fn database_url(&self) -> String {
         format!("sqlite://{}", self.dir.path().join("helpdesk.db").display())
     }
+}
 
-    /// Opens the bot's database, as staff tools would.
-    pub async fn store(&self) -> helpdesk::store::SqliteStore {
-        helpdesk::store::SqliteStore::open(&self.database_url())
-            .await
-            .expect("database opens")
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -99,8 +102,33 @@ fn free_local_addr() -> SocketAddr {
     listener.local_addr().expect("local address")
 }
 
+/// The project's root: this crate is `tests/standin/` in it.
+fn project_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
 pub fn knowledge_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+    project_dir().join("knowledge")
+}
+
+/// The `helpdesk` binary cargo built for the test or bench running now:
+/// they run from `target/<profile>/deps/`, the binary is in
+/// `target/<profile>/` (what `CARGO_BIN_EXE_helpdesk` names in the
+/// package's own test and bench targets).
+pub fn helpdesk_binary() -> PathBuf {
+    let running = std::env::current_exe().expect("the running executable's path");
+    let binary = running
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join(format!("helpdesk{}", std::env::consts::EXE_SUFFIX)))
+        .unwrap_or_else(|| panic!("no target folder above {}", running.display()));
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the helpdesk package's tests or benches through cargo, \
+         which builds it",
+        binary.display()
+    );
+    binary
 }
 
 impl Bot {
@@ -132,7 +160,7 @@ impl Bot {
             .map_or_else(free_local_addr, |(_, addr)| {
                 addr.parse().expect("HELPDESK_HTTP_ADDR")
             });
-        let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+        let mut command = Command::new(helpdesk_binary());
         command
             .arg("serve")
             .current_dir(workspace.path())

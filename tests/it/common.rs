@@ -1,8 +1,5 @@
 //! Helpers shared by the black-box tests.
 
-// Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use helpdesk::knowledge::SourceFile;
@@ -51,7 +48,6 @@ pub fn heldout() -> Vec<Heldout> {
 /// The held-out sets: `heldout.jsonl`, the first, which the knowledge's
 /// authors have read their misses from, and `heldout-fresh.jsonl`, written
 /// later without reading the knowledge or the first set.
-#[allow(dead_code)]
 pub const HELDOUT_SETS: [&str; 2] = ["heldout.jsonl", "heldout-fresh.jsonl"];
 
 /// A valid knowledge entry file `<id>.md`.

@@ -1,0 +1,29 @@
+//! The black-box tests, in one binary (one link instead of one per file):
+//! each module is what used to be a test file of its own, and runs alone
+//! with `cargo test --test it <module>::`.
+//!
+//! - `cli`: the command-line tools; `deploy`: the deployment files;
+//!   `engine`: the assistant through its library API; `store`: both storage
+//!   backends (PostgreSQL included); `matcher_quality`: the held-out
+//!   figures; `properties`: the fuzz targets' invariants under proptest.
+//! - `discord`, `faults`, `hostile`, `operations`: the real `helpdesk serve`
+//!   against the local Discord stand-in (`tests/standin/`, the
+//!   `helpdesk-standin` crate).
+//!
+//! Shared: `common` (knowledge and held-out data), `support` (the stand-in's
+//! harness, and the bot's component ids read and written with its own
+//! codec).
+
+mod common;
+mod support;
+
+mod cli;
+mod deploy;
+mod discord;
+mod engine;
+mod faults;
+mod hostile;
+mod matcher_quality;
+mod operations;
+mod properties;
+mod store;
