@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use helpdesk::assistant::{Assistant, Brain};
 use helpdesk::config::{redact_database_url, Config};
@@ -32,6 +33,18 @@ struct Cli {
     threshold: f32,
     #[command(subcommand)]
     command: Command,
+    /// The global flags given on the command line, which `serve` lays over
+    /// its configuration (the environment and `--config` file).
+    #[arg(skip)]
+    given: Given,
+}
+
+/// Which global flags were given on the command line.
+#[derive(Debug, Default, Clone, Copy)]
+struct Given {
+    knowledge: bool,
+    database: bool,
+    threshold: bool,
 }
 
 #[derive(Subcommand)]
@@ -100,7 +113,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let on_command_line = |id| matches.value_source(id) == Some(ValueSource::CommandLine);
+    cli.given = Given {
+        knowledge: on_command_line("knowledge"),
+        database: on_command_line("database"),
+        threshold: on_command_line("threshold"),
+    };
     init_logging(matches!(cli.command, Command::Serve { .. }));
     match run(cli) {
         Ok(code) => code,
@@ -210,7 +230,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         )?,
         Command::Serve { config } => {
-            let config = Config::load(config.as_deref())?;
+            let mut config = Config::load(config.as_deref())?;
+            // Flags on the command line win over the environment and the file.
+            if cli.given.knowledge {
+                config.knowledge.clone_from(&cli.knowledge);
+            }
+            if cli.given.database {
+                config.database_url.clone_from(&cli.database);
+            }
+            if cli.given.threshold {
+                if !(0.0..=1.0).contains(&cli.threshold) {
+                    anyhow::bail!("--threshold must be between 0 and 1");
+                }
+                config.threshold = cli.threshold;
+            }
             let knowledge =
                 load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
             let prometheus = helpdesk::operations::install_prometheus()
@@ -219,7 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let (store, ledger) = store::open_with_ledger(&config.database_url)
                     .await
-                    .context("opening the database (HELPDESK_DATABASE_URL)")?;
+                    .context("opening the database (--database or HELPDESK_DATABASE_URL)")?;
                 let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
                 let assistant = std::sync::Arc::new(assistant);
                 helpdesk::discord::serve(config, assistant, ledger, Some(prometheus)).await

@@ -894,3 +894,58 @@ fn a_reader_that_stops_reading_ends_the_program_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `serve` with its environment complete (a database, the shipped
+/// knowledge) but for a reachable Discord: it fails soon either way; the
+/// error says which setting it used.
+fn serve_fails(sandbox: &Sandbox, args: &[&str]) -> String {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge");
+    let mut child = sandbox
+        .command(args)
+        .env("HELPDESK_KNOWLEDGE", shipped)
+        .env("DISCORD_TOKEN", "test-token")
+        .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+        .env("HELPDESK_HTTP_ADDR", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("`helpdesk {}` did not stop", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50)); // polling a child
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn serve_honours_the_global_flags_over_the_environment() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.path().join("no-such-folder").join("helpdesk.db");
+    let database = format!("sqlite://{}", missing.display());
+    let stderr = serve_fails(&sandbox, &["--database", &database, "serve"]);
+    assert!(stderr.contains("opening the database"), "{stderr}");
+    assert!(!missing.exists());
+
+    let stderr = serve_fails(&sandbox, &["--threshold", "1.5", "serve"]);
+    assert!(
+        stderr.contains("--threshold must be between 0 and 1"),
+        "{stderr}"
+    );
+
+    let knowledge = sandbox.path().join("no-knowledge-here");
+    let stderr = serve_fails(
+        &sandbox,
+        &["--knowledge", knowledge.to_str().unwrap(), "serve"],
+    );
+    assert!(stderr.contains("no-knowledge-here"), "{stderr}");
+}
