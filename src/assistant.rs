@@ -15,7 +15,7 @@ use crate::matcher::{Match, Matcher};
 use crate::operations::metric;
 use crate::store::{
     AnswerId, AnswerKind, AnswerRecord, Export, ForgetReport, NewAnswer, NewStaffPost,
-    NewUnanswered, Origin, Stats, Store, StoreError, Tally, UnansweredRecord,
+    NewUnanswered, Origin, SessionId, Stats, Store, StoreError, Tally, UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -60,7 +60,7 @@ pub struct NoAnswer {
 /// What a dialogue shows after an event.
 #[derive(Debug, Clone)]
 pub struct DialogueView {
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub dialogue: Dialogue,
     pub state: DialogueState,
     pub step: DialogueStep,
@@ -233,7 +233,7 @@ impl Assistant {
     /// acknowledged when the next one was shown.
     pub async fn replayed_step(
         &self,
-        session_id: i64,
+        session_id: SessionId,
         user_id: &str,
         slot: &str,
         value: &str,
@@ -422,7 +422,7 @@ impl Assistant {
     /// Applies a person's event to their dialogue.
     pub async fn dialogue_event(
         &self,
-        session_id: i64,
+        session_id: SessionId,
         origin: Origin,
         event: DialogueEvent,
     ) -> Result<DialogueView, DialogueFailure> {
@@ -461,7 +461,7 @@ impl Assistant {
     async fn advance(
         &self,
         dialogue: &Dialogue,
-        session_id: i64,
+        session_id: SessionId,
         origin: &Origin,
         state: DialogueState,
     ) -> Result<DialogueView, DialogueFailure> {

@@ -7,6 +7,7 @@
 //! Every function panics, with the offending input in the message, when an
 //! invariant does not hold; that is what the fuzzer and proptest report.
 
+use helpdesk::store::{AnswerId, SessionId};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -327,13 +328,15 @@ pub fn custom_id_action(action: &Action) {
             | Action::Choose { answer }
             | Action::Human { answer }
             | Action::Alternative { answer }
-            | Action::Improve { answer } => *answer > 0,
+            | Action::Improve { answer } => *answer > AnswerId(0),
             Action::DialogueAnswer {
                 session,
                 slot,
                 value,
-            } => *session > 0 && word(slot) && word(value),
-            Action::DialogueBack { session } | Action::DialogueRestart { session } => *session > 0,
+            } => *session > SessionId(0) && word(slot) && word(value),
+            Action::DialogueBack { session } | Action::DialogueRestart { session } => {
+                *session > SessionId(0)
+            }
         };
     if valid {
         assert_eq!(parsed.as_ref(), Ok(action), "{id:?}");

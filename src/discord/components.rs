@@ -30,7 +30,7 @@ use super::{Data, Error};
 use crate::assistant::{
     DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Offered, Reply, StaffSubject,
 };
-use crate::store::AnswerRecord;
+use crate::store::{AnswerId, AnswerRecord, SessionId};
 
 const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
 const NOT_YOURS: &str =
@@ -228,13 +228,13 @@ async fn load_answer(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    answer: i64,
+    answer: AnswerId,
 ) -> Result<Option<AnswerRecord>, Error> {
     let record = data.assistant.answer(answer).await?;
     match &record {
         Some(record) => record_entry(&record.entry),
         None => {
-            warn!(answer, "component for an unknown answer");
+            warn!(answer = answer.0, "component for an unknown answer");
             respond(ctx, interaction, ephemeral(STALE)).await?;
         }
     }
@@ -252,7 +252,7 @@ async fn vote(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    answer: i64,
+    answer: AnswerId,
     helpful: bool,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
@@ -308,7 +308,7 @@ async fn choose(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    answer: i64,
+    answer: AnswerId,
 ) -> Result<(), Error> {
     let origin = origin::of_click(interaction);
     let view = match data
@@ -319,7 +319,10 @@ async fn choose(
         Offered::Started(view) => *view,
         Offered::NotYours => return respond(ctx, interaction, ephemeral(NOT_YOURS)).await,
         Offered::Nothing => {
-            warn!(answer, "Help me choose for an answer without a dialogue");
+            warn!(
+                answer = answer.0,
+                "Help me choose for an answer without a dialogue"
+            );
             return respond(ctx, interaction, ephemeral(STALE)).await;
         }
     };
@@ -339,7 +342,7 @@ async fn reply_with(
     interaction: &Click<'_>,
     embed: CreateEmbed,
     components: Vec<serenity::all::CreateActionRow>,
-    answer: Option<i64>,
+    answer: Option<AnswerId>,
 ) -> Result<(), Error> {
     let message = CreateInteractionResponseMessage::new()
         .embed(embed)
@@ -363,7 +366,7 @@ async fn attach_original(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &ComponentInteraction,
-    answer: i64,
+    answer: AnswerId,
 ) {
     if let Ok(message) = interaction.get_response(&ctx.http).await {
         let _ = data
@@ -377,7 +380,7 @@ async fn human(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    answer: i64,
+    answer: AnswerId,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
@@ -434,7 +437,7 @@ async fn alternative(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    answer: i64,
+    answer: AnswerId,
 ) -> Result<(), Error> {
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
@@ -471,7 +474,7 @@ async fn step(
     ctx: &SerenityContext,
     data: &Data,
     interaction: &Click<'_>,
-    session: i64,
+    session: SessionId,
     event: DialogueEvent,
 ) -> Result<(), Error> {
     let answered = match &event {
@@ -480,7 +483,10 @@ async fn step(
     };
     let Some(in_flight) = data.steps.enter(session) else {
         // A double click: the first click of the two is being handled.
-        info!(session, "dialogue click while another is handled");
+        info!(
+            session = session.0,
+            "dialogue click while another is handled"
+        );
         return respond(ctx, interaction, ephemeral(STALE)).await;
     };
     let view = match apply_step(data, interaction, session, event, &in_flight).await {
@@ -532,7 +538,7 @@ async fn step(
 async fn apply_step(
     data: &Data,
     interaction: &Click<'_>,
-    session: i64,
+    session: SessionId,
     event: DialogueEvent,
     in_flight: &StepInFlight<'_>,
 ) -> Result<Result<DialogueView, &'static str>, Error> {
@@ -558,14 +564,17 @@ async fn apply_step(
                     .await?
             };
             if replayed.is_some() {
-                info!(session, "dialogue click again after an unacknowledged one");
+                info!(
+                    session = session.0,
+                    "dialogue click again after an unacknowledged one"
+                );
             } else {
-                warn!(session, "stale dialogue click");
+                warn!(session = session.0, "stale dialogue click");
             }
             Ok(replayed.ok_or(STALE))
         }
         Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
-            warn!(session, "stale dialogue click");
+            warn!(session = session.0, "stale dialogue click");
             Ok(Err(STALE))
         }
         Err(DialogueFailure::Store(error)) => Err(error.into()),
@@ -667,7 +676,7 @@ pub async fn on_modal(
 /// what to tell the author.
 async fn store_comment(
     data: &Data,
-    answer: i64,
+    answer: AnswerId,
     user: u64,
     comment: &str,
 ) -> Result<AnswerRecord, &'static str> {
@@ -754,20 +763,28 @@ mod tests {
     #[test]
     fn asking_for_something_spends_a_question_and_the_rest_a_click() {
         for action in [
-            Action::Choose { answer: 1 },
-            Action::Human { answer: 1 },
-            Action::Alternative { answer: 1 },
+            Action::Choose {
+                answer: AnswerId(1),
+            },
+            Action::Human {
+                answer: AnswerId(1),
+            },
+            Action::Alternative {
+                answer: AnswerId(1),
+            },
         ] {
             assert_eq!(spend_of(&action), Spend::Question, "{action:?}");
         }
         for action in [
             Action::Vote {
-                answer: 1,
+                answer: AnswerId(1),
                 helpful: false,
             },
-            Action::DialogueBack { session: 1 },
+            Action::DialogueBack {
+                session: SessionId(1),
+            },
             Action::DialogueAnswer {
-                session: 1,
+                session: SessionId(1),
                 slot: "devices".to_owned(),
                 value: "one".to_owned(),
             },

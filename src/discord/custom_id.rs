@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::store::{AnswerId, SessionId};
+
 /// The prefix of every component this version posts.
 pub const PREFIX: &str = "hd1";
 /// Discord's limit on a custom id.
@@ -18,36 +20,36 @@ const MAX_LEN: usize = 100;
 pub enum Action {
     /// Vote on an answer.
     Vote {
-        answer: i64,
+        answer: AnswerId,
         helpful: bool,
     },
     /// Start the dialogue an answer offers.
     Choose {
-        answer: i64,
+        answer: AnswerId,
     },
     /// Ask for a person.
     Human {
-        answer: i64,
+        answer: AnswerId,
     },
     /// The "Did you mean…" select of an answer.
     Alternative {
-        answer: i64,
+        answer: AnswerId,
     },
     /// The improvement modal of a "not helpful" vote.
     Improve {
-        answer: i64,
+        answer: AnswerId,
     },
     /// Answer the current question of a dialogue session.
     DialogueAnswer {
-        session: i64,
+        session: SessionId,
         slot: String,
         value: String,
     },
     DialogueBack {
-        session: i64,
+        session: SessionId,
     },
     DialogueRestart {
-        session: i64,
+        session: SessionId,
     },
 }
 
@@ -108,39 +110,41 @@ impl Action {
                 .ok()
                 .filter(|n| *n > 0 && !text.starts_with('0') && !text.starts_with('+'))
         };
+        let answer_id = |text: &str| number(text).map(AnswerId).ok_or(ParseError::Malformed);
+        let session_id = |text: &str| number(text).map(SessionId).ok_or(ParseError::Malformed);
         let action = match parts.as_slice() {
             ["vote", answer, "up"] => Self::Vote {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
                 helpful: true,
             },
             ["vote", answer, "down"] => Self::Vote {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
                 helpful: false,
             },
             ["choose", answer] => Self::Choose {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
             },
             ["human", answer] => Self::Human {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
             },
             ["alt", answer] => Self::Alternative {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
             },
             ["improve", answer] => Self::Improve {
-                answer: number(answer).ok_or(ParseError::Malformed)?,
+                answer: answer_id(answer)?,
             },
             ["dlg", session, "set", slot, value] if is_word(slot) && is_word(value) => {
                 Self::DialogueAnswer {
-                    session: number(session).ok_or(ParseError::Malformed)?,
+                    session: session_id(session)?,
                     slot: (*slot).to_owned(),
                     value: (*value).to_owned(),
                 }
             }
             ["dlg", session, "back"] => Self::DialogueBack {
-                session: number(session).ok_or(ParseError::Malformed)?,
+                session: session_id(session)?,
             },
             ["dlg", session, "restart"] => Self::DialogueRestart {
-                session: number(session).ok_or(ParseError::Malformed)?,
+                session: session_id(session)?,
             },
             _ => return Err(ParseError::Malformed),
         };
@@ -164,24 +168,36 @@ mod tests {
     fn every_action_round_trips() {
         let actions = [
             Action::Vote {
-                answer: 7,
+                answer: AnswerId(7),
                 helpful: true,
             },
             Action::Vote {
-                answer: 7,
+                answer: AnswerId(7),
                 helpful: false,
             },
-            Action::Choose { answer: 1 },
-            Action::Human { answer: 2 },
-            Action::Alternative { answer: 3 },
-            Action::Improve { answer: 4 },
+            Action::Choose {
+                answer: AnswerId(1),
+            },
+            Action::Human {
+                answer: AnswerId(2),
+            },
+            Action::Alternative {
+                answer: AnswerId(3),
+            },
+            Action::Improve {
+                answer: AnswerId(4),
+            },
             Action::DialogueAnswer {
-                session: 5,
+                session: SessionId(5),
                 slot: "devices".into(),
                 value: "several".into(),
             },
-            Action::DialogueBack { session: 6 },
-            Action::DialogueRestart { session: 6 },
+            Action::DialogueBack {
+                session: SessionId(6),
+            },
+            Action::DialogueRestart {
+                session: SessionId(6),
+            },
         ];
         for action in actions {
             let id = action.encode();

@@ -5,6 +5,8 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crate::store::SessionId;
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -49,9 +51,9 @@ pub struct Steps(Mutex<StepsInner>);
 
 #[derive(Debug, Default)]
 struct StepsInner {
-    in_flight: BTreeSet<i64>,
+    in_flight: BTreeSet<SessionId>,
     /// (session, slot, value), at most one per session, newest last.
-    acknowledged: VecDeque<(i64, String, String)>,
+    acknowledged: VecDeque<(SessionId, String, String)>,
 }
 
 /// Enough for the seconds a double click takes, at any load.
@@ -60,7 +62,7 @@ const ACKNOWLEDGED_KEPT: usize = 1024;
 impl Steps {
     /// Marks a click of `session` as being handled, until the guard is
     /// dropped; `None` if a click of that session is being handled already.
-    pub fn enter(&self, session: i64) -> Option<StepInFlight<'_>> {
+    pub fn enter(&self, session: SessionId) -> Option<StepInFlight<'_>> {
         let inserted = lock(&self.0).in_flight.insert(session);
         // Not `then_some`: a guard built and dropped here would unmark the
         // click in flight.
@@ -74,7 +76,7 @@ impl Steps {
 /// A session's click being handled.
 pub struct StepInFlight<'a> {
     steps: &'a Steps,
-    session: i64,
+    session: SessionId,
 }
 
 impl StepInFlight<'_> {
@@ -127,14 +129,17 @@ mod tests {
     #[test]
     fn one_click_per_session_at_a_time_and_acknowledgements_are_remembered() {
         let steps = Steps::default();
-        let first = steps.enter(1).expect("free");
-        assert!(steps.enter(1).is_none(), "a double click waits");
-        assert!(steps.enter(2).is_some(), "other sessions are free");
+        let first = steps.enter(SessionId(1)).expect("free");
+        assert!(steps.enter(SessionId(1)).is_none(), "a double click waits");
+        assert!(
+            steps.enter(SessionId(2)).is_some(),
+            "other sessions are free"
+        );
         first.acknowledge("devices", "one");
         assert!(first.acknowledged("devices", "one"));
         assert!(!first.acknowledged("devices", "several"));
         drop(first);
-        let again = steps.enter(1).expect("released on drop");
+        let again = steps.enter(SessionId(1)).expect("released on drop");
         assert!(again.acknowledged("devices", "one"), "kept after the click");
         again.forget();
         assert!(!again.acknowledged("devices", "one"));

@@ -247,7 +247,7 @@ async fn show_answer(
         .await;
     if let Err(error) = linked {
         // Only `in_hand` tells a replay of this question answered now.
-        warn!(error = %redact::chain(&error), answer = answer.record.id, "could not link the answer to its message");
+        warn!(error = %redact::chain(&error), answer = answer.record.id.0, "could not link the answer to its message");
     }
     // Counted in helpdesk_answers_total; a log line each would cost more
     // than a bare bot spends on the whole question.

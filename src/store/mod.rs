@@ -57,7 +57,29 @@ impl Origin {
     }
 }
 
-pub type AnswerId = i64;
+/// An answer shown (an entry, or a dialogue's recommendation), as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct AnswerId(pub i64);
+
+/// A recommendation dialogue's session, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct SessionId(pub i64);
+
+impl std::fmt::Display for AnswerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -138,7 +160,7 @@ pub struct UnansweredRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DialogueSession {
-    pub id: i64,
+    pub id: SessionId,
     pub dialogue: String,
     pub user_id: String,
     pub guild_id: Option<String>,
@@ -358,10 +380,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         origin: &Origin,
         state: &str,
     ) -> Result<DialogueSession, StoreError>;
-    async fn dialogue_session(&self, id: i64) -> Result<Option<DialogueSession>, StoreError>;
+    async fn dialogue_session(&self, id: SessionId) -> Result<Option<DialogueSession>, StoreError>;
     async fn update_dialogue(
         &self,
-        id: i64,
+        id: SessionId,
         state: &str,
         finished: bool,
         result_answer_id: Option<AnswerId>,

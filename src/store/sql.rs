@@ -17,8 +17,9 @@ use crate::discord::ledger::Ledger;
 
 use super::{
     now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, Export, ExportedVote,
-    ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport, Stats,
-    Store, StoreError, Tally, ThreadRecord, Traces, UnansweredRecord, FORGOTTEN_USER,
+    ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport,
+    SessionId, Stats, Store, StoreError, Tally, ThreadRecord, Traces, UnansweredRecord,
+    FORGOTTEN_USER,
 };
 
 /// What the shared queries need to know about a backend beyond its sqlx
@@ -144,6 +145,9 @@ where
     String: Value<DB>,
     Option<i64>: Value<DB>,
     Option<String>: Value<DB>,
+    AnswerId: Value<DB>,
+    SessionId: Value<DB>,
+    Option<AnswerId>: Value<DB>,
 {
     async fn answer_where(
         &self,
@@ -306,6 +310,9 @@ where
     String: Value<DB>,
     Option<i64>: Value<DB>,
     Option<String>: Value<DB>,
+    AnswerId: Value<DB>,
+    SessionId: Value<DB>,
+    Option<AnswerId>: Value<DB>,
 {
     async fn record_answer(&self, answer: NewAnswer) -> Result<AnswerRecord, StoreError> {
         timed("record_answer", async move {
@@ -523,7 +530,7 @@ where
         .await
     }
 
-    async fn dialogue_session(&self, id: i64) -> Result<Option<DialogueSession>, StoreError> {
+    async fn dialogue_session(&self, id: SessionId) -> Result<Option<DialogueSession>, StoreError> {
         timed("dialogue_session", async move {
             let sql = format!("SELECT {SESSION_COLUMNS} FROM dialogue_sessions WHERE id = $1");
             let row = sqlx::query(&sql)
@@ -537,7 +544,7 @@ where
 
     async fn update_dialogue(
         &self,
-        id: i64,
+        id: SessionId,
         state: &str,
         finished: bool,
         result_answer_id: Option<AnswerId>,
@@ -800,6 +807,9 @@ where
     String: Value<DB>,
     Option<i64>: Value<DB>,
     Option<String>: Value<DB>,
+    AnswerId: Value<DB>,
+    SessionId: Value<DB>,
+    Option<AnswerId>: Value<DB>,
 {
     async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
         timed("record_thread", async move {

@@ -4,6 +4,7 @@
 //! contract by the stand-in; each test ends by asserting none was refused.
 
 use crate::support;
+use helpdesk::store::{AnswerId, SessionId};
 
 use helpdesk::discord::custom_id::{Action, PREFIX};
 use helpdesk::knowledge::Knowledge;
@@ -448,18 +449,18 @@ async fn no_pings_no_bots_and_forged_buttons_get_a_polite_reply() {
     assert!(standin.messages_in(from_bot).is_empty());
 
     let unknown_answer = Action::Vote {
-        answer: 999_999,
+        answer: AnswerId(999_999),
         helpful: true,
     }
     .encode();
     let old_version = Action::Vote {
-        answer: 1,
+        answer: AnswerId(1),
         helpful: true,
     }
     .encode()
     .replacen(PREFIX, "hd0", 1);
     let session_not_a_number = Action::DialogueAnswer {
-        session: 1,
+        session: SessionId(1),
         slot: "x".to_owned(),
         value: "y".to_owned(),
     }

@@ -13,6 +13,7 @@ use helpdesk::assistant::{
 use helpdesk::knowledge::Knowledge;
 use helpdesk::matcher::DEFAULT_THRESHOLD;
 use helpdesk::store::{self, AnswerKind, Origin, Store, Tally};
+use helpdesk::store::{AnswerId, SessionId};
 
 const DIALOGUE: &str = "which-protocol";
 
@@ -61,7 +62,7 @@ fn asking(view: &DialogueView) -> (&str, usize) {
     }
 }
 
-fn done(view: &DialogueView) -> (&str, i64) {
+fn done(view: &DialogueView) -> (&str, AnswerId) {
     match &view.step {
         DialogueStep::Done {
             recommendation,
@@ -267,7 +268,11 @@ async fn a_dialogue_runs_to_a_recommendation_through_events() {
         "{invalid:?}"
     );
     let unknown = assistant
-        .dialogue_event(session + 99, owner.clone(), DialogueEvent::Back)
+        .dialogue_event(
+            SessionId(session.0 + 99),
+            owner.clone(),
+            DialogueEvent::Back,
+        )
         .await;
     assert!(
         matches!(unknown, Err(DialogueFailure::Unknown)),

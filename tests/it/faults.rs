@@ -10,6 +10,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use helpdesk::discord::custom_id::Action;
+use helpdesk::store::AnswerId;
 use helpdesk::store::Store;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection};
@@ -84,7 +85,7 @@ async fn open_sqlite(workspace: &Workspace) -> SqliteConnection {
 }
 
 /// Every vote stored on `answer`: user id → (helpful, rows for that user).
-async fn votes_on(workspace: &Workspace, answer: i64) -> BTreeMap<String, (bool, i64)> {
+async fn votes_on(workspace: &Workspace, answer: AnswerId) -> BTreeMap<String, (bool, i64)> {
     let mut db = open_sqlite(workspace).await;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT user_id, MAX(helpful), COUNT(*) FROM votes WHERE answer_id = ? GROUP BY user_id",
@@ -255,7 +256,7 @@ async fn next_step_after(
 }
 
 /// The helpful votes the bot has stored for an answer.
-async fn helpful_votes(workspace: &Workspace, answer_id: i64) -> u64 {
+async fn helpful_votes(workspace: &Workspace, answer_id: AnswerId) -> u64 {
     workspace
         .store()
         .await
@@ -1063,7 +1064,7 @@ async fn over_the_in_flight_bound_clicks_are_told_busy_and_every_question_gets_a
         } else {
             answered.insert(text.clone());
             assert!(
-                support::answer_id(reply) > 0,
+                support::answer_id(reply) > AnswerId(0),
                 "question {question} got a real answer"
             );
         }

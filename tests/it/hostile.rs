@@ -8,6 +8,7 @@
 //! reply where the user needs one.
 
 use crate::support;
+use helpdesk::store::{AnswerId, SessionId};
 
 use std::time::Duration;
 
@@ -561,7 +562,7 @@ fn from_version(version: &str, id: &str) -> String {
 /// output with the answer replaced.
 fn vote_on(answer: &str) -> String {
     Action::Vote {
-        answer: 1,
+        answer: AnswerId(1),
         helpful: true,
     }
     .encode()
@@ -728,7 +729,10 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
         ),
         (
             "modal of an unknown answer",
-            Action::Improve { answer: 999_999 }.encode(),
+            Action::Improve {
+                answer: AnswerId(999_999),
+            }
+            .encode(),
             STALE,
         ),
         ("modal from a button id", up.clone(), STALE),
@@ -778,13 +782,13 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
     let edits_before = standin.message(answer.id).unwrap().edits;
     let long = format!("{up}{}", ":x".repeat(60));
     let devices_one = Action::DialogueAnswer {
-        session: 1,
+        session: SessionId(1),
         slot: "devices".to_owned(),
         value: "one".to_owned(),
     }
     .encode();
     let unicode_slot = Action::DialogueAnswer {
-        session: 1,
+        session: SessionId(1),
         slot: "dévices".to_owned(),
         value: "ｏｎｅ".to_owned(),
     }
@@ -811,7 +815,7 @@ async fn forged_and_replayed_interactions_are_refused_politely_and_count_once() 
         (
             "unknown answer",
             Action::Vote {
-                answer: 999_999,
+                answer: AnswerId(999_999),
                 helpful: true,
             }
             .encode(),
@@ -1024,7 +1028,10 @@ async fn forged_custom_ids_are_logged_escaped() {
     .await;
     let modal_id = format!(
         "{}\n{FORGED_LINE} modal\u{1b}[2K",
-        Action::Improve { answer: 1 }.encode()
+        Action::Improve {
+            answer: AnswerId(1)
+        }
+        .encode()
     );
     let submit = standin.submit_forged_modal(
         &asker(),
@@ -1494,7 +1501,11 @@ async fn did_you_mean_is_the_askers_and_copies_no_question() {
     assert_eq!(answers().await, 2);
     let export = store.export().await.unwrap();
     assert_eq!(export.entries.iter().map(|e| e.shown).sum::<u64>(), 2);
-    let newest = store.answer(2).await.unwrap().expect("the chosen answer");
+    let newest = store
+        .answer(AnswerId(2))
+        .await
+        .unwrap()
+        .expect("the chosen answer");
     assert_eq!(newest.entry, "mixing-protocols");
     assert_eq!(newest.question, None, "the question is not copied");
     standin.assert_no_violations();

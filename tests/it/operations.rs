@@ -8,6 +8,7 @@ use crate::support;
 use std::time::Duration;
 
 use helpdesk::discord::custom_id::Action;
+use helpdesk::store::AnswerId;
 use helpdesk::store::{NewAnswer, NewUnanswered, Origin, Store};
 use serde_json::{json, Value};
 use support::bot::{ask_in, reply_text, standin, Bot, Workspace, TEXT, WAIT};
@@ -339,7 +340,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
 }
 
 /// One old question text (100 days), for the retention tests: its id.
-async fn old_answer(workspace: &Workspace) -> i64 {
+async fn old_answer(workspace: &Workspace) -> AnswerId {
     let store = workspace.store().await;
     let answer = store
         .record_answer(NewAnswer {

@@ -10,6 +10,7 @@
 #[path = "../../fuzz/src/checks.rs"]
 mod checks;
 
+use helpdesk::store::{AnswerId, SessionId};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -329,18 +330,33 @@ fn key() -> impl Strategy<Value = String> {
 
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (number(), any::<bool>()).prop_map(|(answer, helpful)| Action::Vote { answer, helpful }),
-        number().prop_map(|answer| Action::Choose { answer }),
-        number().prop_map(|answer| Action::Human { answer }),
-        number().prop_map(|answer| Action::Alternative { answer }),
-        number().prop_map(|answer| Action::Improve { answer }),
+        (number(), any::<bool>()).prop_map(|(answer, helpful)| Action::Vote {
+            answer: AnswerId(answer),
+            helpful
+        }),
+        number().prop_map(|answer| Action::Choose {
+            answer: AnswerId(answer)
+        }),
+        number().prop_map(|answer| Action::Human {
+            answer: AnswerId(answer)
+        }),
+        number().prop_map(|answer| Action::Alternative {
+            answer: AnswerId(answer)
+        }),
+        number().prop_map(|answer| Action::Improve {
+            answer: AnswerId(answer)
+        }),
         (number(), key(), key()).prop_map(|(session, slot, value)| Action::DialogueAnswer {
-            session,
+            session: SessionId(session),
             slot,
             value
         }),
-        number().prop_map(|session| Action::DialogueBack { session }),
-        number().prop_map(|session| Action::DialogueRestart { session }),
+        number().prop_map(|session| Action::DialogueBack {
+            session: SessionId(session)
+        }),
+        number().prop_map(|session| Action::DialogueRestart {
+            session: SessionId(session)
+        }),
     ]
 }
 

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use crate::support::database::{self, TestDatabase};
 use helpdesk::discord::ledger::Ledger;
 use helpdesk::store::{
-    self, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin, PurgeReport,
-    Stats, Store, StoreError, Tally, ThreadRecord, Traces, FORGOTTEN_USER,
+    self, AnswerId, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin,
+    PurgeReport, SessionId, Stats, Store, StoreError, Tally, ThreadRecord, Traces, FORGOTTEN_USER,
 };
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -180,7 +180,7 @@ fn tally(helpful: u64, not_helpful: u64) -> Tally {
 }
 
 /// The comment stored with the (only) vote on `answer`.
-async fn comment_on(store: &dyn Store, answer: i64) -> Option<String> {
+async fn comment_on(store: &dyn Store, answer: AnswerId) -> Option<String> {
     let export = store.export().await.unwrap();
     let mut votes = export.votes.into_iter().filter(|v| v.answer_id == answer);
     let vote = votes.next().expect("a vote on the answer");
@@ -267,7 +267,11 @@ async fn attached_messages_are_read_back(fresh: Fresh) {
     let stored = store.answer(answer.id).await.unwrap().unwrap();
     assert_eq!(stored.message_id.as_deref(), Some("reply-1"));
     assert!(!stored.created);
-    assert!(store.answer(answer.id + 100).await.unwrap().is_none());
+    assert!(store
+        .answer(AnswerId(answer.id.0 + 100))
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn one_vote_per_person_per_answer_and_a_later_vote_replaces(fresh: Fresh) {
@@ -384,7 +388,7 @@ async fn voting_on_an_unknown_answer_is_an_error(fresh: Fresh) {
         .await
         .unwrap()
         .id;
-    let missing = known + 1000;
+    let missing = AnswerId(known.0 + 1000);
     assert!(matches!(
         store.record_vote(missing, "u1", true).await,
         Err(StoreError::NoSuchAnswer(id)) if id == missing
@@ -589,7 +593,13 @@ async fn dialogue_sessions_round_trip_and_update(fresh: Fresh) {
             .state,
         "{}"
     );
-    assert_eq!(store.dialogue_session(second.id + 100).await.unwrap(), None);
+    assert_eq!(
+        store
+            .dialogue_session(SessionId(second.id.0 + 100))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn an_interaction_is_claimed_once(fresh: Fresh) {
@@ -1129,7 +1139,10 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
     store.purge_texts_before(0).await.unwrap();
     store.export().await.unwrap();
     // A failed operation is timed too.
-    assert!(store.record_vote(answer + 1000, "u1", true).await.is_err());
+    assert!(store
+        .record_vote(AnswerId(answer.0 + 1000), "u1", true)
+        .await
+        .is_err());
 
     let timed = recorder.timed.lock().unwrap().clone();
     let mut expected: BTreeMap<String, usize> = [

@@ -6,6 +6,7 @@
 use std::ops::Deref;
 
 use helpdesk::discord::custom_id::Action;
+use helpdesk::store::{AnswerId, SessionId};
 use helpdesk_standin::StoredMessage;
 
 pub use helpdesk_standin as standin;
@@ -67,7 +68,7 @@ pub fn action(message: &StoredMessage, wanted: impl Fn(&Action) -> bool) -> Acti
 }
 
 /// The stored answer a message's vote buttons are about.
-pub fn answer_id(message: &StoredMessage) -> i64 {
+pub fn answer_id(message: &StoredMessage) -> AnswerId {
     actions(message)
         .into_iter()
         .find_map(|action| match action {
@@ -92,7 +93,7 @@ pub fn choose(message: &StoredMessage) -> String {
 }
 
 /// The dialogue session a step's buttons belong to.
-pub fn session_id(message: &StoredMessage) -> i64 {
+pub fn session_id(message: &StoredMessage) -> SessionId {
     actions(message)
         .into_iter()
         .find_map(|action| match action {
