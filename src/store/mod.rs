@@ -485,6 +485,22 @@ pub async fn migrate(url: &str) -> Result<usize, StoreError> {
     }
 }
 
+/// Where the store reads the time, in Unix seconds: the system clock in
+/// production, a clock of their own in tests.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        now()
+    }
+}
+
 /// Seconds since the Unix epoch.
 fn now() -> i64 {
     std::time::SystemTime::now()

@@ -7,6 +7,7 @@
 //! `COUNT(…) FILTER (WHERE …)`, so the two cannot drift apart.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -16,10 +17,10 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use crate::discord::ledger::Ledger;
 
 use super::{
-    now, AnswerId, AnswerKind, AnswerRecord, DialogueSession, EntryStats, Export, ExportedVote,
+    AnswerId, AnswerKind, AnswerRecord, Clock, DialogueSession, EntryStats, Export, ExportedVote,
     ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport,
-    SessionId, Stats, Store, StoreError, Tally, ThreadRecord, Traces, UnansweredRecord,
-    FORGOTTEN_USER,
+    SessionId, Stats, Store, StoreError, SystemClock, Tally, ThreadRecord, Traces,
+    UnansweredRecord, FORGOTTEN_USER,
 };
 
 /// What the shared queries need to know about a backend beyond its sqlx
@@ -38,6 +39,8 @@ pub trait Dialect: Database {
 #[derive(Debug, Clone)]
 pub struct SqlStore<DB: Database> {
     pool: Pool<DB>,
+    /// Where "now" comes from for every timestamp written.
+    clock: Arc<dyn Clock>,
 }
 
 /// An owned value the queries bind and read, on backend `DB`.
@@ -68,7 +71,16 @@ where
     DB::Connection: Migrate,
 {
     pub(super) fn new(pool: Pool<DB>) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same store, stamping rows with `clock`'s time: for tests that
+    /// need rows older than others without waiting for the wall clock.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// Applies the migrations the database lacks; returns how many.
@@ -191,7 +203,7 @@ where
             .bind(answer)
             .bind(user_id.to_owned())
             .bind(value)
-            .bind(now())
+            .bind(self.clock.now())
             .execute(&self.pool)
             .await?;
         if DB::rows_affected(&result) == 0 {
@@ -339,7 +351,7 @@ where
                 .bind(channel_id)
                 .bind(user_id)
                 .bind(source_message_id.clone())
-                .bind(now())
+                .bind(self.clock.now())
                 .fetch_optional(&self.pool)
                 .await?;
             // Not inserted: the source message was answered before, maybe
@@ -443,7 +455,7 @@ where
                 .bind(origin.channel_id)
                 .bind(origin.user_id)
                 .bind(origin.source_message_id.clone())
-                .bind(now())
+                .bind(self.clock.now())
                 .fetch_optional(&self.pool)
                 .await?;
             if let Some(row) = inserted {
@@ -522,7 +534,7 @@ where
                 .bind(origin.guild_id.clone())
                 .bind(origin.channel_id.clone())
                 .bind(state)
-                .bind(now())
+                .bind(self.clock.now())
                 .fetch_one(&self.pool)
                 .await?;
             Self::session_from_row(&row)
@@ -557,7 +569,7 @@ where
             .bind(state)
             .bind(finished)
             .bind(result_answer_id)
-            .bind(now())
+            .bind(self.clock.now())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -575,7 +587,7 @@ where
             .bind(post.subject.clone())
             .bind(post.user_id.clone())
             .bind(post.guild_id.clone())
-            .bind(now())
+            .bind(self.clock.now())
             .fetch_optional(&self.pool)
             .await?;
             row.map(|row| row.try_get("id"))
@@ -820,7 +832,7 @@ where
             .bind(thread.thread_id.as_str())
             .bind(thread.asker_id.as_str())
             .bind(thread.forum_id.clone())
-            .bind(now())
+            .bind(self.clock.now())
             .execute(&self.pool)
             .await?;
             Ok(())
@@ -855,7 +867,7 @@ where
                  ON CONFLICT DO NOTHING",
             )
             .bind(interaction_id)
-            .bind(now())
+            .bind(self.clock.now())
             .execute(&self.pool)
             .await?;
             Ok(DB::rows_affected(&result) == 1)

@@ -62,14 +62,23 @@ impl Fresh {
     /// Opens the database as one more process would: with a pool of its
     /// own.
     async fn open(&self) -> Arc<dyn StoreAndLedger> {
+        self.open_with_clock(Arc::new(store::SystemClock)).await
+    }
+
+    /// [`Self::open`], stamping rows with `clock`'s time.
+    async fn open_with_clock(&self, clock: Arc<dyn store::Clock>) -> Arc<dyn StoreAndLedger> {
         match self {
-            Self::Sqlite { url, .. } => {
-                Arc::new(store::SqliteStore::open(url).await.expect("opens"))
-            }
+            Self::Sqlite { url, .. } => Arc::new(
+                store::SqliteStore::open(url)
+                    .await
+                    .expect("opens")
+                    .with_clock(clock),
+            ),
             Self::Postgres(database) => Arc::new(
                 store::PostgresStore::open(database.url())
                     .await
-                    .expect("opens"),
+                    .expect("opens")
+                    .with_clock(clock),
             ),
         }
     }
@@ -197,15 +206,24 @@ fn unix_now() -> i64 {
         .unwrap()
 }
 
-/// Waits for the next second of the clock and returns it: everything
-/// stored before has an earlier timestamp.
-async fn next_second() -> i64 {
-    let start = unix_now();
-    while unix_now() == start {
-        // Polled: the test needs the clock to move on to the next second.
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// A clock the test sets: rows are as old as the test says, at once.
+#[derive(Debug)]
+struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl ManualClock {
+    fn at(now: i64) -> Arc<Self> {
+        Arc::new(Self(std::sync::atomic::AtomicI64::new(now)))
     }
-    unix_now()
+
+    fn set(&self, now: i64) {
+        self.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl store::Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 async fn an_answer_is_stored_once_per_source_message(fresh: Fresh) {
@@ -872,7 +890,8 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
 }
 
 async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fresh) {
-    let store = fresh.open().await;
+    let clock = ManualClock::at(1_700_000_000);
+    let store = fresh.open_with_clock(clock.clone()).await;
     let old = store
         .record_answer(new_answer("imap", Some("m1")))
         .await
@@ -886,7 +905,8 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
         .await
         .unwrap();
 
-    let cutoff = next_second().await;
+    let cutoff = 1_700_000_001;
+    clock.set(cutoff);
     let new = store
         .record_answer(new_answer("pop", Some("m2")))
         .await
@@ -897,7 +917,8 @@ async fn purging_erases_texts_before_the_cutoff_and_keeps_the_counts(fresh: Fres
         .record_unanswered(unanswered("new question", None))
         .await
         .unwrap();
-    assert!(new_question.created_at >= cutoff);
+    assert_eq!(new_question.created_at, cutoff);
+    assert_eq!(old_question.created_at, cutoff - 1);
     let before = store.stats(None).await.unwrap();
 
     let report = store.purge_texts_before(cutoff).await.unwrap();
