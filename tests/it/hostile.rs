@@ -1201,6 +1201,15 @@ fn the_request_checks_catch_pings_and_overlong_text() {
 // A public server: escalation that cannot be abused, one server's data
 // kept to that server, one budget for every path, forget-me on Discord too.
 
+/// The stand-in, a workspace and the bot started on them with `extra`
+/// settings.
+async fn with_bot(extra: &[(&str, &str)]) -> (StandIn, Workspace, Bot) {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, extra).await;
+    (standin, workspace, bot)
+}
+
 fn staff_member() -> UserSpec {
     UserSpec::new(3_000_000_000_000_000_031, "helper").with_roles(&[ROLE])
 }
@@ -1237,9 +1246,7 @@ async fn kb_reply(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn talk_to_a_human_is_the_askers_or_staffs_and_pings_once() {
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let (standin, _workspace, _bot) = with_bot(&[]).await;
     let guild = standin.guild_id();
     let (thread, answer) = support::bot::ask_in(
         &standin,
@@ -1355,14 +1362,7 @@ async fn one_servers_staff_see_nothing_of_anothers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_spam_is_limited_like_messages() {
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let _bot = Bot::start(
-        &standin,
-        &workspace,
-        &[("HELPDESK_COOLDOWN_QUESTIONS", "3")],
-    )
-    .await;
+    let (standin, workspace, _bot) = with_bot(&[("HELPDESK_COOLDOWN_QUESTIONS", "3")]).await;
     let guild = standin.guild_id();
     let mut replies = Vec::new();
     for n in 0..5 {
@@ -1405,9 +1405,7 @@ async fn ask_spam_is_limited_like_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_me_deletes_the_triage_post_and_renames_the_thread() {
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let (standin, _workspace, _bot) = with_bot(&[]).await;
     let guild = standin.guild_id();
     let asked = standin.send_message(MessageSpec::new(
         TEXT,
@@ -1446,9 +1444,7 @@ async fn forget_me_deletes_the_triage_post_and_renames_the_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn did_you_mean_is_the_askers_and_copies_no_question() {
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let (standin, workspace, _bot) = with_bot(&[]).await;
     let guild = standin.guild_id();
     let (thread, answer) = support::bot::ask_in(
         &standin,
@@ -1528,9 +1524,7 @@ fn thread_lookups(bot: &Bot) -> u64 {
 async fn chatter_in_other_channels_costs_no_database_lookup() {
     /// What the README's invite URL grants.
     const INVITE_PERMISSIONS: u64 = 326_417_599_488;
-    let standin = standin().start().await;
-    let workspace = Workspace::new();
-    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let (standin, _workspace, bot) = with_bot(&[]).await;
     let chat = |n: u64| {
         standin.send_message(MessageSpec::new(
             support::bot::OTHER,
