@@ -255,7 +255,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("opening the database (--database or HELPDESK_DATABASE_URL)")?;
                 let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
                 let assistant = std::sync::Arc::new(assistant);
-                helpdesk::discord::serve(config, assistant, ledger, Some(prometheus)).await
+                let listener = tokio::net::TcpListener::bind(config.http_addr)
+                    .await
+                    .with_context(|| {
+                        format!("listening on HELPDESK_HTTP_ADDR {}", config.http_addr)
+                    })?;
+                let shutdown = helpdesk::discord::shutdown_signal();
+                helpdesk::discord::serve(
+                    config,
+                    assistant,
+                    ledger,
+                    Some(prometheus),
+                    listener,
+                    shutdown,
+                )
+                .await
             })?;
         }
         Command::Stats { json } => with_assistant(

@@ -131,14 +131,18 @@ pub fn build_http(config: &Config) -> Http {
 /// How long a shutdown waits for handlers in flight.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
-/// Runs the bot until the gateway closes or the process is told to stop
-/// (SIGTERM or Ctrl-C): then it takes no new events, finishes the handlers
-/// in flight, closes the gateway, the endpoints and the database.
+/// Runs the bot until the gateway closes or `shutdown` completes (the
+/// binary passes [`shutdown_signal`]: SIGTERM or Ctrl-C): then it takes no
+/// new events, finishes the handlers in flight, closes the gateway, the
+/// endpoints (served on `listener`) and the database. Nothing in it is
+/// process-wide, so tests run it in their own process.
 pub async fn serve(
     config: Config,
     assistant: Arc<Assistant>,
     ledger: Arc<dyn Ledger>,
     prometheus: Option<PrometheusHandle>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let shards_here = config
@@ -147,7 +151,7 @@ pub async fn serve(
     let health = Arc::new(Health::new(Arc::clone(&assistant), shards_here));
     let lifecycle = Arc::new(Lifecycle::new(config.max_in_flight, config.max_queued));
     // The endpoints start first, so probes answer while the gateway connects.
-    let endpoints = Endpoints::start(&config, &health, prometheus).await?;
+    let endpoints = Endpoints::start(listener, &health, prometheus)?;
     log_policies(&config);
     let upkeep_job = tokio::spawn(operations::upkeep(
         Arc::clone(&assistant),
@@ -168,7 +172,7 @@ pub async fn serve(
     {
         let (health, lifecycle) = (Arc::clone(&health), Arc::clone(&lifecycle));
         tokio::spawn(async move {
-            shutdown_signal().await;
+            shutdown.await;
             info!("shutting down: taking no new events");
             health.stopping();
             lifecycle.stop();
@@ -200,14 +204,11 @@ struct Endpoints {
 }
 
 impl Endpoints {
-    async fn start(
-        config: &Config,
+    fn start(
+        listener: tokio::net::TcpListener,
         health: &Arc<Health>,
         prometheus: Option<PrometheusHandle>,
     ) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("listening on HELPDESK_HTTP_ADDR {}", config.http_addr))?;
         info!(address = %listener.local_addr()?, "health and metrics endpoints listening");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let http = tokio::spawn(operations::serve_http(
@@ -299,7 +300,8 @@ async fn run_shards(client: &mut serenity::Client, config: &Config) -> Result<()
     }
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGTERM (systemd, Kubernetes) or Ctrl-C.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

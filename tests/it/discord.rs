@@ -107,7 +107,7 @@ async fn wait_component(standin: &StandIn, channel: u64, after: u64) -> StoredMe
 async fn a_question_in_a_watched_channel_is_answered_in_a_thread_from_it() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let question = "hey, my mailbox is full and people get bounce backs saying 552 mailbox full when they email me. what do i do?";
     let (message_id, answer) = ask(&standin, &asker(), question).await;
 
@@ -315,7 +315,7 @@ async fn a_restarted_bot_continues_the_dialogue() {
 async fn a_vote_can_change_and_carries_an_improvement_comment() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask(&standin, &asker(), "what is imap and how does it work?").await;
     let up = vote(&answer, true);
     let down = vote(&answer, false);
@@ -381,7 +381,7 @@ async fn a_vote_can_change_and_carries_an_improvement_comment() {
 async fn an_unanswerable_question_is_recorded_and_escalated_to_the_role_only() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let question =
         "how do I set up DKIM and SPF records for my domain? @everyone <@3000000000000000002>";
     let message_id = standin.send_message(MessageSpec::new(TEXT, &asker(), question));
@@ -428,7 +428,7 @@ async fn an_unanswerable_question_is_recorded_and_escalated_to_the_role_only() {
 async fn no_pings_no_bots_and_forged_buttons_get_a_polite_reply() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let robot = UserSpec::new(3_000_000_000_000_000_009, "otherbot").bot();
     let from_bot = standin.send_message(MessageSpec::new(
         TEXT,
@@ -486,7 +486,7 @@ async fn no_pings_no_bots_and_forged_buttons_get_a_polite_reply() {
 async fn a_gateway_reconnect_loses_and_doubles_nothing() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let (first, _) = ask(&standin, &asker(), "what is pop3?").await;
     standin.reconnect();
     let second = standin.send_message(MessageSpec::new(
@@ -582,7 +582,8 @@ async fn a_broken_reload_keeps_the_old_knowledge_and_shows_the_errors() {
     let knowledge = workspace.path().join("knowledge");
     copy_dir(&knowledge_dir(), &knowledge);
     let folder = knowledge.display().to_string();
-    let _bot = Bot::start(&standin, &workspace, &[("HELPDESK_KNOWLEDGE", &folder)]).await;
+    let _bot =
+        support::InProcess::start(&standin, &workspace, &[("HELPDESK_KNOWLEDGE", &folder)]).await;
 
     std::fs::write(
         knowledge.join("broken.md"),
@@ -629,7 +630,7 @@ async fn a_broken_reload_keeps_the_old_knowledge_and_shows_the_errors() {
 async fn forum_posts_are_answered_in_their_thread_and_tagged() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let post = standin.create_forum_post(
         FORUM,
         &asker(),
@@ -682,7 +683,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 async fn a_mention_elsewhere_and_slash_ask_are_answered() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let mut spec = MessageSpec::new(
         OTHER,
         &asker(),
@@ -722,7 +723,7 @@ async fn a_mention_elsewhere_and_slash_ask_are_answered() {
 async fn the_cooldown_sends_one_polite_notice() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(
+    let _bot = support::InProcess::start(
         &standin,
         &workspace,
         &[("HELPDESK_COOLDOWN_QUESTIONS", "1")],
@@ -759,7 +760,7 @@ async fn the_cooldown_sends_one_polite_notice() {
 async fn forget_me_deletes_the_callers_votes_and_question_texts_only() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let (thread, answer) = ask(&standin, &asker(), "what is imap and how does it work?").await;
     let (other_thread, other_answer) = ask(
         &standin,
@@ -927,5 +928,19 @@ async fn the_bot_leaves_a_server_not_on_its_list_and_ignores_it_meanwhile() {
             .any(|line| line.contains("forged line") && !line.contains("leaving it")),
         "the server's name forged a log line:\n{logs}"
     );
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_in_process_answers_then_stops_when_told() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = support::InProcess::start(&standin, &workspace, &[]).await;
+    let (_, answer) = ask_in(&standin, TEXT, &asker(), "my mailbox is full, what now?").await;
+    assert_eq!(embed_title(&answer), title_of("mailbox-quota"));
+    bot.stop().await.expect("serve ends without an error");
+    standin
+        .wait_until_true("the gateway to be closed", WAIT, |s| !s.is_connected())
+        .await;
     standin.assert_no_violations();
 }

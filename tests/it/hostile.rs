@@ -923,7 +923,7 @@ async fn user_text_reaches_staff_escaped() {
     const SHOWN: &str = r"\[Verify your staff account\](<https://evil.example/x>)";
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let guild = standin.guild_id();
 
     // The 👎 comment, posted to triage.
@@ -1203,10 +1203,10 @@ fn the_request_checks_catch_pings_and_overlong_text() {
 
 /// The stand-in, a workspace and the bot started on them with `extra`
 /// settings.
-async fn with_bot(extra: &[(&str, &str)]) -> (StandIn, Workspace, Bot) {
+async fn with_bot(extra: &[(&str, &str)]) -> (StandIn, Workspace, support::InProcess) {
     let standin = standin().start().await;
     let workspace = Workspace::new();
-    let bot = Bot::start(&standin, &workspace, extra).await;
+    let bot = support::InProcess::start(&standin, &workspace, extra).await;
     (standin, workspace, bot)
 }
 
@@ -1308,7 +1308,7 @@ async fn one_servers_staff_see_nothing_of_anothers() {
         .start()
         .await;
     let workspace = Workspace::new();
-    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
     let guild = standin.guild_id();
     let manager_here = UserSpec::new(3_000_000_000_000_000_041, "mod").manager();
     let manager_there = UserSpec::new(3_000_000_000_000_000_042, "other-mod").manager();
@@ -1524,7 +1524,10 @@ fn thread_lookups(bot: &Bot) -> u64 {
 async fn chatter_in_other_channels_costs_no_database_lookup() {
     /// What the README's invite URL grants.
     const INVITE_PERMISSIONS: u64 = 326_417_599_488;
-    let (standin, _workspace, bot) = with_bot(&[]).await;
+    // The binary: the count is read from its /metrics.
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let bot = Bot::start(&standin, &workspace, &[]).await;
     let chat = |n: u64| {
         standin.send_message(MessageSpec::new(
             support::bot::OTHER,

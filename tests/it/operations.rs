@@ -308,7 +308,8 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
         .unwrap();
 
     let standin = standin().start().await;
-    let _bot = Bot::start(&standin, &workspace, &[("HELPDESK_RETENTION_DAYS", "30")]).await;
+    let _bot =
+        support::InProcess::start(&standin, &workspace, &[("HELPDESK_RETENTION_DAYS", "30")]).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while store
         .answer(old.id)

@@ -114,3 +114,92 @@ pub fn is_dialogue(action: &Action) -> bool {
             | Action::DialogueRestart { .. }
     )
 }
+
+/// `helpdesk serve` run inside the test's own process, on its own
+/// listener and with its own shutdown, against the stand-in: as the
+/// binary runs it, minus what is process-wide (signals, the metrics
+/// recorder, the log writer). Tests that kill, restart or signal the bot,
+/// or read its logs or `/metrics`, start the binary instead ([`bot::Bot`]).
+pub struct InProcess {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    /// Starts the bot with the settings the binary gets from
+    /// [`bot::Bot::spawn`] (and `extra` over them), and waits until it has
+    /// registered its commands.
+    pub async fn start(
+        standin: &standin::StandIn,
+        workspace: &Workspace,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        use bot::{FORUM, ROLE, TEXT, TRIAGE, WAIT};
+        let registered_before = standin
+            .requests_to("PUT", "/applications/{application_id}/commands")
+            .len();
+        let mut values: std::collections::BTreeMap<String, String> = [
+            ("DISCORD_TOKEN", "standin-secret-token".to_owned()),
+            ("DISCORD_API_BASE", standin.base_url()),
+            ("HELPDESK_SUPPORT_CHANNELS", format!("{TEXT},{FORUM}")),
+            ("HELPDESK_SUPPORT_ROLE", ROLE.to_string()),
+            ("HELPDESK_TRIAGE_CHANNEL", TRIAGE.to_string()),
+            ("HELPDESK_DATABASE_URL", workspace.database_url()),
+            (
+                "HELPDESK_KNOWLEDGE",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge").to_owned(),
+            ),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+        for (key, value) in extra {
+            values.insert((*key).to_owned(), (*value).to_owned());
+        }
+        let config = helpdesk::config::Config::from_values(&values).expect("valid settings");
+        let knowledge = helpdesk::knowledge::Knowledge::load_default(config.knowledge.as_deref())
+            .expect("valid knowledge");
+        let (store, ledger) = helpdesk::store::open_with_ledger(&config.database_url)
+            .await
+            .expect("the database opens");
+        let brain = helpdesk::assistant::Brain::new(knowledge, config.threshold);
+        let assistant = std::sync::Arc::new(helpdesk::assistant::Assistant::new(brain, store));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(helpdesk::discord::serve(
+            config, assistant, ledger, None, listener, shutdown,
+        ));
+        standin
+            .wait_until_true("the bot to register its commands", WAIT, |s| {
+                s.requests_to("PUT", "/applications/{application_id}/commands")
+                    .len()
+                    > registered_before
+            })
+            .await;
+        Self {
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Stops it as a shutdown signal would, and returns how `serve` ended.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.expect("serve does not panic")
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
