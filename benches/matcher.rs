@@ -14,6 +14,7 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use helpdesk::knowledge::{Knowledge, SourceFile};
 use helpdesk::matcher::Matcher;
+use helpdesk_standin::rng::Rng;
 
 fn manifest_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
@@ -105,27 +106,6 @@ fn loading(c: &mut Criterion) {
 
 // ------------------------------------------------ generated knowledge
 
-/// SplitMix64: small, deterministic, good enough to pick words.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, words: &'a [String]) -> &'a str {
-        &words[self.below(words.len())]
-    }
-}
-
 const ENGLISH: &str = "the a an and or but if of to in on at for with from by about my your \
     our their this that these those how what why when where which who can could should would \
     will do does did is are was were be been have has had not no yes i we you it they me us \
@@ -209,7 +189,7 @@ fn typo(rng: &mut Rng, word: &str) -> String {
 }
 
 fn generate(entries: usize, questions: usize) -> Generated {
-    let mut rng = Rng(0x5EED);
+    let mut rng = Rng::new(0x5EED);
     let vocabulary = vocabulary(&mut rng);
     let english: Vec<String> = ENGLISH.split_whitespace().map(str::to_owned).collect();
     let mut files = Vec::with_capacity(entries);

@@ -111,24 +111,28 @@ pub fn knowledge_dir() -> PathBuf {
     project_dir().join("knowledge")
 }
 
-/// The `helpdesk` binary cargo built for the test or bench running now:
-/// they run from `target/<profile>/deps/`, the binary is in
+/// The `helpdesk` binary cargo built beside the program running now: tests
+/// and benches run from `target/<profile>/deps/`, with the binary in
 /// `target/<profile>/` (what `CARGO_BIN_EXE_helpdesk` names in the
-/// package's own test and bench targets).
+/// package's own test and bench targets); the load tool `helpdesk-load`
+/// runs from `target/<profile>/` itself.
 pub fn helpdesk_binary() -> PathBuf {
     let running = std::env::current_exe().expect("the running executable's path");
-    let binary = running
-        .parent()
-        .and_then(Path::parent)
-        .map(|profile| profile.join(format!("helpdesk{}", std::env::consts::EXE_SUFFIX)))
-        .unwrap_or_else(|| panic!("no target folder above {}", running.display()));
-    assert!(
-        binary.is_file(),
-        "{} is missing: run the helpdesk package's tests or benches through cargo, \
-         which builds it",
-        binary.display()
-    );
-    binary
+    let name = format!("helpdesk{}", std::env::consts::EXE_SUFFIX);
+    running
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .find(|binary| binary.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "no helpdesk binary beside {}: run the helpdesk package's tests or benches \
+                 through cargo, which builds it, or build it (`cargo build --release --bin \
+                 helpdesk`) before `cargo run --release -p helpdesk-load`",
+                running.display()
+            )
+        })
 }
 
 impl Bot {

@@ -29,10 +29,12 @@
 //!
 //! Around it, for helpdesk's tests and load bench: [`bot`] runs the real
 //! `helpdesk serve` binary against a stand-in, [`database`] gives each test
-//! a fresh PostgreSQL database.
+//! a fresh PostgreSQL database, [`rng`] is the benches' deterministic
+//! random-number generator.
 
 pub mod bot;
 pub mod database;
+pub mod rng;
 
 mod contract;
 mod events;

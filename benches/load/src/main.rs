@@ -1,0 +1,5 @@
+//! `helpdesk-load`: the load bench of helpdesk as a command (`--help`).
+
+fn main() {
+    helpdesk_load::main();
+}
