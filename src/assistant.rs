@@ -111,6 +111,9 @@ pub enum Offered {
     Nothing,
 }
 
+/// How many of the latest unanswered questions [`Assistant::gaps`] groups.
+pub const GAP_QUESTIONS: u32 = 500;
+
 /// A runner-up this close to the best answer is offered as "Did you mean…".
 const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
 
@@ -564,6 +567,20 @@ impl Assistant {
         limit: u32,
     ) -> Result<Vec<UnansweredRecord>, StoreError> {
         self.store.recent_unanswered(guild, limit).await
+    }
+
+    /// The unanswered questions of one server (`None`: everywhere), the
+    /// latest [`GAP_QUESTIONS`] of them, grouped by similarity, biggest
+    /// group first: what the knowledge should cover next.
+    pub async fn gaps(&self, guild: Option<&str>) -> Result<Vec<crate::gaps::Gap>, StoreError> {
+        let questions: Vec<String> = self
+            .store
+            .recent_unanswered(guild, GAP_QUESTIONS)
+            .await?
+            .into_iter()
+            .filter_map(|unanswered| unanswered.question)
+            .collect();
+        Ok(crate::gaps::group(&self.brain().matcher, &questions))
     }
 
     /// Claims the one post for staff about `subject`, quoting `user_id`'s

@@ -13,6 +13,8 @@
 //!   tolerance and the authors' phrases), says "no entry" when unsure, and
 //!   picks dialogue answers out of the question.
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
+//! - [`gaps`]: unanswered questions grouped by similarity, biggest first,
+//!   with the entry that came nearest: what to write next.
 //! - [`evaluation`]: the real-question corpus's format and scores, shared
 //!   by `helpdesk check` and the quality tests.
 //! - [`assistant`]: the use cases every front end shares, and the front
@@ -45,6 +47,7 @@ pub mod config;
 pub mod dialogue;
 pub mod discord;
 pub mod evaluation;
+pub mod gaps;
 pub mod knowledge;
 pub mod matcher;
 pub mod operations;

@@ -88,6 +88,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Unanswered questions grouped by similarity, biggest group first,
+    /// with the entry that came nearest: what to write next
+    Gaps {
+        /// One JSON object per group and line
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the database migrations and exit (serve also applies them)
     Migrate,
     /// Per-entry stats, votes with comments and unanswered questions, for a
@@ -277,6 +284,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &cli.database,
             cli.threshold,
             |assistant| async move { terminal::stats(&assistant, io::stdout().lock(), json).await },
+        )?,
+        Command::Gaps { json } => with_assistant(
+            &cli.knowledge,
+            &cli.database,
+            cli.threshold,
+            |assistant| async move { terminal::gaps(&assistant, io::stdout().lock(), json).await },
         )?,
         Command::Migrate => {
             let runtime = tokio::runtime::Builder::new_current_thread()

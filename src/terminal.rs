@@ -192,6 +192,34 @@ pub async fn stats(
     Ok(())
 }
 
+/// `helpdesk gaps`: unanswered questions grouped by similarity, biggest
+/// group first, each with its count, two questions and the nearest entry.
+pub async fn gaps(assistant: &Assistant, mut out: impl Write, as_json: bool) -> anyhow::Result<()> {
+    let gaps = assistant.gaps(None).await?;
+    if as_json {
+        for gap in &gaps {
+            writeln!(out, "{}", serde_json::to_string(gap)?)?;
+        }
+        return Ok(());
+    }
+    if gaps.is_empty() {
+        writeln!(out, "no unanswered questions")?;
+        return Ok(());
+    }
+    for gap in &gaps {
+        let nearest = gap.nearest.as_ref().map_or_else(
+            || "no entry near".to_owned(),
+            |n| format!("nearest: {} ({:.2})", n.entry, n.confidence),
+        );
+        let asked = if gap.count == 1 { "time" } else { "times" };
+        writeln!(out, "{} {asked}, {nearest}", gap.count)?;
+        for sample in &gap.samples {
+            writeln!(out, "  - {}", one_line(sample))?;
+        }
+    }
+    Ok(())
+}
+
 /// Words that belong to one front end (its buttons, commands and keys). A
 /// knowledge text naming them reads wrongly in every other front end: each
 /// front end offers the dialogue and the votes in its own way.

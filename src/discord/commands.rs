@@ -150,7 +150,7 @@ fn ephemeral(text: &str) -> CreateReply {
 /// The help desk's knowledge and statistics; forget-me for everyone
 #[poise::command(
     slash_command,
-    subcommands("stats", "unanswered", "show", "reload", "forget_me")
+    subcommands("stats", "unanswered", "gaps", "show", "reload", "forget_me")
 )]
 pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
@@ -259,6 +259,41 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     }
     let embed = CreateEmbed::new()
         .title("Recent unanswered questions")
+        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
+    ctx.send(
+        CreateReply::default()
+            .embed(embed)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Unanswered questions grouped by similarity: what to write next
+#[poise::command(slash_command, check = "staff_only")]
+pub async fn gaps(ctx: Context<'_>) -> Result<(), Error> {
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
+    };
+    let gaps = ctx.data().assistant.gaps(Some(&server)).await?;
+    let mut text = String::new();
+    for gap in gaps.iter().take(10) {
+        let nearest = gap.nearest.as_ref().map_or_else(
+            || "no entry near".to_owned(),
+            |n| format!("nearest `{}` ({:.2})", n.entry, n.confidence),
+        );
+        text.push_str(&format!("**{}×**, {nearest}\n", gap.count));
+        for sample in &gap.samples {
+            let sample = render::for_staff(&sample.replace('\n', " "), 150);
+            text.push_str(&format!("> {sample}\n"));
+        }
+    }
+    if text.is_empty() {
+        text.push_str("No unanswered questions. 🎉");
+    }
+    let embed = CreateEmbed::new()
+        .title("What the knowledge does not cover yet")
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
     ctx.send(
         CreateReply::default()

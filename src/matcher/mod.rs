@@ -339,6 +339,35 @@ impl Matcher {
         self
     }
 
+    /// Every document's score for a question, best first: the whole post
+    /// blended with the part that asks.
+    fn ranking(&self, question: &str, normalized: &str) -> Vec<(usize, f32)> {
+        let mut ranked = self.rank(normalized);
+        if let Some(focus) = focus::asking_part(question) {
+            ranked = blend(ranked, self.rank(&normalize(&focus)), FOCUS_SHARE);
+        }
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+    }
+
+    /// The entry that comes nearest to a question, however far: for staff
+    /// looking at what had no answer.
+    pub fn nearest(&self, question: &str) -> Option<Candidate> {
+        self.ranking(question, &normalize(question))
+            .into_iter()
+            .find(|&(doc, _)| self.docs[doc].in_scope)
+            .map(|(doc, confidence)| Candidate {
+                entry: self.docs[doc].id.clone(),
+                confidence: round(confidence),
+            })
+    }
+
+    /// The distinct index terms of a question (normalised, stemmed, stop
+    /// words out): what makes two questions alike to the matcher.
+    pub fn terms_of(&self, question: &str) -> std::collections::BTreeSet<String> {
+        self.terms.of(&normalize(question)).into_iter().collect()
+    }
+
     pub fn threshold(&self) -> f32 {
         self.threshold
     }
@@ -347,11 +376,7 @@ impl Matcher {
     pub fn find(&self, question: &str) -> Match {
         let normalized = normalize(question);
         let slots = self.slots.extract(&normalized);
-        let mut ranked = self.rank(&normalized);
-        if let Some(focus) = focus::asking_part(question) {
-            ranked = blend(ranked, self.rank(&normalize(&focus)), FOCUS_SHARE);
-        }
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ranked = self.ranking(question, &normalized);
         let best_is_in_scope = ranked
             .first()
             .is_some_and(|&(doc, _)| self.docs[doc].in_scope);

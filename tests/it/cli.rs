@@ -949,3 +949,31 @@ fn serve_honours_the_global_flags_over_the_environment() {
     );
     assert!(stderr.contains("no-knowledge-here"), "{stderr}");
 }
+
+#[test]
+fn gaps_group_unanswered_questions_biggest_first() {
+    let sandbox = Sandbox::new();
+    assert_eq!(sandbox.ok(&["gaps"], ""), "no unanswered questions\n");
+    sandbox.ok(
+        &["chat"],
+        "how do I set up DKIM signing for my domain\n\
+         my calendar does not sync to my phone\n\
+         DKIM signing for my domain fails, how do I set it up?\n",
+    );
+    let stdout = sandbox.ok(&["gaps", "--json"], "");
+    let gaps: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let counts: Vec<u64> = gaps.iter().map(|g| g["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [2, 1], "{stdout}");
+    let samples = gaps[0]["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2);
+    assert!(
+        samples.iter().all(|s| s.as_str().unwrap().contains("DKIM")),
+        "{stdout}"
+    );
+    assert!(gaps[1]["samples"][0].as_str().unwrap().contains("calendar"));
+    let text = sandbox.ok(&["gaps"], "");
+    assert!(text.starts_with("2 times, "), "{text}");
+}

@@ -1338,6 +1338,12 @@ async fn one_servers_staff_see_nothing_of_anothers() {
     let unanswered_here = kb_reply(&standin, &manager_here, guild, TEXT, "unanswered").await;
     assert!(unanswered_here.contains("DKIM"), "{unanswered_here}");
     assert!(!unanswered_here.contains("SPF"), "{unanswered_here}");
+    let gaps_there = kb_reply(&standin, &manager_there, GUILD_2, TEXT_2, "gaps").await;
+    assert!(gaps_there.contains("**1×**"), "{gaps_there}");
+    assert!(
+        gaps_there.contains("SPF") && !gaps_there.contains("DKIM"),
+        "{gaps_there}"
+    );
     let stats_there = kb_reply(&standin, &manager_there, GUILD_2, TEXT_2, "stats").await;
     assert!(
         stats_there.contains("**0** answers shown, **1** unanswered, **0** escalated"),
