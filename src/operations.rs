@@ -42,6 +42,11 @@ pub mod metric {
     pub const HANDLER_DURATION: &str = "helpdesk_handler_duration_seconds";
     /// Label `operation`.
     pub const DB_QUERY_DURATION: &str = "helpdesk_db_query_duration_seconds";
+    /// Store operations that failed. Label `operation`.
+    pub const DB_ERRORS: &str = "helpdesk_db_errors_total";
+    /// Events Discord delivered again (a gateway resume's replay) and the
+    /// bot had handled already. Label `event`.
+    pub const REPLAYS: &str = "helpdesk_replays_total";
     /// Events the bot was too busy to handle itself: clicks and commands
     /// told to try again, questions set aside for the support team. Label
     /// `event`.
@@ -91,6 +96,14 @@ fn describe_metrics() {
         "Events the bot was too busy for: clicks told to try again, questions set aside for people"
     );
     describe_gauge!(metric::WAITING, "Events waiting for a slot");
+    describe_counter!(
+        metric::DB_ERRORS,
+        "Store operations that failed, by operation"
+    );
+    describe_counter!(
+        metric::REPLAYS,
+        "Events delivered again and handled already, by event"
+    );
     describe_histogram!(
         metric::HANDLER_DURATION,
         Unit::Seconds,

@@ -159,6 +159,8 @@ pub async fn on_component(
     {
         Ok(true) => {}
         Ok(false) => {
+            metrics::counter!(crate::operations::metric::REPLAYS, "event" => "component")
+                .increment(1);
             info!(
                 interaction = interaction.id.get(),
                 "interaction replayed; already handled"

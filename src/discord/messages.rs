@@ -173,6 +173,7 @@ async fn answer(
         Reply::NoAnswer(none) => !none.record.created,
     };
     if replayed || !data.in_hand.take(message.id.get()) {
+        metrics::counter!(crate::operations::metric::REPLAYS, "event" => "message").increment(1);
         info!(message = message.id.get(), "question already answered");
         return Ok(());
     }

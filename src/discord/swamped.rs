@@ -59,6 +59,8 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
     // is a replay.
     if place == Place::NewThread {
         if let Ok(Some(_)) = data.ledger.thread(&message.id.get().to_string()).await {
+            metrics::counter!(crate::operations::metric::REPLAYS, "event" => "message")
+                .increment(1);
             info!(message = message.id.get(), "question already answered");
             return;
         }

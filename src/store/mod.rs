@@ -15,7 +15,8 @@
 //! constraints in the schema and written as `INSERT … ON CONFLICT`, never
 //! read-then-write, so they hold with several processes writing at once.
 //! Every [`Store`] method records its duration in the
-//! `helpdesk_db_query_duration_seconds` histogram, labelled `operation`.
+//! `helpdesk_db_query_duration_seconds` histogram, labelled `operation`,
+//! and a failure also in `helpdesk_db_errors_total`.
 
 mod postgres;
 mod sql;

@@ -15,6 +15,7 @@ use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use crate::discord::ledger::Ledger;
+use crate::operations::metric;
 
 use super::{
     AnswerId, AnswerKind, AnswerRecord, Clock, DialogueSession, EntryStats, Export, ExportedVote,
@@ -61,8 +62,11 @@ async fn timed<T>(
 ) -> Result<T, StoreError> {
     let started = Instant::now();
     let result = work.await;
-    metrics::histogram!("helpdesk_db_query_duration_seconds", "operation" => operation)
+    metrics::histogram!(metric::DB_QUERY_DURATION, "operation" => operation)
         .record(started.elapsed());
+    if result.is_err() {
+        metrics::counter!(metric::DB_ERRORS, "operation" => operation).increment(1);
+    }
     result
 }
 

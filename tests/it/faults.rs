@@ -20,6 +20,8 @@ use support::standin::{MessageSpec, SentInteraction, StandIn, StoredMessage, Use
 use support::{actions, choose, offers, session_id, vote};
 
 const MESSAGES: &str = "POST /channels/{channel_id}/messages";
+/// The store's failed operations, on `/metrics`.
+const DB_ERRORS: &str = "helpdesk_db_errors_total";
 const THREADS: &str = "POST /channels/{channel_id}/messages/{message_id}/threads";
 const CALLBACK: &str = "POST /interactions/{interaction_id}/{interaction_token}/callback";
 
@@ -408,9 +410,8 @@ async fn a_locked_sqlite_database_gets_a_try_again_and_recovers_by_itself() {
         "{:?}",
         reply.data
     );
-    poll("the failures in the log", || {
-        let logs = bot.logs();
-        logs.contains("could not store the question") && logs.contains("database is locked")
+    poll("the failed write to be counted", || {
+        support::counter(&bot, DB_ERRORS, r#"operation="record_answer""#) >= 1
     })
     .await;
     assert!(standin.channel(question).is_none(), "no thread, no answer");
@@ -511,8 +512,8 @@ async fn an_unreachable_postgres_database_gets_a_try_again_and_recovers_by_itsel
         "{:?}",
         reply.data
     );
-    poll("the failure in the log", || {
-        bot.logs().contains("could not store the question")
+    poll("the failed write to be counted", || {
+        support::counter(&bot, DB_ERRORS, r#"operation="record_answer""#) >= 1
     })
     .await;
 
@@ -861,12 +862,12 @@ fn bot_messages_in(standin: &StandIn, thread: u64) -> Vec<StoredMessage> {
 /// Sends question `question`'s MESSAGE_CREATE again, as a gateway resume
 /// replays it, and waits until the bot has handled it.
 async fn replay_question(standin: &StandIn, bot: &Bot, question: u64) {
-    let handled = |logs: &str| logs.matches("question already answered").count();
-    let before = handled(&bot.logs());
+    let handled = || support::counter(bot, "helpdesk_replays_total", r#"event="message""#);
+    let before = handled();
     let mut event = standin.message(question).expect("the question").json;
     event["guild_id"] = serde_json::json!(standin.guild_id().to_string());
     standin.dispatch("MESSAGE_CREATE", Some(standin.guild_id()), event);
-    poll("the replay to be handled", || handled(&bot.logs()) > before).await;
+    poll("the replay to be handled", || handled() > before).await;
 }
 
 /// Asks `question`, replays it, and checks its thread holds exactly one
@@ -905,7 +906,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     )
     .await;
     answered_once_despite_a_replay(&standin, &bot, &voter(1), "what is pop3?").await;
-    assert!(bot.logs().contains("could not record the thread"));
+    assert!(support::counter(&bot, DB_ERRORS, r#"operation="record_thread""#) >= 1);
 
     // Nor can the answer be linked to its message: still one answer, also
     // after a replay (the store cannot tell it was answered).
@@ -916,7 +917,7 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     )
     .await;
     answered_once_despite_a_replay(&standin, &bot, &voter(2), "how do i back up my emails").await;
-    assert!(bot.logs().contains("could not link the answer"));
+    assert!(support::counter(&bot, DB_ERRORS, r#"operation="attach_message""#) >= 1);
 
     // The answer itself cannot be sent (every attempt fails): the thread
     // gets a short apology instead, pinging nobody.

@@ -203,3 +203,14 @@ impl Drop for InProcess {
         }
     }
 }
+
+/// A counter's value on the running binary's `/metrics`, summed over the
+/// series whose labels contain `labels` (e.g. `operation="record_answer"`).
+pub fn counter(bot: &bot::Bot, name: &str, labels: &str) -> u64 {
+    let (_, metrics) = bot.http_get("/metrics");
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(labels))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
