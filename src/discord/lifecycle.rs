@@ -7,7 +7,9 @@
 //! A flood makes the bot slower, never silent. Messages that can never be
 //! questions (from a bot, a webhook or Discord itself, empty, or of a kind
 //! other than a plain message or a reply) are dropped first, before they
-//! take a slot, a place in the queue or a database call. A question that
+//! take a slot, a place in the queue or a database call; so are messages
+//! from a server not served, and chatter in a plain channel that is
+//! neither watched nor mentions the bot ([`super::messages::worth_a_look`]). A question that
 //! finds every slot taken waits its turn, oldest first, however long that
 //! takes: it has no deadline, and a late answer is still an answer. What
 //! waits is bounded by memory, not by slots: `HELPDESK_MAX_QUEUED` events
