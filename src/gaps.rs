@@ -27,7 +27,7 @@ pub struct Gap {
 }
 
 /// Groups `questions` (newest first): each joins the most similar group
-/// whose first question shares at least [`SAME_GAP`] of its terms, or
+/// whose first question shares at least 40% of its terms, or
 /// starts one. Biggest groups first; among equals, the newest first.
 pub fn group(matcher: &Matcher, questions: &[String]) -> Vec<Gap> {
     let mut groups: Vec<(BTreeSet<String>, Vec<&String>)> = Vec::new();
