@@ -416,10 +416,8 @@ pub async fn chat(
     mut input: impl BufRead,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    writeln!(
-        out,
-        "Hi! Ask me about your email: POP or IMAP, missing mail, full mailboxes.\nAn empty line ends the chat."
-    )?;
+    let greeting = assistant.brain().knowledge.about().greeting.clone();
+    writeln!(out, "{greeting}\nAn empty line ends the chat.")?;
     loop {
         write!(out, "\n> ")?;
         out.flush()?;

@@ -71,7 +71,9 @@ pub async fn ask(
     }
     let public = is_public_here(&ctx).await?;
     let reply = ctx.data().assistant.ask(&question, origin(&ctx)).await?;
-    let (embed, components) = super::components::reply_for(&reply);
+    let brain = ctx.data().assistant.brain();
+    let scope = brain.knowledge.about().scope.as_deref();
+    let (embed, components) = super::components::reply_for(&reply, scope);
     let sent = ctx
         .send(
             CreateReply::default()

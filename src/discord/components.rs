@@ -747,14 +747,18 @@ async fn pass_on_comment(
     triage::notify_staff(ctx, data, guild, &subject, user, &text).await;
 }
 
-/// Replies to a slash command's answer are rendered like message answers.
-pub fn reply_for(reply: &Reply) -> (CreateEmbed, Vec<serenity::all::CreateActionRow>) {
+/// Replies to a slash command's answer are rendered like message answers;
+/// `scope` is what the help desk says it can help with.
+pub fn reply_for(
+    reply: &Reply,
+    scope: Option<&str>,
+) -> (CreateEmbed, Vec<serenity::all::CreateActionRow>) {
     match reply {
         Reply::Answer(answer) => (
             render::answer_embed(answer, Default::default()),
             render::answer_components(answer),
         ),
-        Reply::NoAnswer(_) => (render::no_answer_embed(false), Vec::new()),
+        Reply::NoAnswer(_) => (render::no_answer_embed(false, scope), Vec::new()),
     }
 }
 

@@ -270,7 +270,10 @@ async fn show_no_answer(
 ) -> Result<(), Error> {
     let escalates = data.config.support_role.is_some() || data.config.triage_channel.is_some();
     let create = CreateMessage::new()
-        .embed(render::no_answer_embed(escalates))
+        .embed(render::no_answer_embed(
+            escalates,
+            data.assistant.brain().knowledge.about().scope.as_deref(),
+        ))
         .allowed_mentions(no_mentions());
     post_reply(ctx, data, message, at, &create).await?;
     debug!(confidence = none.found.confidence, "no answer");

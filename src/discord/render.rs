@@ -372,7 +372,7 @@ pub fn answer_components(answer: &Answer) -> Vec<CreateActionRow> {
 }
 
 /// The honest reply when the knowledge has no answer.
-pub fn no_answer_embed(escalated: bool) -> CreateEmbed {
+pub fn no_answer_embed(escalated: bool, scope: Option<&str>) -> CreateEmbed {
     let next = if escalated {
         "I've flagged it for the support team; someone will look at it here."
     } else {
@@ -380,8 +380,14 @@ pub fn no_answer_embed(escalated: bool) -> CreateEmbed {
     };
     CreateEmbed::new()
         .title("I don't have an answer for that yet")
-        .description(format!(
-            "Sorry, that's not something I know about. {next}\n\nI can help with POP and IMAP, missing mail, full mailboxes, offline access and backups."
+        .description(truncate(
+            &match scope {
+                Some(scope) => {
+                    format!("Sorry, that's not something I know about. {next}\n\n{scope}")
+                }
+                None => format!("Sorry, that's not something I know about. {next}"),
+            },
+            MAX_EMBED_DESCRIPTION,
         ))
         .colour(NO_ANSWER_COLOUR)
 }

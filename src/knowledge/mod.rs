@@ -52,8 +52,33 @@ pub struct SourceFile {
 pub const VOCABULARY_FILE: &str = "vocabulary.toml";
 
 /// A validated knowledge base.
+/// How a help desk introduces itself (`about.toml`): its knowledge's own
+/// words, so the engine names no topic of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct About {
+    /// The first thing a conversation (the terminal chat) says.
+    pub greeting: String,
+    /// What it can help with, told with an honest "no answer".
+    pub scope: Option<String>,
+}
+
+impl Default for About {
+    fn default() -> Self {
+        Self {
+            greeting: "Hi! Ask me a question.".to_owned(),
+            scope: None,
+        }
+    }
+}
+
+/// The help desk's introduction's file, in the knowledge folder.
+pub const ABOUT_FILE: &str = "about.toml";
+/// The longest greeting and scope line.
+pub const MAX_ABOUT_CHARS: usize = 300;
+
 #[derive(Debug, Clone)]
 pub struct Knowledge {
+    about: About,
     entries: Vec<Entry>,
     dialogues: Vec<Dialogue>,
     out_of_scope: Vec<OutOfScopeTopic>,
@@ -93,6 +118,7 @@ impl Knowledge {
         let mut entries = Vec::new();
         let mut dialogues = Vec::new();
         let mut out_of_scope = Vec::new();
+        let mut about = About::default();
         let mut files = files;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         // Phrases use the vocabulary's classes: it is read first, and its
@@ -113,6 +139,7 @@ impl Knowledge {
                 Ok(Parsed::Entry(entry)) => entries.push(entry),
                 Ok(Parsed::Dialogue(dialogue)) => dialogues.push(dialogue),
                 Ok(Parsed::OutOfScope(topics)) => out_of_scope.extend(topics),
+                Ok(Parsed::About(read)) => about = read,
                 Ok(Parsed::Nothing) => {}
                 Err(mut file_errors) => errors.append(&mut file_errors),
             }
@@ -120,7 +147,8 @@ impl Knowledge {
         if entries.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::new(root, None, "no entries (*.md) found"));
         }
-        let knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
+        let mut knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
+        knowledge.about = about;
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -183,6 +211,7 @@ impl Knowledge {
             }
         }
         Self {
+            about: About::default(),
             entries,
             dialogues,
             out_of_scope,
@@ -204,6 +233,11 @@ impl Knowledge {
         self.index.get(id).map(|&position| &self.entries[position])
     }
 
+    /// How this help desk introduces itself.
+    pub fn about(&self) -> &About {
+        &self.about
+    }
+
     pub fn dialogues(&self) -> &[Dialogue] {
         &self.dialogues
     }
@@ -223,6 +257,7 @@ enum Parsed {
     Entry(Entry),
     Dialogue(Dialogue),
     OutOfScope(Vec<OutOfScopeTopic>),
+    About(About),
     Nothing,
 }
 
@@ -269,6 +304,7 @@ fn parse_file(root: &Path, file: &SourceFile, vocabulary: &Vocabulary) -> FileRe
         FileKind::OutOfScope => {
             parse::out_of_scope(&shown, &file.text, vocabulary).map(Parsed::OutOfScope)
         }
+        FileKind::About => parse::about(&shown, &file.text).map(Parsed::About),
         // Read before the other files.
         FileKind::Vocabulary | FileKind::Other => Ok(Parsed::Nothing),
     }
@@ -279,6 +315,7 @@ enum FileKind {
     Dialogue,
     OutOfScope,
     Vocabulary,
+    About,
     Other,
 }
 
@@ -299,6 +336,9 @@ impl FileKind {
             }
             Some("toml") if top_level && path.file_name().is_some_and(|s| s == VOCABULARY_FILE) => {
                 Self::Vocabulary
+            }
+            Some("toml") if top_level && path.file_name().is_some_and(|s| s == ABOUT_FILE) => {
+                Self::About
             }
             _ => Self::Other,
         }

@@ -13,7 +13,8 @@ use super::model::{
     AnswerOption, Dialogue, Entry, Note, OutOfScopeTopic, Outcome, Question, Rule, UNSURE,
 };
 use super::{
-    KnowledgeError, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS, MAX_QUESTIONS, MAX_TITLE_CHARS,
+    About, KnowledgeError, MAX_ABOUT_CHARS, MAX_BODY_CHARS, MAX_LABEL_CHARS, MAX_OPTIONS,
+    MAX_QUESTIONS, MAX_TITLE_CHARS,
 };
 use crate::phrase::{Phrase, Vocabulary};
 
@@ -319,6 +320,46 @@ pub(super) fn dialogue(
     } else {
         Err(errors)
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AboutFile {
+    greeting: Spanned<String>,
+    #[serde(default)]
+    scope: Option<Spanned<String>>,
+}
+
+/// Reads `about.toml`: a greeting, and optionally what the help desk can
+/// help with; each one line of plain text, at most [`MAX_ABOUT_CHARS`].
+pub(super) fn about(path: &Path, text: &str) -> Result<About, Vec<KnowledgeError>> {
+    let file: AboutFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|span| line_at(text, span.start));
+        vec![KnowledgeError::new(path, line, toml_message(&e))]
+    })?;
+    let mut errors = Vec::new();
+    let mut check = |key: &str, value: &Spanned<String>| {
+        let line = value.get_ref().trim();
+        let chars = line.chars().count();
+        if chars == 0 || chars > MAX_ABOUT_CHARS || line.contains('\n') {
+            errors.push(KnowledgeError::new(
+                path,
+                Some(line_at(text, value.span().start)),
+                format!("`{key}` must be one line of 1 to {MAX_ABOUT_CHARS} characters"),
+            ));
+        }
+    };
+    check("greeting", &file.greeting);
+    if let Some(scope) = &file.scope {
+        check("scope", scope);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(About {
+        greeting: file.greeting.into_inner().trim().to_owned(),
+        scope: file.scope.map(|s| s.into_inner().trim().to_owned()),
+    })
 }
 
 #[derive(Deserialize)]

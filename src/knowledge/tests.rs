@@ -931,3 +931,52 @@ fn an_entry_without_tags_loads_with_none() {
     let knowledge = load(vec![file("plain.md", assemble_entry(&front, "Body."))]).unwrap();
     assert!(knowledge.entry("plain").unwrap().tags.is_empty());
 }
+
+#[test]
+fn about_gives_the_greeting_and_scope_and_defaults_to_naming_no_topic() {
+    let about =
+        "greeting = \"Hello! Ask me about printers.\"\nscope = \"I know printers and toner.\"\n";
+    let knowledge = load(vec![file("a.md", entry_text("a")), file(ABOUT_FILE, about)]).unwrap();
+    assert_eq!(knowledge.about().greeting, "Hello! Ask me about printers.");
+    assert_eq!(
+        knowledge.about().scope.as_deref(),
+        Some("I know printers and toner.")
+    );
+
+    let without = load(vec![file("a.md", entry_text("a"))]).unwrap();
+    assert_eq!(without.about(), &About::default());
+    assert_eq!(without.about().scope, None, "no topic the engine made up");
+    let shipped = Knowledge::builtin().unwrap();
+    assert!(shipped.about().scope.as_deref().unwrap().contains("IMAP"));
+}
+
+#[test]
+fn a_bad_about_file_names_its_line_and_problem() {
+    let text = "greeting = \"Hi!\"\nscope = \"\"\n";
+    let errors = errors_of(vec![file("a.md", entry_text("a")), file(ABOUT_FILE, text)]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].file.ends_with(ABOUT_FILE));
+    assert_eq!(errors[0].line, Some(line_in(text, "scope")));
+    assert!(
+        errors[0].message.contains("`scope`"),
+        "{}",
+        errors[0].message
+    );
+
+    let text = "greeting = \"Hi!\"\ntopics = \"mail\"\n";
+    let errors = errors_of(vec![file("a.md", entry_text("a")), file(ABOUT_FILE, text)]);
+    assert_eq!(errors[0].line, Some(line_in(text, "topics")));
+    assert!(
+        errors[0].message.contains("topics"),
+        "{}",
+        errors[0].message
+    );
+
+    let text = "scope = \"mail\"\n";
+    let errors = errors_of(vec![file("a.md", entry_text("a")), file(ABOUT_FILE, text)]);
+    assert!(
+        errors[0].message.contains("greeting"),
+        "{}",
+        errors[0].message
+    );
+}
