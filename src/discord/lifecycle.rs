@@ -38,13 +38,13 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serenity::all::{
     Client, ConnectionStage, Context as SerenityContext, CreateInteractionResponse,
-    CreateInteractionResponseMessage, FullEvent, Interaction, Message, MessageType,
+    CreateInteractionResponseMessage, FullEvent, Interaction, Message,
 };
 use serenity::framework::Framework;
 use tokio::sync::{Mutex, Notify, Semaphore, SemaphorePermit};
 use tracing::{field, warn, Instrument};
 
-use super::messages;
+use super::messages::{self, could_be_a_question};
 use super::redact;
 use super::render::no_mentions;
 use super::swamped;
@@ -210,12 +210,16 @@ impl Framework for TrackedFramework {
         if matches!(load, Load::Ignored) {
             return;
         }
-        if let Load::Question(message) = load {
-            let data = self.inner.user_data().await;
-            if !messages::worth_a_look(&ctx, data, message) {
-                return;
+        let asker_data = match load {
+            Load::Question(message) => {
+                let data = self.inner.user_data().await;
+                if !messages::worth_a_look(&ctx, data, message) {
+                    return;
+                }
+                Some(data)
             }
-        }
+            _ => None,
+        };
         let Some(_in_flight) = self.lifecycle.enter() else {
             return;
         };
@@ -225,7 +229,7 @@ impl Framework for TrackedFramework {
             Load::Question(message) => match self.lifecycle.slot_for_question().await {
                 Some(slot) => Some(slot),
                 None => {
-                    let data = self.inner.user_data().await;
+                    let Some(data) = asker_data else { return };
                     let span = tracked.map_or_else(tracing::Span::none, |(_, span)| span);
                     Box::pin(swamped::set_aside(&ctx, data, message))
                         .instrument(span)
@@ -306,20 +310,6 @@ fn load_of(event: &FullEvent) -> Load<'_> {
     }
 }
 
-/// Whether a message may be a question at all: a person's (not a bot's, a
-/// webhook's or Discord's own) plain message or reply, with some text. The
-/// rest is decided later, by where it was posted.
-fn could_be_a_question(message: &Message) -> bool {
-    !message.author.bot
-        && !message.author.system
-        && message.webhook_id.is_none()
-        && matches!(
-            message.kind,
-            MessageType::Regular | MessageType::InlineReply
-        )
-        && !message.content.trim().is_empty()
-}
-
 /// Tells the person at once that the bot is too busy for their click,
 /// modal or command: one attempt, no store, no retry.
 async fn busy(ctx: &SerenityContext, interaction: &Interaction) {
@@ -397,6 +387,7 @@ pub fn record_entry(entry: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serenity::all::MessageType;
 
     #[tokio::test]
     async fn a_stopped_lifecycle_refuses_events_and_drains_the_rest() {

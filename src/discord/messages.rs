@@ -41,15 +41,7 @@ pub async fn on_message(
     message: &Message,
 ) -> Result<(), Error> {
     let bot = data.bot_id.get().copied();
-    let from_a_person = !message.author.bot
-        && !message.author.system
-        && message.webhook_id.is_none()
-        && Some(message.author.id) != bot
-        && matches!(
-            message.kind,
-            MessageType::Regular | MessageType::InlineReply
-        );
-    if !from_a_person || message.content.trim().is_empty() {
+    if !could_be_a_question(message) || Some(message.author.id) == bot {
         return Ok(());
     }
     let Some((place, question)) = place_of(ctx, data, message, bot).await? else {
@@ -74,6 +66,20 @@ pub async fn on_message(
         }
     }
     answer(ctx, data, message, place, &question).await
+}
+
+/// Whether a message may be a question at all: a person's (not a bot's, a
+/// webhook's or Discord's own) plain message or reply, with some text. The
+/// rest is decided by where it was posted.
+pub(super) fn could_be_a_question(message: &Message) -> bool {
+    !message.author.bot
+        && !message.author.system
+        && message.webhook_id.is_none()
+        && matches!(
+            message.kind,
+            MessageType::Regular | MessageType::InlineReply
+        )
+        && !message.content.trim().is_empty()
 }
 
 /// Whether a person's message is worth a slot and a database lookup: it
