@@ -14,8 +14,9 @@ use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
 use crate::matcher::{Match, Matcher};
 use crate::operations::metric;
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, Export, ForgetReport, NewAnswer, NewStaffPost,
-    NewUnanswered, Origin, SessionId, Stats, Store, StoreError, Tally, UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, DailyQuestions, Export, ForgetReport, NewAnswer,
+    NewStaffPost, NewUnanswered, Origin, SessionId, Stats, Store, StoreError, Tally,
+    UnansweredRecord,
 };
 
 /// The knowledge and the matcher built from it, swapped whole on reload.
@@ -113,6 +114,9 @@ pub enum Offered {
 
 /// How many of the latest unanswered questions [`Assistant::gaps`] groups.
 pub const GAP_QUESTIONS: u32 = 500;
+
+/// Days of questions the statistics chart shows, today included.
+pub const CHART_DAYS: u32 = 30;
 
 /// A runner-up this close to the best answer is offered as "Did you mean…".
 const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
@@ -558,6 +562,15 @@ impl Assistant {
     /// Counts of one server (`None`: everywhere, for the operator).
     pub async fn stats(&self, guild: Option<&str>) -> Result<Stats, StoreError> {
         self.store.stats(guild).await
+    }
+
+    /// Questions a day of one server (`None`: everywhere) over the last
+    /// [`CHART_DAYS`] days, oldest first, for the statistics chart.
+    pub async fn questions_per_day(
+        &self,
+        guild: Option<&str>,
+    ) -> Result<Vec<DailyQuestions>, StoreError> {
+        self.store.questions_per_day(guild, CHART_DAYS).await
     }
 
     /// The latest unanswered questions of one server (`None`: everywhere).

@@ -22,6 +22,9 @@
 //!   offers, or a step again after a restart), vote, comment, escalate once,
 //!   record what had no answer, stats and unanswered per server, export,
 //!   forget a person, the hourly upkeep.
+//! - [`chart`]: the statistics chart (questions a day, helpful share and
+//!   votes per entry) drawn as a PNG, for `/kb stats` and `helpdesk stats
+//!   --chart`.
 //! - [`store`]: the storage interface and its SQLite and PostgreSQL
 //!   backends (migrations in `migrations/`).
 //! - [`config`]: typed configuration for `serve`, from the environment and
@@ -43,6 +46,7 @@
 //! run it as a service.
 
 pub mod assistant;
+pub mod chart;
 pub mod config;
 pub mod dialogue;
 pub mod discord;

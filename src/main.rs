@@ -87,6 +87,10 @@ enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+        /// Also draw the chart `/kb stats` shows (questions a day, helpful
+        /// share and votes per entry) into this PNG file
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
     },
     /// Unanswered questions grouped by similarity, biggest group first,
     /// with the entry that came nearest: what to write next
@@ -279,11 +283,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
             })?;
         }
-        Command::Stats { json } => with_assistant(
+        Command::Stats { json, chart } => with_assistant(
             &cli.knowledge,
             &cli.database,
             cli.threshold,
-            |assistant| async move { terminal::stats(&assistant, io::stdout().lock(), json).await },
+            |assistant| async move {
+                terminal::stats(&assistant, io::stdout().lock(), json).await?;
+                match chart {
+                    Some(path) => terminal::write_chart(&assistant, &path).await,
+                    None => Ok(()),
+                }
+            },
         )?,
         Command::Gaps { json } => with_assistant(
             &cli.knowledge,

@@ -18,6 +18,15 @@ use crate::knowledge::{Knowledge, LoadErrors};
 use crate::matcher::{Match, Matcher};
 use crate::store::{AnswerId, Origin};
 
+/// `helpdesk stats --chart FILE`: writes the statistics chart (of every
+/// server) to `path` as a PNG, as `/kb stats` attaches it.
+pub async fn write_chart(assistant: &Assistant, path: &Path) -> anyhow::Result<()> {
+    let stats = assistant.stats(None).await?;
+    let days = assistant.questions_per_day(None).await?;
+    let png = crate::chart::render(&stats, &days)?;
+    std::fs::write(path, png).with_context(|| format!("writing the chart to {}", path.display()))
+}
+
 /// `helpdesk ask`: matches each question and prints the verdict. A line
 /// of standard input that is not UTF-8 is reported on `errors` with its
 /// number and skipped; the others are still answered.

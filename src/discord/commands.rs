@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use poise::CreateReply;
-use serenity::all::CreateEmbed;
+use serenity::all::{CreateAttachment, CreateEmbed};
 use tracing::{debug, error, info, warn};
 
 use super::cooldown::{Spend, Verdict};
@@ -11,7 +11,7 @@ use super::redact;
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
 use crate::assistant::{DialogueStep, Reply};
-use crate::store::Origin;
+use crate::store::{Origin, Stats};
 
 pub fn all() -> Vec<poise::Command<Data, Error>> {
     vec![ask(), recommend(), kb()]
@@ -188,13 +188,39 @@ async fn staff_only(ctx: Context<'_>) -> Result<bool, Error> {
     }
 }
 
-/// How often each answer was shown and how people voted
+/// How often each answer was shown and how people voted, with a chart
 #[poise::command(slash_command, check = "staff_only")]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let Some(server) = staff_server(&ctx) else {
         return Ok(()); // `staff_only` has refused it already.
     };
-    let stats = ctx.data().assistant.stats(Some(&server)).await?;
+    let assistant = &ctx.data().assistant;
+    let stats = assistant.stats(Some(&server)).await?;
+    let days = assistant.questions_per_day(Some(&server)).await?;
+    let mut embed = CreateEmbed::new()
+        .title("Help desk statistics")
+        .description(truncate(&stats_text(&stats), render::MAX_EMBED_DESCRIPTION));
+    let mut reply = CreateReply::default().ephemeral(true);
+    // Drawing is CPU work: off the async workers. Without a chart, the
+    // text still goes out.
+    let drawn = tokio::task::spawn_blocking(move || crate::chart::render(&stats, &days)).await;
+    match drawn {
+        Ok(Ok(png)) => {
+            embed = embed.image(format!("attachment://{STATS_CHART}"));
+            reply = reply.attachment(CreateAttachment::bytes(png, STATS_CHART));
+        }
+        Ok(Err(error)) => error!(error = %error, "could not draw the statistics chart"),
+        Err(error) => error!(error = %error, "drawing the statistics chart failed"),
+    }
+    ctx.send(reply.embed(embed)).await?;
+    Ok(())
+}
+
+/// The file name of the chart `/kb stats` attaches.
+const STATS_CHART: &str = "helpdesk-stats.png";
+
+/// The statistics as text: totals, then a table of entries.
+fn stats_text(stats: &Stats) -> String {
     let asked = stats.answers + stats.unanswered;
     let answered_share = if asked == 0 {
         "-".to_owned()
@@ -224,12 +250,7 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
             format!("{}/{}", entry.asker_helpful, entry.asker_not_helpful),
         ));
     }
-    let embed = CreateEmbed::new()
-        .title("Help desk statistics")
-        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
-        .await?;
-    Ok(())
+    text
 }
 
 /// Recent questions nobody had an answer for

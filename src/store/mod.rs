@@ -211,6 +211,20 @@ pub struct Stats {
     pub entries: Vec<EntryStats>,
 }
 
+/// Questions of one day (UTC): those answered and those nobody had an
+/// answer for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DailyQuestions {
+    /// Days since the Unix epoch (`created_at / 86400`).
+    pub day: i64,
+    /// Answers shown that day (entries and recommendations).
+    pub answered: u64,
+    pub unanswered: u64,
+}
+
+/// Seconds in a day: the store's days are UTC days of Unix time.
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
 /// What [`Store::forget_user`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ForgetReport {
@@ -355,6 +369,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<UnansweredRecord>, StoreError>;
     /// Counts of one server (`None`: of all of them, for the operator).
     async fn stats(&self, guild: Option<&str>) -> Result<Stats, StoreError>;
+    /// Questions a day of one server (`None`: of all of them) over the
+    /// last `days` days, today included: one row per day, oldest first,
+    /// days without questions as zeros.
+    async fn questions_per_day(
+        &self,
+        guild: Option<&str>,
+        days: u32,
+    ) -> Result<Vec<DailyQuestions>, StoreError>;
     /// Claims the one post for staff about `post.subject`: its id, or
     /// `None` if it was claimed before (the post is made, or being made).
     async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError>;

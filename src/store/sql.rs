@@ -18,10 +18,10 @@ use crate::discord::ledger::Ledger;
 use crate::operations::metric;
 
 use super::{
-    AnswerId, AnswerKind, AnswerRecord, Clock, DialogueSession, EntryStats, Export, ExportedVote,
-    ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport,
-    SessionId, Stats, Store, StoreError, SystemClock, Tally, ThreadRecord, Traces,
-    UnansweredRecord, FORGOTTEN_USER,
+    AnswerId, AnswerKind, AnswerRecord, Clock, DailyQuestions, DialogueSession, EntryStats, Export,
+    ExportedVote, ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport,
+    PurgeReport, SessionId, Stats, Store, StoreError, SystemClock, Tally, ThreadRecord, Traces,
+    UnansweredRecord, FORGOTTEN_USER, SECONDS_PER_DAY,
 };
 
 /// What the shared queries need to know about a backend beyond its sqlx
@@ -259,6 +259,28 @@ where
                     asker_not_helpful: count(row.try_get("asker_not_helpful")?),
                 })
             })
+            .collect()
+    }
+
+    /// Rows of `table` per day since `since` (Unix seconds), of one server
+    /// or all: (day, count) pairs.
+    async fn count_per_day(
+        conn: &mut DB::Connection,
+        table: &str,
+        guild: Option<&str>,
+        since: i64,
+    ) -> Result<Vec<(i64, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT created_at / {SECONDS_PER_DAY} AS day, COUNT(*) AS questions FROM {table} \
+             WHERE {OF_GUILD} AND created_at >= $2 GROUP BY created_at / {SECONDS_PER_DAY}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(guild.map(str::to_owned))
+            .bind(since)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("day")?, count(row.try_get("questions")?))))
             .collect()
     }
 
@@ -578,6 +600,33 @@ where
             .execute(&self.pool)
             .await?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn questions_per_day(
+        &self,
+        guild: Option<&str>,
+        days: u32,
+    ) -> Result<Vec<DailyQuestions>, StoreError> {
+        timed("questions_per_day", async move {
+            let today = self.clock.now().div_euclid(SECONDS_PER_DAY);
+            let first = today - i64::from(days) + 1;
+            let mut tx = self.begin_snapshot().await?;
+            let since = first * SECONDS_PER_DAY;
+            let answered = Self::count_per_day(&mut tx, "answers", guild, since).await?;
+            let unanswered = Self::count_per_day(&mut tx, "unanswered", guild, since).await?;
+            tx.commit().await?;
+            let on = |rows: &[(i64, u64)], day| {
+                rows.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum()
+            };
+            Ok((first..=today)
+                .map(|day| DailyQuestions {
+                    day,
+                    answered: on(&answered, day),
+                    unanswered: on(&unanswered, day),
+                })
+                .collect())
         })
         .await
     }

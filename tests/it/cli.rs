@@ -567,6 +567,27 @@ fn stats_on_a_fresh_database_are_empty() {
 }
 
 #[test]
+fn stats_chart_writes_a_png_and_still_prints_the_text() {
+    let sandbox = Sandbox::new();
+    chat_with_comment_and_question(&sandbox, "more detail please", NONSENSE);
+    let chart = sandbox.path().join("stats.png");
+    let text = sandbox.ok(&["stats", "--chart", chart.to_str().unwrap()], "");
+    assert!(
+        text.contains("answers shown, 1 questions unanswered"),
+        "{text}"
+    );
+    let png = std::fs::read(&chart).expect("the chart is written");
+    assert_eq!(
+        common::png_size(&png),
+        (helpdesk::chart::WIDTH, helpdesk::chart::HEIGHT)
+    );
+
+    // A place it cannot be written is an error naming it.
+    let (_, stderr) = sandbox.fails(&["stats", "--chart", "/nonexistent/folder/stats.png"]);
+    assert!(stderr.contains("/nonexistent/folder/stats.png"), "{stderr}");
+}
+
+#[test]
 fn export_writes_votes_with_comments_and_unanswered_questions_as_json_and_csv() {
     let sandbox = Sandbox::new();
     let stdin = [

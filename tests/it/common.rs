@@ -50,6 +50,14 @@ pub fn heldout() -> Vec<Heldout> {
 /// later without reading the knowledge or the first set.
 pub const HELDOUT_SETS: [&str; 2] = ["heldout.jsonl", "heldout-fresh.jsonl"];
 
+/// The width and height of a PNG, decoded whole (so a broken one fails).
+pub fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("a whole PNG image");
+    (frame.width, frame.height)
+}
+
 /// A valid knowledge entry file `<id>.md`.
 pub fn entry_file(
     id: &str,

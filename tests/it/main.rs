@@ -6,9 +6,9 @@
 //!   `engine`: the assistant through its library API; `store`: both storage
 //!   backends (PostgreSQL included); `matcher_quality`: the held-out
 //!   figures; `properties`: the fuzz targets' invariants under proptest.
-//! - `discord`, `faults`, `hostile`, `operations`: the real `helpdesk serve`
-//!   against the local Discord stand-in (`tests/standin/`, the
-//!   `helpdesk-standin` crate).
+//! - `discord`, `faults`, `hostile`, `operations`, `staff_stats`: the real
+//!   `helpdesk serve` against the local Discord stand-in (`tests/standin/`,
+//!   the `helpdesk-standin` crate).
 //!
 //! Shared: `common` (knowledge and held-out data), `support` (the stand-in's
 //! harness, and the bot's component ids read and written with its own
@@ -26,4 +26,5 @@ mod hostile;
 mod matcher_quality;
 mod operations;
 mod properties;
+mod staff_stats;
 mod store;

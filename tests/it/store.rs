@@ -110,6 +110,7 @@ macro_rules! on_both_backends {
 
 on_both_backends! {
     stats_and_unanswered_are_per_server_and_tell_the_askers_verdict,
+    questions_per_day_count_answered_and_unanswered_per_server,
     a_post_for_staff_is_claimed_once_per_subject,
     upkeep_prunes_old_interactions_and_idle_dialogues,
     an_answer_is_stored_once_per_source_message,
@@ -1138,6 +1139,7 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
     store.mark_escalated(question.id).await.unwrap();
     store.recent_unanswered(None, 5).await.unwrap();
     store.stats(None).await.unwrap();
+    store.questions_per_day(None, 30).await.unwrap();
     let session = store
         .create_dialogue("which-protocol", &origin("u1", None), "{}")
         .await
@@ -1178,6 +1180,7 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
         "mark_escalated",
         "recent_unanswered",
         "stats",
+        "questions_per_day",
         "create_dialogue",
         "dialogue_session",
         "update_dialogue",
@@ -1479,6 +1482,84 @@ async fn stats_and_unanswered_are_per_server_and_tell_the_askers_verdict(fresh: 
         store.recent_unanswered(None, 10).await.unwrap().len(),
         3,
         "the operator sees every server and direct messages"
+    );
+}
+
+async fn questions_per_day_count_answered_and_unanswered_per_server(fresh: Fresh) {
+    const DAY: i64 = store::SECONDS_PER_DAY;
+    // Noon of a day, so an hour either way stays on it.
+    let today = 20_000;
+    let noon = today * DAY + DAY / 2;
+    let clock = ManualClock::at(noon);
+    let store = fresh.open_with_clock(clock.clone()).await;
+    let in_guild = |guild: &str, mut answer: NewAnswer| {
+        answer.origin.guild_id = Some(guild.to_owned());
+        answer
+    };
+    let unanswered_in = |guild: &str| {
+        let mut new = unanswered_for("someone", "pizza?", None);
+        new.origin.guild_id = Some(guild.to_owned());
+        new
+    };
+    // Today: two answers and one unanswered question here, one answer there.
+    for _ in 0..2 {
+        store
+            .record_answer(in_guild("here", answer_for("ann", "imap", None)))
+            .await
+            .unwrap();
+    }
+    store
+        .record_unanswered(unanswered_in("here"))
+        .await
+        .unwrap();
+    store
+        .record_answer(in_guild("there", answer_for("bob", "pop", None)))
+        .await
+        .unwrap();
+    // Two days ago, a minute before midnight: one unanswered question here.
+    clock.set((today - 1) * DAY - 60);
+    store
+        .record_unanswered(unanswered_in("here"))
+        .await
+        .unwrap();
+    // Thirty days ago: outside a 30-day window, which ends today.
+    clock.set((today - 30) * DAY + 60);
+    store
+        .record_answer(in_guild("here", answer_for("ann", "imap", None)))
+        .await
+        .unwrap();
+    clock.set(noon + 3600);
+
+    let here = store.questions_per_day(Some("here"), 30).await.unwrap();
+    assert_eq!(here.len(), 30, "one row a day, days without questions too");
+    assert_eq!(here[0].day, today - 29, "oldest first");
+    let counts = |rows: &[store::DailyQuestions], day: i64| {
+        rows.iter()
+            .find(|r| r.day == day)
+            .map(|r| (r.answered, r.unanswered))
+    };
+    assert_eq!(counts(&here, today), Some((2, 1)));
+    assert_eq!(counts(&here, today - 2), Some((0, 1)));
+    assert_eq!(counts(&here, today - 1), Some((0, 0)));
+    assert_eq!(counts(&here, today - 30), None, "before the window");
+    let total: u64 = here.iter().map(|r| r.answered + r.unanswered).sum();
+    assert_eq!(total, 4);
+
+    let there = store.questions_per_day(Some("there"), 30).await.unwrap();
+    assert_eq!(counts(&there, today), Some((1, 0)));
+    let everywhere = store.questions_per_day(None, 31).await.unwrap();
+    assert_eq!(everywhere.len(), 31);
+    assert_eq!(counts(&everywhere, today), Some((3, 1)));
+    assert_eq!(counts(&everywhere, today - 30), Some((1, 0)));
+    assert_eq!(
+        store.questions_per_day(Some("nowhere"), 7).await.unwrap(),
+        (today - 6..=today)
+            .map(|day| store::DailyQuestions {
+                day,
+                answered: 0,
+                unanswered: 0,
+            })
+            .collect::<Vec<_>>()
     );
 }
 

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use jsonschema::{BasicOutput, Draft, Validator};
 use serde_json::{json, Map, Value};
 
+use super::state::UploadedFile;
+
 /// Where the contract lives: `shared/` is a sibling of the project's
 /// checkout, and this crate is `tests/standin/` in it.
 const OPENAPI_PATH: &str = concat!(
@@ -66,6 +68,8 @@ pub(super) struct Checked {
     pub route: Option<RouteMatch>,
     /// The JSON body (for multipart requests: the `payload_json` part).
     pub json: Option<Value>,
+    /// The files of a multipart request (every part but `payload_json`).
+    pub files: Vec<UploadedFile>,
     /// Contract problems found; empty when the request is valid.
     pub problems: Vec<Problem>,
 }
@@ -348,9 +352,26 @@ impl Spec {
             return checked;
         };
 
+        // A multipart body is split first: its `payload_json` is the body
+        // the contract describes, the other parts are files.
+        let form = match Form::of(content_type, body) {
+            Ok(form) => form,
+            Err(reason) => {
+                checked.problems.push(Problem {
+                    kind: ProblemKind::InvalidBody,
+                    messages: vec![format!("malformed multipart/form-data body: {reason}")],
+                });
+                return checked;
+            }
+        };
+        if let Some(form) = &form {
+            checked.files = form.files.clone();
+        }
+
         if !validate {
             // Routing only: parse the body without judging it.
-            checked.json = serde_json::from_slice(body).ok();
+            let json = form.as_ref().map_or(Some(body), |f| f.payload_json);
+            checked.json = json.and_then(|j| serde_json::from_slice(j).ok());
             return checked;
         }
 
@@ -362,12 +383,18 @@ impl Spec {
             });
         }
 
-        match self.check_body(method, template, operation, content_type, body) {
+        let payload = Payload {
+            content_type,
+            form: form.as_ref(),
+            body,
+        };
+        match self.check_body(method, template, operation, &payload) {
             Ok(json) => checked.json = json,
             Err(problem) => checked.problems.push(problem),
         }
         if let Some(json) = &checked.json {
-            let rules = discord_rules(method, template, json);
+            let mut rules = discord_rules(method, template, json);
+            rules.extend(upload_rules(json, &checked.files));
             if !rules.is_empty() {
                 checked.problems.push(Problem {
                     kind: ProblemKind::DiscordRule,
@@ -437,9 +464,9 @@ impl Spec {
         method: &str,
         template: &str,
         operation: &Value,
-        content_type: Option<&str>,
-        body: &[u8],
+        payload: &Payload<'_>,
     ) -> Result<Option<Value>, Problem> {
+        let body = payload.body;
         let invalid = |messages| Problem {
             kind: ProblemKind::InvalidBody,
             messages,
@@ -465,38 +492,30 @@ impl Spec {
             };
         }
 
-        let media = content_type
-            .unwrap_or("application/json")
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        let json = match media.as_str() {
-            "application/json" => serde_json::from_slice::<Value>(body)
-                .map_err(|e| invalid(vec![format!("body is not JSON: {e}")]))?,
-            "multipart/form-data" => {
-                match content_type
-                    .and_then(boundary)
-                    .map(|b| payload_json(body, &b))
-                {
-                    Some(Some(Ok(json))) => json,
-                    Some(Some(Err(e))) => {
-                        return Err(invalid(vec![format!("payload_json is not JSON: {e}")]))
-                    }
-                    // Files only: nothing structured to validate.
-                    _ => {
-                        return Err(Problem {
-                            kind: ProblemKind::Unvalidated,
-                            messages: vec!["multipart body without payload_json".into()],
-                        })
-                    }
+        let json = match payload.form {
+            None => {
+                let media = payload.content_type.map(media_type);
+                if let Some(other) = media.filter(|m| m != "application/json") {
+                    return Err(invalid(vec![format!(
+                        "content type {other} is not accepted by the stand-in"
+                    )]));
                 }
+                serde_json::from_slice::<Value>(body)
+                    .map_err(|e| invalid(vec![format!("body is not JSON: {e}")]))?
             }
-            other => {
-                return Err(invalid(vec![format!(
-                    "content type {other} is not accepted by the stand-in"
-                )]))
+            Some(Form {
+                payload_json: Some(payload),
+                ..
+            }) => serde_json::from_slice::<Value>(payload)
+                .map_err(|e| invalid(vec![format!("payload_json is not JSON: {e}")]))?,
+            // Files only: nothing structured to validate.
+            Some(Form {
+                payload_json: None, ..
+            }) => {
+                return Err(Problem {
+                    kind: ProblemKind::Unvalidated,
+                    messages: vec!["multipart body without payload_json".into()],
+                })
             }
         };
 
@@ -670,78 +689,191 @@ fn coerce(raw: &str, schema: &Value) -> Value {
     Value::String(raw.to_string())
 }
 
-pub(super) fn boundary(content_type: &str) -> Option<String> {
+fn boundary(content_type: &str) -> Option<String> {
     content_type.split(';').find_map(|part| {
         part.trim()
             .strip_prefix("boundary=")
             .map(|b| b.trim_matches('"').to_string())
+            .filter(|b| !b.is_empty())
     })
 }
 
+/// The media type of a `Content-Type` header, lowercased, without
+/// parameters.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A request's body as sent, and split when it is a form.
+struct Payload<'a> {
+    content_type: Option<&'a str>,
+    form: Option<&'a Form<'a>>,
+    body: &'a [u8],
+}
+
+/// A `multipart/form-data` body, split: its `payload_json` part and its
+/// files.
+struct Form<'a> {
+    pub payload_json: Option<&'a [u8]>,
+    pub files: Vec<UploadedFile>,
+}
+
+impl<'a> Form<'a> {
+    /// `None` for a body of another type; an error naming what is wrong
+    /// with a multipart body Discord could not read either (it answers
+    /// those with a 400).
+    fn of(content_type: Option<&str>, body: &'a [u8]) -> Result<Option<Self>, String> {
+        let Some(content_type) = content_type else {
+            return Ok(None);
+        };
+        if media_type(content_type) != "multipart/form-data" {
+            return Ok(None);
+        }
+        let boundary = boundary(content_type).ok_or("the Content-Type has no boundary")?;
+        let mut form = Self {
+            payload_json: None,
+            files: Vec::new(),
+        };
+        for part in multipart_parts(body, &boundary)? {
+            if part.name == "payload_json" {
+                if form.payload_json.replace(part.data).is_some() {
+                    return Err("more than one payload_json part".into());
+                }
+                continue;
+            }
+            if form.files.iter().any(|f| f.field == part.name) {
+                return Err(format!("more than one part named {}", part.name));
+            }
+            form.files.push(UploadedFile {
+                field: part.name,
+                filename: part.filename,
+                content_type: part.content_type,
+                bytes: part.data.to_vec(),
+            });
+        }
+        Ok(Some(form))
+    }
+}
+
 /// One part of a multipart body.
-pub(super) struct Part<'a> {
+struct Part<'a> {
     pub name: String,
     pub filename: Option<String>,
+    pub content_type: Option<String>,
     pub data: &'a [u8],
 }
 
-/// Splits a `multipart/form-data` body into its parts. A deliberately small
-/// parser: serenity sends plain parts, each with a Content-Disposition
-/// naming it (`payload_json`, `files[0]`, ...).
-pub(super) fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
+/// Splits a `multipart/form-data` body into its parts (RFC 7578): each
+/// part opens with `--boundary` and CRLF, has headers naming it in a
+/// `Content-Disposition: form-data`, a blank line, its data, and the body
+/// closes with `--boundary--`. Anything else is an error saying what.
+fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<Part<'a>>, String> {
+    let opening = format!("--{boundary}");
+    // Every delimiter after the first is preceded by a line break.
+    let delimiter = format!("\r\n--{boundary}");
+    let start = find(body, opening.as_bytes()).ok_or("no part starts with the boundary")?;
+    let mut rest = &body[start + opening.len()..];
     let mut parts = Vec::new();
-    let mut rest = body;
-    // Skip the preamble up to the first delimiter.
-    let Some(start) = find(rest, delimiter) else {
-        return parts;
-    };
-    rest = &rest[start + delimiter.len()..];
-    while !rest.starts_with(b"--") {
-        let end = find(rest, delimiter).unwrap_or(rest.len());
-        let chunk = &rest[..end];
-        let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
-        if let Some(split) = find(chunk, b"\r\n\r\n") {
-            let headers = String::from_utf8_lossy(&chunk[..split]);
-            let data = &chunk[split + 4..];
-            let data = data.strip_suffix(b"\r\n").unwrap_or(data);
-            let disposition = headers
-                .lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-                .unwrap_or_default();
-            let param = |key: &str| {
-                disposition.split(';').find_map(|p| {
-                    let (k, v) = p.trim().split_once('=')?;
-                    (k == key).then(|| v.trim_matches('"').to_string())
-                })
-            };
-            if let Some(name) = param("name") {
-                parts.push(Part {
-                    name,
-                    filename: param("filename"),
-                    data,
-                });
-            }
-        }
-        if end == rest.len() {
+    loop {
+        if rest.starts_with(b"--") {
             break;
         }
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .ok_or("a boundary is not followed by a line break")?;
+        let end =
+            find(rest, delimiter.as_bytes()).ok_or("the body does not close with the boundary")?;
+        parts.push(part(&rest[..end])?);
         rest = &rest[end + delimiter.len()..];
     }
-    parts
+    if parts.is_empty() {
+        return Err("the body has no parts".into());
+    }
+    Ok(parts)
+}
+
+/// One part's headers and data.
+fn part(chunk: &[u8]) -> Result<Part<'_>, String> {
+    let split = find(chunk, b"\r\n\r\n").ok_or("a part has no blank line after its headers")?;
+    let headers =
+        std::str::from_utf8(&chunk[..split]).map_err(|_| "a part's headers are not UTF-8")?;
+    let header = |name: &str| {
+        headers.split("\r\n").find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    };
+    let disposition = header("content-disposition").ok_or("a part has no Content-Disposition")?;
+    let mut fields = disposition.split(';').map(str::trim);
+    if !fields
+        .next()
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("form-data"))
+    {
+        return Err(format!(
+            "a part's Content-Disposition is not form-data: {disposition}"
+        ));
+    }
+    let param = |key: &str| {
+        disposition.split(';').skip(1).find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+        })
+    };
+    let name = param("name")
+        .filter(|n| !n.is_empty())
+        .ok_or("a part has no name")?;
+    Ok(Part {
+        name,
+        filename: param("filename"),
+        content_type: header("content-type"),
+        data: &chunk[split + 4..],
+    })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The `payload_json` part of a multipart body, parsed.
-fn payload_json(body: &[u8], boundary: &str) -> Option<Result<Value, serde_json::Error>> {
-    multipart_parts(body, boundary)
-        .into_iter()
-        .find(|p| p.name == "payload_json")
-        .map(|p| serde_json::from_slice(p.data))
+/// Discord's rule for uploads: a new attachment (one with a `filename`)
+/// names by its `id` the part `files[id]` that carries it. Attachments
+/// are at the top of a message body, under `data` in an interaction
+/// callback and under `message` when a forum post is started.
+fn upload_rules(body: &Value, files: &[UploadedFile]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lists = [
+        ("attachments", body.get("attachments")),
+        ("data.attachments", body.pointer("/data/attachments")),
+        ("message.attachments", body.pointer("/message/attachments")),
+    ];
+    for (at, list) in lists {
+        let Some(list) = list.and_then(Value::as_array) else {
+            continue;
+        };
+        for (i, attachment) in list.iter().enumerate() {
+            if attachment.get("filename").is_none() {
+                continue; // An attachment the message keeps.
+            }
+            let id = match &attachment["id"] {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let field = format!("files[{id}]");
+            if !files.iter().any(|f| f.field == field) {
+                problems.push(format!(
+                    "{at}[{i}] is a new attachment with id {id}, but no part {field} was uploaded"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Limits Discord enforces that the published schema does not capture, or
@@ -925,13 +1057,124 @@ mod tests {
     }
 
     #[test]
-    fn multipart_payload_json_is_extracted() {
-        let body = b"--XY\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n--XY\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.bin\"\r\n\r\n\xff\x00\r\n--XY--\r\n";
-        let json = payload_json(body, "XY").expect("part").expect("json");
+    fn multipart_payload_json_and_files_are_split() {
+        let body = b"--XY\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n--XY\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\xff\x00\r\n--XY--\r\n";
+        let form = Form::of(Some("multipart/form-data; boundary=XY"), body)
+            .expect("well formed")
+            .expect("multipart");
+        let json: Value = serde_json::from_slice(form.payload_json.expect("part")).unwrap();
         assert_eq!(json["content"], "hi");
-        let parts = multipart_parts(body, "XY");
-        assert_eq!(parts[1].name, "files[0]");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.bin"));
-        assert_eq!(parts[1].data, b"\xff\x00");
+        assert_eq!(
+            form.files,
+            [UploadedFile {
+                field: "files[0]".into(),
+                filename: Some("a.bin".into()),
+                content_type: Some("application/octet-stream".into()),
+                bytes: b"\xff\x00".to_vec(),
+            }]
+        );
+        assert!(Form::of(Some("application/json"), b"{}").unwrap().is_none());
+    }
+
+    /// A message upload to `POST /channels/5/messages`, with `payload_json`
+    /// as given and one file part `files[0]`.
+    fn upload(payload_json: &str) -> Checked {
+        let body = format!(
+            "--B0undary\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"chart.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--B0undary\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{payload_json}\r\n--B0undary--\r\n"
+        );
+        spec().check_request(
+            "POST",
+            "/channels/5/messages",
+            &[],
+            Some("multipart/form-data; boundary=B0undary"),
+            body.as_bytes(),
+            true,
+        )
+    }
+
+    #[test]
+    fn a_well_formed_upload_passes_and_keeps_its_file() {
+        let checked =
+            upload(r#"{"content":"chart","attachments":[{"id":0,"filename":"chart.png"}]}"#);
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.json.expect("payload_json")["content"], "chart");
+        assert_eq!(checked.files[0].bytes, b"PNG");
+        assert_eq!(checked.files[0].content_type.as_deref(), Some("image/png"));
+    }
+
+    #[test]
+    fn an_upload_whose_payload_json_breaks_the_contract_is_rejected() {
+        // Not JSON at all.
+        let broken = upload(r#"{"content": "chart""#);
+        assert_eq!(broken.problems[0].kind, ProblemKind::InvalidBody);
+        assert!(broken.problems[0].messages[0].contains("payload_json is not JSON"));
+        // JSON, but not a message: `content` must be a string.
+        let invalid = upload(r#"{"content": 5}"#);
+        assert_eq!(invalid.problems[0].kind, ProblemKind::InvalidBody);
+        assert!(
+            invalid.problems[0]
+                .messages
+                .iter()
+                .any(|m| m.contains("/content")),
+            "{:?}",
+            invalid.problems
+        );
+    }
+
+    #[test]
+    fn an_attachment_must_name_an_uploaded_part() {
+        let checked =
+            upload(r#"{"content":"chart","attachments":[{"id":1,"filename":"chart.png"}]}"#);
+        assert_eq!(checked.problems.len(), 1, "{:?}", checked.problems);
+        assert_eq!(checked.problems[0].kind, ProblemKind::DiscordRule);
+        assert!(checked.problems[0].messages[0].contains("files[1]"));
+        let callback = upload_rules(
+            &json!({"type": 4, "data": {"attachments": [{"id": "0", "filename": "a.png"}]}}),
+            &[],
+        );
+        assert_eq!(callback.len(), 1, "{callback:?}");
+    }
+
+    #[test]
+    fn malformed_multipart_bodies_are_rejected() {
+        let check = |content_type: &str, body: &[u8]| {
+            spec().check_request(
+                "POST",
+                "/channels/5/messages",
+                &[],
+                Some(content_type),
+                body,
+                true,
+            )
+        };
+        let part = b"--B\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{}\r\n";
+        let unclosed = check("multipart/form-data; boundary=B", part);
+        let mut closed = part.to_vec();
+        closed.extend_from_slice(b"--B--\r\n");
+        let no_boundary = check("multipart/form-data", &closed);
+        let nameless = check(
+            "multipart/form-data; boundary=B",
+            b"--B\r\nContent-Disposition: form-data\r\n\r\n{}\r\n--B--\r\n",
+        );
+        let headerless = check("multipart/form-data; boundary=B", b"--B\r\n{}\r\n--B--\r\n");
+        let empty = check("multipart/form-data; boundary=B", b"--B--\r\n");
+        for (case, checked) in [
+            ("unclosed", unclosed),
+            ("no boundary", no_boundary),
+            ("nameless part", nameless),
+            ("part without headers", headerless),
+            ("no parts", empty),
+        ] {
+            assert_eq!(checked.problems.len(), 1, "{case}: {:?}", checked.problems);
+            assert_eq!(checked.problems[0].kind, ProblemKind::InvalidBody, "{case}");
+            assert!(
+                checked.problems[0].messages[0].starts_with("malformed multipart"),
+                "{case}: {:?}",
+                checked.problems
+            );
+        }
+        assert!(check("multipart/form-data; boundary=B", &closed)
+            .problems
+            .is_empty());
     }
 }

@@ -57,6 +57,7 @@ impl StandIn {
                     deleted: false,
                     edits: 0,
                     interaction_id: None,
+                    files: Vec::new(),
                 },
             );
             if let Some(c) = s.channels.get_mut(&spec.channel_id) {
@@ -614,6 +615,7 @@ impl StandIn {
                     deleted: false,
                     edits: 0,
                     interaction_id: None,
+                    files: Vec::new(),
                 },
             );
             let cooked = format!("\"content\":{}", Value::String(spec.content.clone()));

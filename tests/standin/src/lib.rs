@@ -60,7 +60,8 @@ pub use payloads::{
 };
 pub use state::{
     ChannelInfo, ForumTagInfo, InteractionCallback, InteractionRecord, RecordedRequest,
-    RegisteredCommand, RoleInfo, RouteMatcher, StoredMessage, Violation, ViolationKind,
+    RegisteredCommand, RoleInfo, RouteMatcher, StoredMessage, UploadedFile, Violation,
+    ViolationKind,
 };
 
 use events::dispatch_or_panic;

@@ -585,6 +585,9 @@ fn attachments_json(message: &Value, requested: &Value) -> Value {
                     if let Some(description) = a.get("description").filter(|d| d.is_string()) {
                         attachment["description"] = description.clone();
                     }
+                    if let Some(content_type) = a.get("content_type").filter(|c| c.is_string()) {
+                        attachment["content_type"] = content_type.clone();
+                    }
                     Some(attachment)
                 }
                 None => {

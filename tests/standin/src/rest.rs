@@ -17,7 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::contract::{boundary, multipart_parts, spec, Checked, Problem, ProblemKind, RouteMatch};
+use super::contract::{spec, Checked, Problem, ProblemKind, RouteMatch};
 use super::gateway::DispatchError;
 use super::payloads::{
     apply_message_body, channel_json, id, member_json, message_base, permissions, role_json,
@@ -25,7 +25,7 @@ use super::payloads::{
 };
 use super::state::{
     now_timestamp, parse_id, Fault, InteractionRecord, RecordedRequest, RegisteredCommand, Shared,
-    State, StoredMessage, Violation, ViolationKind,
+    State, StoredMessage, UploadedFile, Violation, ViolationKind,
 };
 
 mod channels;
@@ -209,9 +209,7 @@ pub(super) async fn handle(
 
     let fault = take_fault(&shared, &method, &path, template.as_deref());
     let mut body_json = checked.json.clone().unwrap_or(Value::Null);
-    if let Some(boundary) = content_type.as_deref().and_then(boundary) {
-        fill_upload_sizes(&mut body_json, &body, &boundary);
-    }
+    fill_uploads(&mut body_json, &checked.files);
     let reply = match (fault, &checked.route) {
         (Some(fault), _) => fault_reply(&fault),
         (None, _) if !refused.is_empty() => Reply::json(
@@ -226,7 +224,10 @@ pub(super) async fn handle(
                 query: &query,
             };
             match route_request(&ctx, &method) {
-                Ok(reply) => reply,
+                Ok(reply) => {
+                    keep_uploads(&ctx, &reply, &checked.files);
+                    reply
+                }
                 Err(e) => {
                     if let Some(kind) = e.violation {
                         violations.push(Violation {
@@ -311,27 +312,63 @@ fn finish(
     response
 }
 
-/// Copies each uploaded file's size (and name) onto its `attachments`
-/// entry (`{"id": n}` pairs with the part `files[n]`), so the stored
-/// message describes the attachment as Discord would.
-fn fill_upload_sizes(body: &mut Value, raw: &[u8], boundary: &str) {
-    let parts = multipart_parts(raw, boundary);
-    let Some(attachments) = body.get_mut("attachments").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for attachment in attachments {
-        let index = match &attachment["id"] {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.clone(),
-            _ => continue,
+/// Copies each uploaded file's size, name and type onto its new
+/// `attachments` entry (`{"id": n}` pairs with the part `files[n]`), so the
+/// stored message describes the attachment as Discord would.
+fn fill_uploads(body: &mut Value, files: &[UploadedFile]) {
+    let lists = ["/attachments", "/data/attachments", "/message/attachments"];
+    for pointer in lists {
+        let Some(attachments) = body.pointer_mut(pointer).and_then(Value::as_array_mut) else {
+            continue;
         };
-        let field = format!("files[{index}]");
-        if let Some(part) = parts.iter().find(|p| p.name == field) {
-            attachment["size"] = json!(part.data.len());
-            if attachment.get("filename").is_none() {
-                attachment["filename"] = json!(part.filename.clone().unwrap_or_default());
+        for attachment in attachments {
+            let index = match &attachment["id"] {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => continue,
+            };
+            let field = format!("files[{index}]");
+            if let Some(file) = files.iter().find(|f| f.field == field) {
+                attachment["size"] = json!(file.bytes.len());
+                if attachment.get("filename").is_none() {
+                    attachment["filename"] = json!(file.filename.clone().unwrap_or_default());
+                }
+                if let Some(content_type) = &file.content_type {
+                    attachment["content_type"] = json!(content_type);
+                }
             }
         }
+    }
+}
+
+/// Records the files of a successful upload where tests read them: on the
+/// message created or edited and, for an interaction callback, on the
+/// callback and its response message.
+fn keep_uploads(ctx: &Ctx<'_>, reply: &Reply, files: &[UploadedFile]) {
+    if files.is_empty() || !(200..300).contains(&reply.status) {
+        return;
+    }
+    let mut state = ctx.shared.lock();
+    let message_id = match reply
+        .body
+        .as_ref()
+        .filter(|b| b.get("channel_id").is_some())
+    {
+        Some(message) => parse_id(&message["id"]),
+        None => {
+            // A callback answers 204: the message is the interaction's.
+            let interaction = ctx.param("interaction_id").parse::<u64>().ok();
+            let record = interaction.and_then(|i| state.interactions.get_mut(&i));
+            record.and_then(|record| {
+                if let Some(callback) = record.callback.as_mut() {
+                    callback.files.extend(files.iter().cloned());
+                }
+                record.original_message_id
+            })
+        }
+    };
+    if let Some(message) = message_id.and_then(|m| state.messages.get_mut(&m)) {
+        message.files.extend(files.iter().cloned());
     }
 }
 
@@ -829,6 +866,7 @@ fn create_message(
             deleted: false,
             edits: 0,
             interaction_id: interaction.as_ref().map(|i| i.record.id),
+            files: Vec::new(),
         },
     );
     if let Some(c) = state.channels.get_mut(&channel_id) {

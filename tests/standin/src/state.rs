@@ -204,6 +204,20 @@ pub struct StoredMessage {
     pub edits: u32,
     /// The interaction that created it, if any.
     pub interaction_id: Option<u64>,
+    /// Files uploaded with it (`multipart/form-data`), by its creation and
+    /// its edits, in order.
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file part of a `multipart/form-data` request, as the bot uploaded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The part's name: `files[0]`, `files[1]`, ...
+    pub field: String,
+    pub filename: Option<String>,
+    /// The part's `Content-Type`, if it had one.
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
 }
 
 impl StoredMessage {
@@ -377,6 +391,8 @@ pub struct InteractionCallback {
     pub kind: u8,
     /// The callback's `data` (`Value::Null` when absent).
     pub data: Value,
+    /// Files uploaded with it (`multipart/form-data`).
+    pub files: Vec<UploadedFile>,
     pub at: SystemTime,
 }
 

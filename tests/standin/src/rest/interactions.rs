@@ -107,6 +107,8 @@ pub(super) fn interaction_callback(ctx: &Ctx<'_>) -> Handled {
         r.callback = Some(InteractionCallback {
             kind,
             data,
+            // Filled in once the callback is accepted (`keep_uploads`).
+            files: Vec::new(),
             at: SystemTime::now(),
         });
         r.original_message_id = original;
