@@ -171,6 +171,7 @@ fn questions_panel(panel: &Panel<'_>, days: &[DailyQuestions]) -> Result<(), Cha
         .x_labels(0)
         .y_labels(6)
         .y_desc("questions")
+        .light_line_style(WHITE)
         .label_style((FONT, 14))
         .draw()
         .map_err(drawing)?;
@@ -269,6 +270,7 @@ fn helpful_panel(
         .y_labels(0)
         .x_labels(6)
         .x_label_formatter(&|v| format!("{v:.0}%"))
+        .light_line_style(WHITE)
         .label_style((FONT, 14))
         .draw()
         .map_err(drawing)?;
@@ -334,6 +336,7 @@ fn votes_panel(panel: &Panel<'_>, voted: &[&EntryStats]) -> Result<(), ChartErro
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(6)
+        .light_line_style(WHITE)
         .label_style((FONT, 14))
         .draw()
         .map_err(drawing)?;

@@ -1147,7 +1147,7 @@ mod tests {
                 true,
             )
         };
-        let part = b"--B\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{}\r\n";
+        let part = b"--B\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n";
         let unclosed = check("multipart/form-data; boundary=B", part);
         let mut closed = part.to_vec();
         closed.extend_from_slice(b"--B--\r\n");
