@@ -21,6 +21,13 @@
 //!   request is recorded and validated against Discord's OpenAPI contract
 //!   (`contract.rs`); invalid ones get Discord's 400 and are listed by
 //!   [`StandIn::violations`].
+//! - **Uploads**: message, interaction response, follow-up and edit
+//!   requests may be `multipart/form-data` as Discord takes them: the
+//!   `payload_json` part is validated like a JSON body, each new
+//!   attachment's `id` must name an uploaded `files[n]` part, a malformed
+//!   form gets a 400, and the files are kept ([`UploadedFile`]: name, type,
+//!   bytes) on the message ([`StoredMessage::files`]) and the callback
+//!   ([`InteractionCallback::files`]).
 //! - **Faults**: [`StandIn::fail_next`] answers 429s and 5xxs.
 //!
 //! Module map: `state` (records and the shared state), `contract` (OpenAPI
