@@ -95,6 +95,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Questions the support team answered from the triage channel, which
+    /// the bot learned
+    Learned {
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+        /// Merge them into the knowledge folder DIR instead (entries'
+        /// `examples`, and out-of-scope.toml), for review in git
+        #[arg(long, value_name = "DIR", conflicts_with = "json")]
+        write: Option<PathBuf>,
+    },
     /// Apply the database migrations and exit (serve also applies them)
     Migrate,
     /// Per-entry stats, votes with comments and unanswered questions, for a
@@ -291,6 +302,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.threshold,
             |assistant| async move { terminal::gaps(&assistant, io::stdout().lock(), json).await },
         )?,
+        Command::Learned { json, write } => with_assistant(
+            &cli.knowledge,
+            &cli.database,
+            cli.threshold,
+            |assistant| async move {
+                terminal::learned(&assistant, io::stdout().lock(), json, write.as_deref()).await
+            },
+        )?,
         Command::Migrate => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -352,7 +371,13 @@ where
         let store = store::open(database)
             .await
             .with_context(|| format!("opening the database `{}`", redact_database_url(database)))?;
-        body(Assistant::new(Brain::new(knowledge, threshold), store)).await
+        let assistant = Assistant::new(Brain::new(knowledge, threshold), store);
+        // What the support team taught counts here too (`chat`).
+        assistant
+            .refresh_learned()
+            .await
+            .context("reading the learned examples")?;
+        body(assistant).await
     })
 }
 

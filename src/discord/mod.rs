@@ -18,6 +18,7 @@ mod origin;
 pub mod redact;
 pub mod render;
 mod retry;
+mod staff;
 mod swamped;
 mod triage;
 
@@ -77,7 +78,7 @@ impl Data {
     }
 
     /// Whether a member is staff here: the support role, or Manage Server.
-    fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
+    pub(crate) fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
         member.is_some_and(|member| {
             let manages = member.permissions.is_some_and(|p| {
                 p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
@@ -128,6 +129,10 @@ pub fn build_http(config: &Config) -> Http {
     }
 }
 
+/// How often a process looks for examples another process learned: one
+/// cheap query (the highest id and the count) each time.
+const LEARNED_POLL: Duration = Duration::from_secs(2);
+
 /// How long a shutdown waits for handlers in flight.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -158,6 +163,11 @@ pub async fn serve(
         config.retention,
         config.dialogue_idle,
     ));
+    // What staff taught before this start, then what any process teaches.
+    if let Err(error) = assistant.refresh_learned().await {
+        warn!(error = %redact::chain(&error), "could not read the learned examples; trying again shortly");
+    }
+    let learning_job = tokio::spawn(Arc::clone(&assistant).follow_learned(LEARNED_POLL));
 
     let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
     let framework = lifecycle::TrackedFramework {
@@ -191,6 +201,7 @@ pub async fn serve(
     }
     endpoints.stop().await;
     upkeep_job.abort();
+    learning_job.abort();
     assistant.close().await;
     info!("stopped");
     Ok(outcome?)

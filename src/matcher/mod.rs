@@ -92,7 +92,23 @@ pub struct Match {
     pub alternatives: Vec<Candidate>,
     /// Dialogue answers already stated in the question (slot -> value).
     pub slots: BTreeMap<String, String>,
+    /// Staff taught that this very question is not in scope: there is no
+    /// entry, and nobody needs to be asked about it again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub taught_out_of_scope: bool,
 }
+
+/// A question staff answered from the triage channel: an example of the
+/// entry they chose, or (`entry: None`) of what this help desk does not
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taught {
+    pub text: String,
+    pub entry: Option<String>,
+}
+
+/// The out-of-scope topic that taught "not in scope" questions form.
+pub const TAUGHT_OUT_OF_SCOPE: &str = "taught-not-in-scope";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -149,6 +165,9 @@ pub struct Matcher {
     phrases: PhraseSets,
     slots: SlotExtractor,
     threshold: f32,
+    /// Taught questions by their normalised text: that very question gets
+    /// the entry staff chose (or "no entry") whatever the ranking says.
+    taught: HashMap<String, Option<String>>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -172,6 +191,35 @@ struct DocText<'a> {
 impl Matcher {
     /// Builds the index, and the sets of the phrases the knowledge compiled.
     pub fn new(knowledge: &Knowledge) -> Self {
+        Self::with_taught(knowledge, &[])
+    }
+
+    /// [`Self::new`], with the questions staff taught as more examples of
+    /// their entries (taught "not in scope" ones as the examples of one
+    /// more out-of-scope topic, [`TAUGHT_OUT_OF_SCOPE`]). A taught entry the
+    /// knowledge no longer has is left out.
+    pub fn with_taught(knowledge: &Knowledge, taught: &[Taught]) -> Self {
+        let mut matcher = Self::build(knowledge, taught);
+        matcher.taught = taught
+            .iter()
+            .filter(|t| {
+                t.entry
+                    .as_ref()
+                    .is_none_or(|e| knowledge.entry(e).is_some())
+            })
+            .map(|t| (normalize(&t.text), t.entry.clone()))
+            .filter(|(normalized, _)| !normalized.is_empty())
+            .collect();
+        matcher
+    }
+
+    fn build(knowledge: &Knowledge, taught: &[Taught]) -> Self {
+        fn taught_for<'t>(taught: &'t [Taught], id: &'t str) -> impl Iterator<Item = &'t str> {
+            taught
+                .iter()
+                .filter(move |t| t.entry.as_deref() == Some(id))
+                .map(|t| t.text.as_str())
+        }
         let mut texts: Vec<DocText<'_>> = knowledge
             .entries()
             .iter()
@@ -181,7 +229,12 @@ impl Matcher {
                 fields: [
                     vec![entry.title.as_str()],
                     entry.keywords.iter().map(String::as_str).collect(),
-                    entry.examples.iter().map(String::as_str).collect(),
+                    entry
+                        .examples
+                        .iter()
+                        .map(String::as_str)
+                        .chain(taught_for(taught, &entry.id))
+                        .collect(),
                     vec![entry.body.as_str()],
                 ],
                 phrases: &entry.phrases,
@@ -198,6 +251,19 @@ impl Matcher {
             ],
             phrases: &topic.phrases,
         }));
+        let out_of_scope: Vec<&str> = taught
+            .iter()
+            .filter(|t| t.entry.is_none())
+            .map(|t| t.text.as_str())
+            .collect();
+        if !out_of_scope.is_empty() {
+            texts.push(DocText {
+                id: TAUGHT_OUT_OF_SCOPE,
+                in_scope: false,
+                fields: [Vec::new(), Vec::new(), out_of_scope, Vec::new()],
+                phrases: &[],
+            });
+        }
         // The phrase sets are built while the index is: neither needs the
         // other, and each is about half of the work.
         std::thread::scope(|scope| {
@@ -329,6 +395,7 @@ impl Matcher {
             phrases,
             slots,
             threshold: DEFAULT_THRESHOLD,
+            taught: HashMap::new(),
         }
     }
 
@@ -362,6 +429,22 @@ impl Matcher {
             })
     }
 
+    /// Every entry the question has any evidence for, best first: what
+    /// staff are offered to answer it with.
+    pub fn suggestions(&self, question: &str) -> Vec<String> {
+        let normalized = normalize(question);
+        let taught = self.taught.get(&normalized).cloned().flatten();
+        let ranked = self
+            .ranking(question, &normalized)
+            .into_iter()
+            .filter(|&(doc, _)| self.docs[doc].in_scope)
+            .map(|(doc, _)| self.docs[doc].id.clone());
+        let mut suggestions: Vec<String> = taught.into_iter().chain(ranked).collect();
+        let mut seen = std::collections::HashSet::new();
+        suggestions.retain(|id| seen.insert(id.clone()));
+        suggestions
+    }
+
     /// The distinct index terms of a question (normalised, stemmed, stop
     /// words out): what makes two questions alike to the matcher.
     pub fn terms_of(&self, question: &str) -> std::collections::BTreeSet<String> {
@@ -376,6 +459,15 @@ impl Matcher {
     pub fn find(&self, question: &str) -> Match {
         let normalized = normalize(question);
         let slots = self.slots.extract(&normalized);
+        if let Some(entry) = self.taught.get(&normalized) {
+            return Match {
+                entry: entry.clone(),
+                confidence: if entry.is_some() { 1.0 } else { 0.0 },
+                alternatives: Vec::new(),
+                slots,
+                taught_out_of_scope: entry.is_none(),
+            };
+        }
         let ranked = self.ranking(question, &normalized);
         let best_is_in_scope = ranked
             .first()
@@ -401,6 +493,7 @@ impl Matcher {
             confidence,
             alternatives,
             slots,
+            taught_out_of_scope: false,
         }
     }
 

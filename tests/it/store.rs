@@ -178,6 +178,7 @@ fn staff_post(subject: &str, user: &str) -> store::NewStaffPost {
         subject: subject.to_owned(),
         user_id: user.to_owned(),
         guild_id: Some("guild-1".to_owned()),
+        thread_id: None,
     }
 }
 
