@@ -6,9 +6,10 @@
 //!   `engine`: the assistant through its library API; `store`: both storage
 //!   backends (PostgreSQL included); `matcher_quality`: the held-out
 //!   figures; `properties`: the fuzz targets' invariants under proptest.
-//! - `discord`, `faults`, `hostile`, `operations`: the real `helpdesk serve`
-//!   against the local Discord stand-in (`tests/standin/`, the
-//!   `helpdesk-standin` crate).
+//! - `discord`, `faults`, `hostile`, `learning`, `operations`: the real
+//!   `helpdesk serve` against the local Discord stand-in (`tests/standin/`,
+//!   the `helpdesk-standin` crate); `learning` is staff answering from the
+//!   triage channel and the bot learning from it.
 //!
 //! Shared: `common` (knowledge and held-out data), `support` (the stand-in's
 //! harness, and the bot's component ids read and written with its own
@@ -23,6 +24,7 @@ mod discord;
 mod engine;
 mod faults;
 mod hostile;
+mod learning;
 mod matcher_quality;
 mod operations;
 mod properties;
