@@ -83,6 +83,10 @@ impl TriageAct {
         Self::EditEntry,
     ];
 
+    fn of(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|act| act.word() == word)
+    }
+
     fn word(self) -> &'static str {
         match self {
             Self::Answer => "answer",
@@ -191,10 +195,7 @@ impl Action {
             },
             ["tri", post, act] => Self::Triage {
                 post: number(post).ok_or(ParseError::Malformed)?,
-                act: TriageAct::ALL
-                    .into_iter()
-                    .find(|known| known.word() == *act)
-                    .ok_or(ParseError::Malformed)?,
+                act: TriageAct::of(act).ok_or(ParseError::Malformed)?,
             },
             _ => return Err(ParseError::Malformed),
         };

@@ -158,16 +158,7 @@ pub async fn serve(
     // The endpoints start first, so probes answer while the gateway connects.
     let endpoints = Endpoints::start(listener, &health, prometheus)?;
     log_policies(&config);
-    let upkeep_job = tokio::spawn(operations::upkeep(
-        Arc::clone(&assistant),
-        config.retention,
-        config.dialogue_idle,
-    ));
-    // What staff taught before this start, then what any process teaches.
-    if let Err(error) = assistant.refresh_learned().await {
-        warn!(error = %redact::chain(&error), "could not read the learned examples; trying again shortly");
-    }
-    let learning_job = tokio::spawn(Arc::clone(&assistant).follow_learned(LEARNED_POLL));
+    let jobs = background_jobs(&assistant, &config).await;
 
     let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
     let framework = lifecycle::TrackedFramework {
@@ -200,11 +191,28 @@ pub async fn serve(
         );
     }
     endpoints.stop().await;
-    upkeep_job.abort();
-    learning_job.abort();
+    jobs.iter().for_each(tokio::task::JoinHandle::abort);
     assistant.close().await;
     info!("stopped");
     Ok(outcome?)
+}
+
+/// The hourly upkeep, and the learning: what staff taught before this
+/// start, then whatever any process teaches.
+async fn background_jobs(
+    assistant: &Arc<Assistant>,
+    config: &Config,
+) -> [tokio::task::JoinHandle<()>; 2] {
+    let upkeep = tokio::spawn(operations::upkeep(
+        Arc::clone(assistant),
+        config.retention,
+        config.dialogue_idle,
+    ));
+    if let Err(error) = assistant.refresh_learned().await {
+        warn!(error = %redact::chain(&error), "could not read the learned examples; trying again shortly");
+    }
+    let learning = tokio::spawn(Arc::clone(assistant).follow_learned(LEARNED_POLL));
+    [upkeep, learning]
 }
 
 /// The health and metrics endpoints, and the metrics' own upkeep.
