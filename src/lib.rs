@@ -8,7 +8,8 @@
 //!   neither the knowledge nor the matcher is known to it.
 //! - [`knowledge`]: loads and validates entries (`knowledge/*.md`),
 //!   dialogues (`knowledge/dialogues/*.toml`), out-of-scope topics and the
-//!   vocabulary, compiling every phrase once; the shipped set is built in.
+//!   vocabulary, compiling every phrase once; the shipped set is built in;
+//!   merges learned examples into a folder (`helpdesk learned --write`).
 //! - [`matcher`]: normalises a question, ranks the entries (BM25F with typo
 //!   tolerance and the authors' phrases), says "no entry" when unsure, and
 //!   picks dialogue answers out of the question.
@@ -21,13 +22,17 @@
 //!   ends' only way to the store: answer, run a dialogue (the one an answer
 //!   offers, or a step again after a restart), vote, comment, escalate once,
 //!   record what had no answer, stats and unanswered per server, export,
-//!   forget a person, the hourly upkeep.
+//!   forget a person, the hourly upkeep; learn from the questions staff
+//!   answer (the matcher rebuilt with them, here at once and in every
+//!   process on the same database within seconds).
 //! - [`store`]: the storage interface and its SQLite and PostgreSQL
 //!   backends (migrations in `migrations/`).
 //! - [`config`]: typed configuration for `serve`, from the environment and
 //!   an optional TOML file.
 //! - [`discord`]: the Discord front end (serenity + poise): threads, embeds,
-//!   buttons, the dialogue in a thread, votes, escalation, `/kb`; its own
+//!   buttons, the dialogue in a thread, votes, escalation, the staff
+//!   controls on posts for staff (answer from triage, not in scope, claim,
+//!   resolved), `/kb`; its own
 //!   bookkeeping (threads answered in, interactions handled) behind
 //!   [`discord::ledger::Ledger`], which the store implements.
 //! - [`operations`]: metrics and the `/healthz`, `/readyz`, `/metrics`
