@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::support;
 use support::bot::{
-    ask_in, knowledge_dir, reply_text, standin, Bot, Workspace, ROLE, TEXT, TRIAGE, WAIT,
+    ask_in, knowledge_dir, reply_text, standin, Bot, Workspace, FORUM, ROLE, TEXT, TRIAGE, WAIT,
 };
 use support::database::TestDatabase;
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
@@ -411,4 +411,74 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(item.path(), target).unwrap();
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_post_answered_from_triage_gets_the_entrys_tags() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
+    let forum_post = standin.create_forum_post(FORUM, &asker(), "DKIM", UNANSWERED);
+    let thread = forum_post.thread_id;
+    let post = standin
+        .wait_message_in(TRIAGE, |m| m.content().contains(&thread.to_string()), WAIT)
+        .await;
+    answer_from_triage(&standin, &post, thread, ENTRY).await;
+    let quota = standin.tag_id(FORUM, "Quota");
+    standin
+        .wait_until_true("the entry's Quota tag", WAIT, |s| {
+            s.channel(thread)
+                .is_some_and(|c| c.applied_tags.contains(&quota))
+        })
+        .await;
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comments_post_offers_edit_entry_with_the_file_and_the_comment() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let _bot = support::InProcess::start(&standin, &workspace, &[]).await;
+    let (thread, answer) = ask_in(&standin, TEXT, &asker(), "what is pop3?").await;
+    let down = support::vote(&answer, false);
+    standin.click_button(&asker(), standin.guild_id(), thread, answer.id, &down);
+    let improve = Action::Improve {
+        answer: support::answer_id(&answer),
+    }
+    .encode();
+    standin
+        .wait_until_true("the improvement modal", WAIT, |s| {
+            s.requests_to(
+                "POST",
+                "/interactions/{interaction_id}/{interaction_token}/callback",
+            )
+            .len()
+                >= 1
+        })
+        .await;
+    standin.submit_modal(
+        &asker(),
+        standin.guild_id(),
+        thread,
+        &improve,
+        &[("comment", "it never says which port to use")],
+    );
+    let post = standin
+        .wait_message_in(
+            TRIAGE,
+            |m| m.content().contains("Improvement suggestion"),
+            WAIT,
+        )
+        .await;
+    let edit = control(&post, TriageAct::EditEntry);
+    let refused = standin.click_button(&asker(), standin.guild_id(), TRIAGE, post.id, &edit);
+    let refusal = standin.wait_interaction_response(refused.id, WAIT).await;
+    assert!(!refusal.content().unwrap_or_default().contains("knowledge/"));
+    let clicked = standin.click_button(&staff(), standin.guild_id(), TRIAGE, post.id, &edit);
+    let reply = standin.wait_interaction_response(clicked.id, WAIT).await;
+    assert!(reply.is_ephemeral());
+    let text = reply.content().unwrap_or_default();
+    assert!(text.contains("knowledge/pop.md"), "{text}");
+    assert!(text.contains("which port to use"), "{text}");
+    standin.assert_no_violations();
 }
