@@ -474,3 +474,64 @@ async fn a_comments_post_offers_edit_entry_with_the_file_and_the_comment() {
     assert!(text.contains("which port to use"), "{text}");
     standin.assert_no_violations();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_more_entries_than_a_select_holds_staff_search_for_one() {
+    let workspace = Workspace::new();
+    let folder = workspace.path().join("knowledge");
+    copy_dir(&knowledge_dir(), &folder);
+    // Enough entries about houseplants that the select cannot list them all.
+    for n in 0..20 {
+        let examples: Vec<String> = (0..8).map(|i| format!("plant {n} question {i}")).collect();
+        let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
+        let file = crate::common::entry_file(
+            &format!("plant-{n}"),
+            &format!("Houseplant care {n}"),
+            &["houseplant", "watering", "fern"],
+            &examples,
+            "Water it.",
+        );
+        std::fs::write(folder.join(&file.path), file.text).unwrap();
+    }
+    let standin = standin().start().await;
+    let folder_text = folder.display().to_string();
+    let _bot = support::InProcess::start(
+        &standin,
+        &workspace,
+        &[("HELPDESK_KNOWLEDGE", &folder_text)],
+    )
+    .await;
+    let (thread, post) = ask_unanswered(&standin, &asker(), UNANSWERED).await;
+    let select = control(&post, TriageAct::Answer);
+    let opened = standin.select(
+        &staff(),
+        standin.guild_id(),
+        TRIAGE,
+        post.id,
+        &select,
+        &[helpdesk::discord::render::SEARCH_OPTION],
+    );
+    let modal = standin.wait_interaction_response(opened.id, WAIT).await;
+    assert_eq!(modal.kind, 9, "the search modal: {:?}", modal.data);
+    let search = Action::Triage {
+        post: match support::action(&post, |a| matches!(a, Action::Triage { .. })) {
+            Action::Triage { post, .. } => post,
+            _ => unreachable!(),
+        },
+        act: TriageAct::Search,
+    }
+    .encode();
+    let searched = standin.submit_modal(
+        &staff(),
+        standin.guild_id(),
+        TRIAGE,
+        &search,
+        &[(helpdesk::discord::render::SEARCH_FIELD, ENTRY)],
+    );
+    standin.wait_interaction_response(searched.id, WAIT).await;
+    let title = title_of(ENTRY);
+    standin
+        .wait_message_in(thread, |m| embed_title(m) == title, WAIT)
+        .await;
+    standin.assert_no_violations();
+}
