@@ -535,3 +535,59 @@ async fn with_more_entries_than_a_select_holds_staff_search_for_one() {
         .await;
     standin.assert_no_violations();
 }
+
+#[tokio::test]
+async fn a_question_that_stands_for_another_entry_is_not_taught() {
+    use helpdesk::assistant::{Assistant, Brain, Lesson, Reply, TeachFailure};
+    use helpdesk::store::Origin;
+    let store = helpdesk::store::open("sqlite::memory:").await.unwrap();
+    let knowledge = Knowledge::load_dir(&knowledge_dir()).unwrap();
+    let assistant = Assistant::new(Brain::new(knowledge, 0.35), store);
+    let lesson = |question, entry| Lesson {
+        question,
+        entry,
+        taught_by: "staff",
+        asked_by: None,
+        guild: None,
+    };
+    let entry_of = |reply: Reply| match reply {
+        Reply::Answer(answer) => Some(answer.entry.id),
+        Reply::NoAnswer(_) => None,
+    };
+    // A written example of `pop`, however it is capitalised.
+    let refused = assistant
+        .teach(lesson("HOW does POP work?", Some("imap")))
+        .await;
+    assert!(
+        matches!(refused, Err(TeachFailure::Conflict(ref why)) if why.contains("`pop`")),
+        "{refused:?}"
+    );
+    let unknown = assistant
+        .teach(lesson("anything", Some("no-such-entry")))
+        .await;
+    assert!(matches!(unknown, Err(TeachFailure::UnknownEntry(_))));
+
+    let taught = assistant
+        .teach(lesson(UNANSWERED, Some(ENTRY)))
+        .await
+        .unwrap();
+    let asked = assistant
+        .ask(UNANSWERED, Origin::terminal("ann"))
+        .await
+        .unwrap();
+    assert_eq!(entry_of(asked).as_deref(), Some(ENTRY));
+    // Taught once, it cannot be taught as something else.
+    let again = assistant.teach(lesson(UNANSWERED, None)).await;
+    assert!(matches!(again, Err(TeachFailure::Conflict(_))), "{again:?}");
+    // Unlearned, it is unanswered again.
+    assistant
+        .unlearn(taught.example.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let asked = assistant
+        .ask(UNANSWERED, Origin::terminal("bob"))
+        .await
+        .unwrap();
+    assert_eq!(entry_of(asked), None);
+}
