@@ -192,7 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir
                 .or(cli.knowledge)
                 .unwrap_or_else(|| PathBuf::from("knowledge"));
-            let valid = terminal::check(&dir, questions.as_deref(), stdout.lock())?;
+            let valid = terminal::check(&dir, questions.as_deref(), cli.threshold, stdout.lock())?;
             return Ok(if valid {
                 ExitCode::SUCCESS
             } else {

@@ -242,7 +242,12 @@ const FRONT_END_WORDS: &[&str] = &[
 /// knowledge text that names a front end's controls; then, entry by entry,
 /// the examples (and, given a corpus, its `dev` questions) the matcher
 /// wins and loses. Returns whether the folder is valid.
-pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyhow::Result<bool> {
+pub fn check(
+    dir: &Path,
+    questions: Option<&Path>,
+    threshold: f32,
+    mut out: impl Write,
+) -> anyhow::Result<bool> {
     let knowledge = match Knowledge::load_dir(dir) {
         Ok(knowledge) => knowledge,
         Err(LoadErrors(errors)) => {
@@ -271,7 +276,7 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
             )?;
         }
     }
-    let matcher = Matcher::new(&knowledge);
+    let matcher = Matcher::new(&knowledge).with_threshold(threshold);
     // Each dev question is matched once; every entry's report reads the verdicts.
     let dev_found: Vec<(&RealQuestion, Match)> =
         dev.iter().map(|q| (q, matcher.find(&q.text))).collect();
