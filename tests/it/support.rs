@@ -138,25 +138,24 @@ impl InProcess {
         let registered_before = standin
             .requests_to("PUT", "/applications/{application_id}/commands")
             .len();
-        let mut values: std::collections::BTreeMap<String, String> = [
+        let knowledge_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge");
+        let base = [
             ("DISCORD_TOKEN", "standin-secret-token".to_owned()),
             ("DISCORD_API_BASE", standin.base_url()),
             ("HELPDESK_SUPPORT_CHANNELS", format!("{TEXT},{FORUM}")),
             ("HELPDESK_SUPPORT_ROLE", ROLE.to_string()),
             ("HELPDESK_TRIAGE_CHANNEL", TRIAGE.to_string()),
             ("HELPDESK_DATABASE_URL", workspace.database_url()),
-            (
-                "HELPDESK_KNOWLEDGE",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge").to_owned(),
-            ),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect();
-        for (key, value) in extra {
-            values.insert((*key).to_owned(), (*value).to_owned());
+            ("HELPDESK_KNOWLEDGE", knowledge_dir.to_owned()),
+        ];
+        // The settings the binary would read from its environment, given
+        // as the flags that read the same keys (a later flag wins).
+        let mut args = vec!["serve".to_owned()];
+        let extra = extra.iter().map(|(key, value)| (*key, (*value).to_owned()));
+        for (key, value) in base.into_iter().chain(extra) {
+            args.push(format!("{}={value}", flag_for(key)));
         }
-        let config = helpdesk::config::Config::from_values(&values).expect("valid settings");
+        let config = helpdesk::config::Config::parse_from(args).expect("valid settings");
         let knowledge = helpdesk::knowledge::Knowledge::load_default(config.knowledge.as_deref())
             .expect("valid knowledge");
         let (store, ledger) = helpdesk::store::open_with_ledger(&config.database_url)
@@ -202,6 +201,17 @@ impl Drop for InProcess {
             let _ = stop.send(());
         }
     }
+}
+
+/// The `serve` flag that reads the environment key `key`.
+fn flag_for(key: &str) -> String {
+    let command = helpdesk::config::serve_command();
+    let long = command
+        .get_arguments()
+        .find(|arg| arg.get_env().is_some_and(|env| env == key))
+        .and_then(|arg| arg.get_long())
+        .unwrap_or_else(|| panic!("no serve setting reads {key}"));
+    format!("--{long}")
 }
 
 /// A counter's value on the running binary's `/metrics`, summed over the
