@@ -38,6 +38,11 @@ pub mod metric {
     pub const VOTES: &str = "helpdesk_votes_total";
     /// Labels `route`, `status`.
     pub const DISCORD_REST_ERRORS: &str = "helpdesk_discord_rest_errors_total";
+    /// Discord calls given up on: failed for good, or out of retries.
+    /// Label `route`.
+    pub const DISCORD_REST_GAVE_UP: &str = "helpdesk_discord_rest_gave_up_total";
+    /// Retention purges run (hourly, unless retention is off).
+    pub const RETENTION_PURGES: &str = "helpdesk_retention_purges_total";
     /// Label `event`.
     pub const HANDLER_DURATION: &str = "helpdesk_handler_duration_seconds";
     /// Label `operation`.
@@ -90,6 +95,14 @@ fn describe_metrics() {
     describe_counter!(
         metric::DISCORD_REST_ERRORS,
         "Failed Discord REST calls, by route and status"
+    );
+    describe_counter!(
+        metric::DISCORD_REST_GAVE_UP,
+        "Discord REST calls given up on (failed for good or out of retries), by route"
+    );
+    describe_counter!(
+        metric::RETENTION_PURGES,
+        "Retention purges of old question texts and comments"
     );
     describe_counter!(
         metric::BUSY,
@@ -297,7 +310,10 @@ pub async fn upkeep_once(
     }
     if let Some(keep) = retention {
         match store.purge_texts_before(before(keep)).await {
-            Ok(report) => tracing::info!(?report, "retention purge done"),
+            Ok(report) => {
+                metrics::counter!(metric::RETENTION_PURGES).increment(1);
+                tracing::info!(?report, "retention purge done");
+            }
             Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
         }
     }

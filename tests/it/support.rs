@@ -119,7 +119,8 @@ pub fn is_dialogue(action: &Action) -> bool {
 /// listener and with its own shutdown, against the stand-in: as the
 /// binary runs it, minus what is process-wide (signals, the metrics
 /// recorder, the log writer). Tests that kill, restart or signal the bot,
-/// or read its logs or `/metrics`, start the binary instead ([`bot::Bot`]).
+/// run a second process on its database, or read its logs or `/metrics`
+/// (both process-wide), start the binary instead ([`bot::Bot`]).
 pub struct InProcess {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -149,10 +150,13 @@ impl InProcess {
             ("HELPDESK_KNOWLEDGE", knowledge_dir.to_owned()),
         ];
         // The settings the binary would read from its environment, given
-        // as the flags that read the same keys (a later flag wins).
+        // as the flags that read the same keys, `extra` replacing them.
         let mut args = vec!["serve".to_owned()];
+        let base = base
+            .into_iter()
+            .filter(|(key, _)| !extra.iter().any(|(given, _)| given == key));
         let extra = extra.iter().map(|(key, value)| (*key, (*value).to_owned()));
-        for (key, value) in base.into_iter().chain(extra) {
+        for (key, value) in base.chain(extra) {
             args.push(format!("{}={value}", flag_for(key)));
         }
         let config = helpdesk::config::Config::parse_from(args).expect("valid settings");
@@ -215,12 +219,17 @@ fn flag_for(key: &str) -> String {
 }
 
 /// A counter's value on the running binary's `/metrics`, summed over the
-/// series whose labels contain `labels` (e.g. `operation="record_answer"`).
+/// series whose labels contain `labels` (e.g. `operation="record_answer"`;
+/// empty for a counter without labels). 0 for a counter not yet counted.
 pub fn counter(bot: &bot::Bot, name: &str, labels: &str) -> u64 {
     let (_, metrics) = bot.http_get("/metrics");
+    let series = |line: &str| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+    };
     metrics
         .lines()
-        .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(labels))
+        .filter(|line| series(line) && line.contains(labels))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
