@@ -21,7 +21,6 @@ use axum::Router;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::assistant::Assistant;
-use crate::store::Store;
 
 /// Metric names, in one place so dashboards and code agree.
 pub mod metric {
@@ -289,33 +288,6 @@ pub async fn upkeep(
     loop {
         every.tick().await;
         assistant.upkeep(retention, dialogue_idle, unix_now()).await;
-    }
-}
-
-/// One round of [`upkeep`] at `now` (Unix seconds).
-pub async fn upkeep_once(
-    store: &dyn Store,
-    retention: Option<Duration>,
-    dialogue_idle: Duration,
-    now: i64,
-) {
-    let before =
-        |age: Duration| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
-    match store
-        .prune(before(INTERACTIONS_KEPT), before(dialogue_idle))
-        .await
-    {
-        Ok(report) => tracing::debug!(?report, "pruned handled interactions and idle dialogues"),
-        Err(error) => tracing::warn!(%error, "pruning failed; retrying next hour"),
-    }
-    if let Some(keep) = retention {
-        match store.purge_texts_before(before(keep)).await {
-            Ok(report) => {
-                metrics::counter!(metric::RETENTION_PURGES).increment(1);
-                tracing::info!(?report, "retention purge done");
-            }
-            Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
-        }
     }
 }
 

