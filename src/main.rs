@@ -52,9 +52,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         questions: Option<PathBuf>,
     },
-    /// Run the Discord bot. Every setting is a flag and an environment
-    /// variable (see .env.example), and may be in a --config file: a flag
-    /// wins over the environment, which wins over the file
+    /// Run the Discord bot
+    ///
+    /// Every setting is a flag and an environment variable (see
+    /// .env.example), and may be in a --config file: a flag wins over the
+    /// environment, which wins over the file, which wins over the default.
     Serve {
         #[command(flatten)]
         settings: Box<ServeArgs>,
