@@ -24,23 +24,37 @@
 //!   forget a person, the hourly upkeep.
 //! - [`store`]: the storage interface and its SQLite and PostgreSQL
 //!   backends (migrations in `migrations/`).
-//! - [`config`]: typed configuration for `serve`, from the environment and
-//!   an optional TOML file.
+//! - [`config`]: the settings, as one clap definition: each a flag that
+//!   reads its environment key, with `serve --config FILE` (TOML) under
+//!   both; the global flags every command shares, and `serve`'s typed
+//!   [`config::Config`].
 //! - [`discord`]: the Discord front end (serenity + poise): threads, embeds,
 //!   buttons, the dialogue in a thread, votes, escalation, `/kb`; its own
 //!   bookkeeping (threads answered in, interactions handled) behind
-//!   [`discord::ledger::Ledger`], which the store implements.
-//! - [`operations`]: metrics and the `/healthz`, `/readyz`, `/metrics`
-//!   endpoints `serve` exposes.
+//!   [`discord::ledger::Ledger`], which the store implements. Discord's
+//!   limits are in `discord::render`, component ids in
+//!   `discord::custom_id`, the bound on events in flight in
+//!   `discord::lifecycle`, retries of REST calls in `discord::retry`.
+//! - [`operations`]: metrics (names in [`operations::metric`]), the
+//!   `/healthz`, `/readyz`, `/metrics` endpoints `serve` exposes, and the
+//!   hourly upkeep's schedule.
 //! - [`terminal`]: the terminal front end (`chat`, `ask`, `recommend`,
-//!   `stats`, `check`).
+//!   `stats`, `gaps`, `check`, `export`).
+//!
+//! The binary (`src/main.rs`) parses the command line, opens the store,
+//! builds the [`assistant::Assistant`] and hands it to a front end. The
+//! front ends reach the store only through the assistant, the knowledge
+//! does not know the matcher, and no function in `discord` runs past 60
+//! lines: `tests/it/layout.rs` checks these on the sources.
 //!
 //! Outside `src/`: `knowledge/` is the shipped knowledge, `tests/` the
 //! black-box tests (one test binary, `tests/it/`, with a module per area;
-//! `tests/standin/` the local Discord stand-in they run the bot against, a
-//! crate of the workspace; `tests/data/` the held-out questions the matcher
-//! is measured on), `benches/` the criterion benches, `deploy/` the files to
-//! run it as a service.
+//! `tests/standin/` the local Discord stand-in they run the bot against,
+//! with the harness that spawns the binary and the PostgreSQL test
+//! databases, a crate of the workspace; `tests/data/` the held-out
+//! questions the matcher is measured on), `benches/` the criterion benches
+//! and the load tool (`benches/load/`, a crate), `deploy/` the files to run
+//! it as a service.
 
 pub mod assistant;
 pub mod config;

@@ -966,7 +966,7 @@ fn serve_honours_the_global_flags_over_the_environment() {
 
     let stderr = serve_fails(&sandbox, &["--threshold", "1.5", "serve"]);
     assert!(
-        stderr.contains("--threshold must be between 0 and 1"),
+        stderr.contains("HELPDESK_THRESHOLD (--threshold) is malformed: must be between 0 and 1"),
         "{stderr}"
     );
 
