@@ -173,7 +173,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir
                 .or(cli.core.knowledge)
                 .unwrap_or_else(|| PathBuf::from("knowledge"));
-            let valid = terminal::check(&dir, questions.as_deref(), cli.threshold, stdout.lock())?;
+            let valid = terminal::check(
+                &dir,
+                questions.as_deref(),
+                cli.core.threshold,
+                stdout.lock(),
+            )?;
             return Ok(if valid {
                 ExitCode::SUCCESS
             } else {
