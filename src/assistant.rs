@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use crate::dialogue::{self, DialogueState, Recommendation, Step};
 use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
@@ -380,13 +381,29 @@ impl Assistant {
     /// One round of the hourly upkeep at `now` (Unix seconds): handled
     /// interactions and idle dialogues pruned, and old texts purged when
     /// `retention` is set.
-    pub async fn upkeep(
-        &self,
-        retention: Option<std::time::Duration>,
-        dialogue_idle: std::time::Duration,
-        now: i64,
-    ) {
-        crate::operations::upkeep_once(&*self.store, retention, dialogue_idle, now).await;
+    pub async fn upkeep(&self, retention: Option<Duration>, dialogue_idle: Duration, now: i64) {
+        let before =
+            |age: Duration| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
+        let interactions_kept = crate::operations::INTERACTIONS_KEPT;
+        match self
+            .store
+            .prune(before(interactions_kept), before(dialogue_idle))
+            .await
+        {
+            Ok(report) => {
+                tracing::debug!(?report, "pruned handled interactions and idle dialogues")
+            }
+            Err(error) => tracing::warn!(%error, "pruning failed; retrying next hour"),
+        }
+        if let Some(keep) = retention {
+            match self.store.purge_texts_before(before(keep)).await {
+                Ok(report) => {
+                    metrics::counter!(metric::RETENTION_PURGES).increment(1);
+                    tracing::info!(?report, "retention purge done");
+                }
+                Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
+            }
+        }
     }
 
     /// Starts the dialogue an answer offers, for the person who asked it,

@@ -238,10 +238,6 @@ const FRONT_END_WORDS: &[&str] = &[
     "type y",
 ];
 
-/// `helpdesk check`: every error of a knowledge folder; warnings for
-/// knowledge text that names a front end's controls; then, entry by entry,
-/// the examples (and, given a corpus, its `dev` questions) the matcher
-/// wins and loses. Returns whether the folder is valid.
 /// `helpdesk learned`: what the support team taught from the triage
 /// channel, one per line (JSON lines with `json`); with `write`, merged
 /// into the knowledge folder there instead, for review in git.
@@ -260,7 +256,7 @@ pub async fn learned(
                 entry: example.entry.clone(),
             })
             .collect();
-        let merged = crate::knowledge::merge::merge_taught(dir, &taught)?;
+        let merged = crate::learned::merge_taught(dir, &taught)?;
         for (file, count) in &merged.written {
             writeln!(out, "{}: {count} example(s) added", file.display())?;
         }
@@ -295,7 +291,16 @@ pub async fn learned(
     Ok(())
 }
 
-pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyhow::Result<bool> {
+/// `helpdesk check`: every error of a knowledge folder; warnings for
+/// knowledge text that names a front end's controls; then, entry by entry,
+/// the examples (and, given a corpus, its `dev` questions) the matcher
+/// wins and loses. Returns whether the folder is valid.
+pub fn check(
+    dir: &Path,
+    questions: Option<&Path>,
+    threshold: f32,
+    mut out: impl Write,
+) -> anyhow::Result<bool> {
     let knowledge = match Knowledge::load_dir(dir) {
         Ok(knowledge) => knowledge,
         Err(LoadErrors(errors)) => {
@@ -324,7 +329,7 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
             )?;
         }
     }
-    let matcher = Matcher::new(&knowledge);
+    let matcher = Matcher::new(&knowledge).with_threshold(threshold);
     // Each dev question is matched once; every entry's report reads the verdicts.
     let dev_found: Vec<(&RealQuestion, Match)> =
         dev.iter().map(|q| (q, matcher.find(&q.text))).collect();

@@ -9,7 +9,6 @@
 //! fixes a whole folder in one pass (`helpdesk check`).
 
 mod error;
-pub mod merge;
 mod model;
 mod parse;
 

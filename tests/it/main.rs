@@ -3,6 +3,8 @@
 //! with `cargo test --test it <module>::`.
 //!
 //! - `cli`: the command-line tools; `deploy`: the deployment files;
+//!   `layout`: the code's shape (which module may use which, function
+//!   lengths in the Discord front end);
 //!   `engine`: the assistant through its library API; `store`: both storage
 //!   backends (PostgreSQL included); `matcher_quality`: the held-out
 //!   figures; `properties`: the fuzz targets' invariants under proptest.
@@ -24,6 +26,7 @@ mod discord;
 mod engine;
 mod faults;
 mod hostile;
+mod layout;
 mod learning;
 mod matcher_quality;
 mod operations;

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Knowledge, LoadErrors};
+use crate::knowledge::{Knowledge, LoadErrors};
 use crate::matcher::{normalize, Taught, TAUGHT_OUT_OF_SCOPE};
 
 /// The out-of-scope topics' file in a knowledge folder.
