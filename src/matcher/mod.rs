@@ -20,6 +20,8 @@ mod terms;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
@@ -141,8 +143,11 @@ enum PhraseSets {
 pub struct Matcher {
     terms: Terms,
     docs: Vec<Doc>,
-    vocab: HashMap<String, u32>,
+    vocab: FxHashMap<String, u32>,
     names: Vec<String>,
+    /// Every word the knowledge holds, with its term (`None` for a stop
+    /// word): a question's known words skip stemming.
+    word_terms: FxHashMap<String, Option<String>>,
     idf: Vec<f32>,
     postings: Vec<Vec<Posting>>,
     /// Per term, the examples (and out-of-scope examples) that contain it.
@@ -282,16 +287,16 @@ impl Matcher {
         compiled: impl FnOnce() -> (PhraseSets, SlotExtractor),
     ) -> Self {
         let terms = Terms::default();
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
         let mut names: Vec<String> = Vec::new();
         let mut postings: Vec<Vec<Posting>> = Vec::new();
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
         let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
-        let mut known_words = HashMap::new();
+        let mut known_words = FxHashMap::default();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
-            let mut counts: HashMap<u32, [f32; FIELDS]> = HashMap::new();
+            let mut counts: FxHashMap<u32, [f32; FIELDS]> = FxHashMap::default();
             let mut field_len = [0.0f32; FIELDS];
             for (field, parts) in text.fields.iter().enumerate() {
                 for part in parts {
@@ -381,6 +386,7 @@ impl Matcher {
             docs,
             vocab,
             names,
+            word_terms: known_words,
             idf,
             postings,
             example_postings,
@@ -638,25 +644,25 @@ impl Matcher {
     /// typo with the id of the word it most likely meant.
     fn query_terms(&self, normalized: &str) -> Vec<QueryTerm> {
         let mut query: Vec<QueryTerm> = Vec::new();
-        let mut resolved: Vec<String> = Vec::new();
-        for term in self.terms.of(normalized) {
-            let found = match self.vocab.get(&term) {
+        let terms = self.terms.of_known(normalized, &self.word_terms);
+        let mut resolved: Vec<&str> = Vec::with_capacity(terms.len());
+        for term in &terms {
+            let found = match self.vocab.get(term) {
                 Some(&id) => Some((id, 1.0)),
                 None => self
                     .fuzzy
-                    .closest(&term, &self.names)
+                    .closest(term, &self.names)
                     .map(|id| (id, TYPO_FACTOR)),
             };
-            resolved.push(found.map_or(term, |(id, _)| self.names[id as usize].clone()));
+            resolved.push(found.map_or(term.as_str(), |(id, _)| &self.names[id as usize]));
             push_term(&mut query, found);
         }
-        for pair in resolved.windows(2) {
-            let found = self
-                .vocab
-                .get(&bigram(&pair[0], &pair[1]))
-                .map(|&id| (id, 1.0));
-            if found.is_some() {
-                push_term(&mut query, found);
+        let mut pair = String::new();
+        for words in resolved.windows(2) {
+            pair.clear();
+            push_bigram(&mut pair, words[0], words[1]);
+            if let Some(&id) = self.vocab.get(pair.as_str()) {
+                push_term(&mut query, Some((id, 1.0)));
             }
         }
         query
@@ -752,11 +758,16 @@ fn with_bigrams(terms: Vec<String>) -> Vec<String> {
 
 /// A pair of terms, in a fixed order so "imap or pop" and "pop or imap" meet.
 fn bigram(a: &str, b: &str) -> String {
-    if a <= b {
-        format!("{a} {b}")
-    } else {
-        format!("{b} {a}")
-    }
+    let mut pair = String::with_capacity(a.len() + b.len() + 1);
+    push_bigram(&mut pair, a, b);
+    pair
+}
+
+fn push_bigram(out: &mut String, a: &str, b: &str) {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    out.push_str(first);
+    out.push(' ');
+    out.push_str(second);
 }
 
 fn bm25_idf(doc_count: f32, doc_freq: f32) -> f32 {
