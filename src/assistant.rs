@@ -8,28 +8,49 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use crate::dialogue::{self, DialogueState, Recommendation, Step};
 use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
-use crate::matcher::{Match, Matcher};
+use crate::matcher::{normalize, Match, Matcher, Taught};
 use crate::operations::metric;
 use crate::store::{
-    AnswerId, AnswerKind, AnswerRecord, DailyQuestions, Export, ForgetReport, NewAnswer,
-    NewStaffPost, NewUnanswered, Origin, SessionId, Stats, Store, StoreError, Tally,
-    UnansweredRecord,
+    AnswerId, AnswerKind, AnswerRecord, DailyQuestions, Export, ForgetReport, LearnedExample,
+    LearnedMarker, NewAnswer, NewLearnedExample, NewStaffPost, NewUnanswered, Origin, SessionId,
+    StaffPostRecord, Stats, Store, StoreError, Tally, UnansweredRecord,
 };
 
-/// The knowledge and the matcher built from it, swapped whole on reload.
+/// The knowledge and the matcher built from it and from what staff taught,
+/// swapped whole on reload and whenever a taught question is added or
+/// removed.
 #[derive(Debug)]
 pub struct Brain {
     pub knowledge: Knowledge,
     pub matcher: Matcher,
+    /// What staff taught, as the matcher has it.
+    taught: Vec<Taught>,
+    /// The store's learned examples this brain was built from.
+    marker: LearnedMarker,
 }
 
 impl Brain {
     pub fn new(knowledge: Knowledge, threshold: f32) -> Self {
-        let matcher = Matcher::new(&knowledge).with_threshold(threshold);
-        Self { knowledge, matcher }
+        Self::taught(knowledge, threshold, Vec::new(), LearnedMarker::default())
+    }
+
+    fn taught(
+        knowledge: Knowledge,
+        threshold: f32,
+        taught: Vec<Taught>,
+        marker: LearnedMarker,
+    ) -> Self {
+        let matcher = Matcher::with_taught(&knowledge, &taught).with_threshold(threshold);
+        Self {
+            knowledge,
+            matcher,
+            taught,
+            marker,
+        }
     }
 }
 
@@ -125,6 +146,9 @@ const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
 pub struct Assistant {
     brain: RwLock<Arc<Brain>>,
     store: Arc<dyn Store>,
+    /// Held while the matcher is rebuilt, so a slower rebuild never
+    /// replaces a newer one.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl Assistant {
@@ -132,6 +156,15 @@ impl Assistant {
         Self {
             brain: RwLock::new(Arc::new(brain)),
             store,
+            rebuilding: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn swap(&self, brain: Brain) {
+        let brain = Arc::new(brain);
+        match self.brain.write() {
+            Ok(mut current) => *current = brain,
+            Err(poisoned) => *poisoned.into_inner() = brain,
         }
     }
 
@@ -146,12 +179,174 @@ impl Assistant {
     /// Replaces the knowledge; questions already in flight finish with the
     /// old one.
     pub fn reload(&self, knowledge: Knowledge) {
-        let threshold = self.brain().matcher.threshold();
-        let brain = Arc::new(Brain::new(knowledge, threshold));
-        match self.brain.write() {
-            Ok(mut current) => *current = brain,
-            Err(poisoned) => *poisoned.into_inner() = brain,
+        let current = self.brain();
+        let threshold = current.matcher.threshold();
+        self.swap(Brain::taught(
+            knowledge,
+            threshold,
+            current.taught.clone(),
+            current.marker,
+        ));
+    }
+
+    /// Rebuilds the matcher if the store's learned examples changed since
+    /// it was built (by this process or another on the same database):
+    /// cheap when nothing changed. True if it was rebuilt.
+    pub async fn refresh_learned(&self) -> Result<bool, StoreError> {
+        let _rebuilding = self.rebuilding.lock().await;
+        let marker = self.store.learned_marker().await?;
+        if marker == self.brain().marker {
+            return Ok(false);
         }
+        let taught: Vec<Taught> = self
+            .store
+            .learned_examples(None)
+            .await?
+            .into_iter()
+            .map(|example| Taught {
+                text: example.text,
+                entry: example.entry,
+            })
+            .collect();
+        let current = self.brain();
+        // Building the index takes a while: off the async workers.
+        let built = tokio::task::spawn_blocking(move || {
+            let threshold = current.matcher.threshold();
+            Brain::taught(current.knowledge.clone(), threshold, taught, marker)
+        })
+        .await;
+        match built {
+            Ok(brain) => self.swap(brain),
+            Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+        }
+        Ok(true)
+    }
+
+    /// Keeps [`Self::refresh_learned`] running every `every`, so what staff
+    /// teach through another process reaches this one within that time.
+    pub async fn follow_learned(self: Arc<Self>, every: std::time::Duration) {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = self.refresh_learned().await {
+                tracing::warn!(%error, "could not read the learned examples");
+            }
+        }
+    }
+
+    /// Teaches the matcher that `question` is answered by `entry` (`None`:
+    /// not in scope), at once here and, through the store, everywhere.
+    /// Refused if the question already stands as an example of something
+    /// else.
+    pub async fn teach(&self, lesson: Lesson<'_>) -> Result<Learned, TeachFailure> {
+        let normalized = normalize(lesson.question);
+        if normalized.is_empty() {
+            return Err(TeachFailure::Empty);
+        }
+        let brain = self.brain();
+        if let Some(entry) = lesson.entry {
+            if brain.knowledge.entry(entry).is_none() {
+                return Err(TeachFailure::UnknownEntry(entry.to_owned()));
+            }
+        }
+        if let Some(stands_for) = stands_as_example(&brain.knowledge, &normalized) {
+            if stands_for != Standing::of(lesson.entry) {
+                return Err(TeachFailure::Conflict(stands_for.describe()));
+            }
+        }
+        let (example, created) = self
+            .store
+            .learn_example(&NewLearnedExample {
+                text: lesson.question.to_owned(),
+                normalized,
+                entry: lesson.entry.map(str::to_owned),
+                taught_by: lesson.taught_by.to_owned(),
+                asked_by: lesson.asked_by.map(str::to_owned),
+                guild_id: lesson.guild.map(str::to_owned),
+            })
+            .await?;
+        if !created && example.entry.as_deref() != lesson.entry {
+            let taught = Standing::of(example.entry.as_deref()).describe();
+            return Err(TeachFailure::Conflict(format!(
+                "{taught} (learned example #{})",
+                example.id
+            )));
+        }
+        self.refresh_learned().await?;
+        Ok(Learned { example, created })
+    }
+
+    /// The learned examples of one server (`None`: all), oldest first.
+    pub async fn learned(&self, guild: Option<&str>) -> Result<Vec<LearnedExample>, StoreError> {
+        self.store.learned_examples(guild).await
+    }
+
+    /// Forgets a learned example of one server (`None`: of any), here at
+    /// once and elsewhere within seconds.
+    pub async fn unlearn(
+        &self,
+        id: i64,
+        guild: Option<&str>,
+    ) -> Result<Option<LearnedExample>, StoreError> {
+        let removed = self.store.unlearn_example(id, guild).await?;
+        if removed.is_some() {
+            self.refresh_learned().await?;
+        }
+        Ok(removed)
+    }
+
+    /// The entries to offer staff for a question, best first: those the
+    /// matcher finds any evidence for, then the rest.
+    pub fn suggestions(&self, question: &str) -> Vec<(String, String)> {
+        let brain = self.brain();
+        let mut ids = brain.matcher.suggestions(question);
+        for entry in brain.knowledge.entries() {
+            if !ids.contains(&entry.id) {
+                ids.push(entry.id.clone());
+            }
+        }
+        ids.into_iter()
+            .filter_map(|id| {
+                let entry = brain.knowledge.entry(&id)?;
+                Some((id, entry.title.clone()))
+            })
+            .collect()
+    }
+
+    /// A post for staff, with the question it is about.
+    pub async fn staff_case(&self, post: i64) -> Result<Option<StaffCase>, StoreError> {
+        let Some(record) = self.store.staff_post(post).await? else {
+            return Ok(None);
+        };
+        let Some(subject) = StaffSubject::parse(&record.subject) else {
+            return Ok(None);
+        };
+        let (question, asker, comment) = match &subject {
+            StaffSubject::Unanswered(id) => match self.store.unanswered(*id).await? {
+                Some(unanswered) => (unanswered.question, unanswered.user_id, None),
+                None => return Ok(None),
+            },
+            StaffSubject::Human(answer) | StaffSubject::Comment { answer, .. } => {
+                let Some(shown) = self.store.answer(*answer).await? else {
+                    return Ok(None);
+                };
+                let comment = match &subject {
+                    StaffSubject::Comment { user_id, .. } => {
+                        self.store.comment(*answer, user_id).await?
+                    }
+                    _ => None,
+                };
+                (shown.question, shown.user_id, comment)
+            }
+        };
+        Ok(Some(StaffCase {
+            post: record,
+            subject,
+            question,
+            asker,
+            comment,
+        }))
     }
 
     /// The answer a button or a later event points at.
@@ -189,13 +384,29 @@ impl Assistant {
     /// One round of the hourly upkeep at `now` (Unix seconds): handled
     /// interactions and idle dialogues pruned, and old texts purged when
     /// `retention` is set.
-    pub async fn upkeep(
-        &self,
-        retention: Option<std::time::Duration>,
-        dialogue_idle: std::time::Duration,
-        now: i64,
-    ) {
-        crate::operations::upkeep_once(&*self.store, retention, dialogue_idle, now).await;
+    pub async fn upkeep(&self, retention: Option<Duration>, dialogue_idle: Duration, now: i64) {
+        let before =
+            |age: Duration| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
+        let interactions_kept = crate::operations::INTERACTIONS_KEPT;
+        match self
+            .store
+            .prune(before(interactions_kept), before(dialogue_idle))
+            .await
+        {
+            Ok(report) => {
+                tracing::debug!(?report, "pruned handled interactions and idle dialogues")
+            }
+            Err(error) => tracing::warn!(%error, "pruning failed; retrying next hour"),
+        }
+        if let Some(keep) = retention {
+            match self.store.purge_texts_before(before(keep)).await {
+                Ok(report) => {
+                    metrics::counter!(metric::RETENTION_PURGES).increment(1);
+                    tracing::info!(?report, "retention purge done");
+                }
+                Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
+            }
+        }
     }
 
     /// Starts the dialogue an answer offers, for the person who asked it,
@@ -604,6 +815,7 @@ impl Assistant {
         subject: &StaffSubject,
         user_id: &str,
         guild_id: Option<&str>,
+        thread_id: Option<&str>,
     ) -> Result<Option<StaffPost>, StoreError> {
         let claimed = self
             .store
@@ -611,6 +823,7 @@ impl Assistant {
                 subject: subject.key(),
                 user_id: user_id.to_owned(),
                 guild_id: guild_id.map(str::to_owned),
+                thread_id: thread_id.map(str::to_owned),
             })
             .await?;
         Ok(claimed.map(StaffPost))
@@ -653,11 +866,109 @@ impl StaffSubject {
             Self::Comment { answer, user_id } => format!("comment:{answer}:{user_id}"),
         }
     }
+
+    fn parse(key: &str) -> Option<Self> {
+        let number = |text: &str| text.parse::<i64>().ok();
+        Some(match key.split(':').collect::<Vec<_>>().as_slice() {
+            ["unanswered", id] => Self::Unanswered(number(id)?),
+            ["human", answer] => Self::Human(AnswerId(number(answer)?)),
+            ["comment", answer, user_id] => Self::Comment {
+                answer: AnswerId(number(answer)?),
+                user_id: (*user_id).to_owned(),
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// A claimed post for staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StaffPost(i64);
+
+impl StaffPost {
+    /// Its id, which the post's controls carry.
+    pub fn id(self) -> i64 {
+        self.0
+    }
+}
+
+/// A post for staff and what it is about.
+#[derive(Debug, Clone)]
+pub struct StaffCase {
+    pub post: StaffPostRecord,
+    pub subject: StaffSubject,
+    /// The question, unless it was forgotten or purged.
+    pub question: Option<String>,
+    /// Who asked it.
+    pub asker: String,
+    /// The improvement comment, for a comment's post.
+    pub comment: Option<String>,
+}
+
+/// What staff teach: see [`Assistant::teach`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lesson<'a> {
+    pub question: &'a str,
+    /// `None`: not in scope.
+    pub entry: Option<&'a str>,
+    pub taught_by: &'a str,
+    pub asked_by: Option<&'a str>,
+    pub guild: Option<&'a str>,
+}
+
+/// A lesson kept.
+#[derive(Debug, Clone)]
+pub struct Learned {
+    pub example: LearnedExample,
+    /// False if the very same lesson was taught before.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeachFailure {
+    #[error("this question already stands as an example of {0}")]
+    Conflict(String),
+    #[error("there is no entry `{0}`")]
+    UnknownEntry(String),
+    #[error("there is no text to learn from")]
+    Empty,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a question stands as an example of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Standing {
+    Entry(String),
+    OutOfScope,
+}
+
+impl Standing {
+    fn of(entry: Option<&str>) -> Self {
+        entry.map_or(Self::OutOfScope, |e| Self::Entry(e.to_owned()))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Entry(entry) => format!("the entry `{entry}`"),
+            Self::OutOfScope => "what this help desk does not answer".to_owned(),
+        }
+    }
+}
+
+/// The entry or out-of-scope topic among whose written examples a
+/// normalised question stands, if any.
+fn stands_as_example(knowledge: &Knowledge, normalized: &str) -> Option<Standing> {
+    let is_it = |examples: &[String]| examples.iter().any(|e| normalize(e) == normalized);
+    if let Some(entry) = knowledge.entries().iter().find(|e| is_it(&e.examples)) {
+        return Some(Standing::Entry(entry.id.clone()));
+    }
+    knowledge
+        .out_of_scope()
+        .iter()
+        .any(|topic| is_it(&topic.examples))
+        .then_some(Standing::OutOfScope)
+}
 
 fn encode(state: &DialogueState) -> String {
     // A state is plain strings and bools: serialising it cannot fail.

@@ -1,95 +1,194 @@
-//! Typed configuration for `helpdesk serve`, read once at start-up from the
-//! environment and an optional TOML file (the environment wins).
+//! Typed configuration, read once at start-up by one clap definition: each
+//! setting is a flag that also reads its environment variable
+//! (`--max-queued` / `HELPDESK_MAX_QUEUED`), and `serve --config FILE` adds
+//! a TOML file under both.
 //!
-//! The TOML file uses the environment's key names, so there is one name per
-//! setting everywhere: `HELPDESK_SUPPORT_CHANNELS = [123, 456]`. A missing
-//! or malformed key stops start-up with an error that names it.
+//! Precedence, highest first: a flag on the command line, the environment,
+//! the `--config` file, the built-in default. The file uses the
+//! environment's key names, so a setting has one name outside the command
+//! line: `HELPDESK_SUPPORT_CHANNELS = [123, 456]`. A malformed value, or a
+//! key the file should not have, stops start-up with an error that names
+//! it.
 
-use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
+
+use clap::error::{ContextKind, ContextValue};
+use clap::{ArgMatches, Args, Command, FromArgMatches};
 
 use crate::matcher::DEFAULT_THRESHOLD;
 
-/// Every key `serve` reads, with what it means; `.env.example` documents
-/// the same list.
-pub const KEYS: &[(&str, &str)] = &[
-    ("DISCORD_TOKEN", "the bot's token (required; never logged)"),
-    (
-        "DISCORD_API_BASE",
-        "a Discord-compatible API base URL, e.g. an HTTP proxy",
-    ),
-    (
-        "HELPDESK_SUPPORT_CHANNELS",
-        "comma-separated ids of the text or forum channels to watch",
-    ),
-    (
-        "HELPDESK_GUILDS",
-        "comma-separated ids of the servers the bot serves; it leaves any other (default: any server)",
-    ),
-    (
-        "HELPDESK_SUPPORT_ROLE",
-        "role id pinged when a question needs a human (the role must be mentionable)",
-    ),
-    (
-        "HELPDESK_TRIAGE_CHANNEL",
-        "channel id where escalations and comments are posted",
-    ),
-    (
-        "HELPDESK_DATABASE_URL",
-        "sqlite://PATH, a file path, or postgres://... (default helpdesk.db)",
-    ),
-    (
-        "HELPDESK_KNOWLEDGE",
-        "the knowledge folder (default ./knowledge, else built in)",
-    ),
-    (
-        "HELPDESK_THRESHOLD",
-        "confidence under which a question gets no answer (default 0.35)",
-    ),
-    (
-        "HELPDESK_COOLDOWN_QUESTIONS",
-        "questions a person may ask per window (default 5)",
-    ),
-    (
-        "HELPDESK_COOLDOWN_SECONDS",
-        "the cooldown window in seconds (default 60)",
-    ),
-    (
-        "HELPDESK_DIALOGUE_IDLE_HOURS",
-        "hours after which an untouched recommendation dialogue is deleted (default 24)",
-    ),
-    (
-        "HELPDESK_SOLVED_TAG",
-        "forum tag applied when the asker votes helpful (default Solved)",
-    ),
-    (
-        "HELPDESK_ESCALATION_TAG",
-        "forum tag applied on escalation (default Needs human)",
-    ),
-    (
-        "HELPDESK_SHARDS",
-        "FIRST-LAST/TOTAL: the Discord shards this process runs (default all)",
-    ),
-    (
-        "HELPDESK_HTTP_ADDR",
-        "address of /healthz, /readyz and /metrics (default 127.0.0.1:9477)",
-    ),
-    (
-        "HELPDESK_RETENTION_DAYS",
-        "days question texts and comments are kept (default 90; 0 or off keeps them)",
-    ),
-    (
-        "HELPDESK_MAX_IN_FLIGHT",
-        "events handled at once (default 32); past it questions wait their turn, and clicks and commands up to 1 s, then get \"busy, try again\"",
-    ),
-    (
-        "HELPDESK_MAX_QUEUED",
-        "events that may wait for a slot (default 20000); a question past it is handed to the support team, and its asker told so",
-    ),
-];
+/// The settings every command reads (the terminal tools and `serve`),
+/// given before or after the subcommand.
+#[derive(Args, Clone)]
+pub struct CoreArgs {
+    /// Knowledge folder [default: ./knowledge if present, else the built-in knowledge]
+    #[arg(long, global = true, env = "HELPDESK_KNOWLEDGE", value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Database: sqlite://PATH, a file path, or postgres://USER:PASSWORD@HOST/DB
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_DATABASE_URL",
+        default_value = "helpdesk.db",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: String,
+    /// Confidence (0 to 1) under which a question gets "no answer"
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_THRESHOLD",
+        default_value_t = DEFAULT_THRESHOLD,
+        value_parser = threshold
+    )]
+    pub threshold: f32,
+}
+
+/// The settings only `helpdesk serve` reads. Their values are checked as
+/// they are read; [`Config::new`] turns them into a [`Config`].
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// A TOML file with the environment's key names; flags and the
+    /// environment win over it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The bot's token (required; never logged)
+    #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
+    token: Option<Token>,
+    /// A Discord-compatible API base URL, e.g. an HTTP proxy
+    #[arg(
+        long,
+        env = "DISCORD_API_BASE",
+        hide_env_values = true,
+        value_parser = api_base,
+        value_name = "URL"
+    )]
+    api_base: Option<String>,
+    /// Comma-separated ids of the text or forum channels to watch
+    #[arg(long, env = "HELPDESK_SUPPORT_CHANNELS", value_name = "IDS")]
+    support_channels: Option<IdList>,
+    /// Comma-separated ids of the servers the bot serves; it leaves any
+    /// other [default: any server]
+    #[arg(long, env = "HELPDESK_GUILDS", value_name = "IDS")]
+    guilds: Option<IdList>,
+    /// Role id pinged when a question needs a human (the role must be
+    /// mentionable)
+    #[arg(long, env = "HELPDESK_SUPPORT_ROLE", value_parser = snowflake, value_name = "ID")]
+    support_role: Option<u64>,
+    /// Channel id where escalations and comments are posted
+    #[arg(long, env = "HELPDESK_TRIAGE_CHANNEL", value_parser = snowflake, value_name = "ID")]
+    triage_channel: Option<u64>,
+    /// Questions a person may ask per cooldown window
+    #[arg(
+        long,
+        env = "HELPDESK_COOLDOWN_QUESTIONS",
+        default_value = "5",
+        value_parser = number::<u32>,
+        value_name = "N"
+    )]
+    cooldown_questions: u32,
+    /// The cooldown window in seconds
+    #[arg(
+        long,
+        env = "HELPDESK_COOLDOWN_SECONDS",
+        default_value = "60",
+        value_parser = number::<u64>,
+        value_name = "SECONDS"
+    )]
+    cooldown_seconds: u64,
+    /// Hours after which an untouched recommendation dialogue is deleted
+    #[arg(
+        long,
+        env = "HELPDESK_DIALOGUE_IDLE_HOURS",
+        default_value = "24",
+        value_parser = at_least_one::<u64>,
+        value_name = "HOURS"
+    )]
+    dialogue_idle_hours: u64,
+    /// Forum tag applied when the asker votes helpful
+    #[arg(
+        long,
+        env = "HELPDESK_SOLVED_TAG",
+        default_value = "Solved",
+        value_name = "TAG"
+    )]
+    solved_tag: String,
+    /// Forum tag applied on escalation
+    #[arg(
+        long,
+        env = "HELPDESK_ESCALATION_TAG",
+        default_value = "Needs human",
+        value_name = "TAG"
+    )]
+    escalation_tag: String,
+    /// FIRST-LAST/TOTAL: the Discord shards this process runs [default: all]
+    #[arg(long, env = "HELPDESK_SHARDS", value_name = "RANGE")]
+    shards: Option<ShardRange>,
+    /// Address of /healthz, /readyz and /metrics
+    #[arg(
+        long,
+        env = "HELPDESK_HTTP_ADDR",
+        default_value = DEFAULT_HTTP_ADDR,
+        value_parser = http_addr,
+        value_name = "HOST:PORT"
+    )]
+    http_addr: SocketAddr,
+    /// Days question texts and comments are kept (0 or off keeps them)
+    #[arg(
+        long,
+        env = "HELPDESK_RETENTION_DAYS",
+        default_value_t = DEFAULT_RETENTION_DAYS,
+        value_parser = retention_days,
+        value_name = "DAYS"
+    )]
+    retention_days: u32,
+    /// Events handled at once; past it questions wait their turn, and
+    /// clicks and commands up to 1 s, then get "busy, try again"
+    #[arg(
+        long,
+        env = "HELPDESK_MAX_IN_FLIGHT",
+        default_value_t = DEFAULT_MAX_IN_FLIGHT,
+        value_parser = at_least_one::<usize>,
+        value_name = "N"
+    )]
+    max_in_flight: usize,
+    /// Events that may wait for a slot; a question past it is handed to
+    /// the support team, and its asker told so
+    #[arg(
+        long,
+        env = "HELPDESK_MAX_QUEUED",
+        default_value_t = DEFAULT_MAX_QUEUED,
+        value_parser = number::<usize>,
+        value_name = "N"
+    )]
+    max_queued: usize,
+}
+
+/// `helpdesk serve` on its own: the global flags and its own. The binary
+/// has them as a subcommand of its command line; tests and [`keys`] use
+/// this.
+pub fn serve_command() -> Command {
+    ServeArgs::augment_args(CoreArgs::augment_args(Command::new("serve")))
+}
+
+/// Every environment key `serve` reads, with its help text; `.env.example`
+/// documents the same list.
+pub fn keys() -> Vec<(String, String)> {
+    serve_command()
+        .get_arguments()
+        .filter_map(|arg| {
+            let key = arg.get_env()?.to_string_lossy().into_owned();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            Some((key, help))
+        })
+        .collect()
+}
 
 /// Handlers in flight by default: four per PostgreSQL connection.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
@@ -131,7 +230,7 @@ impl ShardRange {
     }
 }
 
-impl std::str::FromStr for ShardRange {
+impl FromStr for ShardRange {
     type Err = String;
 
     /// `0-1/4` (shards 0 and 1 of 4) or `2/4` (shard 2 of 4).
@@ -174,6 +273,38 @@ impl Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(<redacted>)")
+    }
+}
+
+impl FromStr for Token {
+    type Err = String;
+
+    /// Blank reads as no token (an `.env` copied from `.env.example` has
+    /// `DISCORD_TOKEN=`); the error never repeats the value.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let token = text.trim();
+        if token.chars().any(char::is_whitespace) {
+            return Err("contains whitespace".to_owned());
+        }
+        Ok(Self(token.to_owned()))
+    }
+}
+
+/// A comma-separated list of Discord ids; blank items are skipped, so an
+/// empty value is an empty list.
+#[derive(Clone, Debug, Default)]
+struct IdList(Vec<u64>);
+
+impl FromStr for IdList {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(snowflake)
+            .collect::<Result<_, _>>()
+            .map(Self)
     }
 }
 
@@ -258,13 +389,15 @@ impl fmt::Debug for Config {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{key} is required ({what})")]
     Missing {
         key: &'static str,
         what: &'static str,
     },
+    /// `key` names the environment key and the flag:
+    /// `HELPDESK_MAX_QUEUED (--max-queued)`.
     #[error("{key} is malformed: {problem}")]
     Malformed { key: String, problem: String },
     #[error("{file}: unknown key {key} (known keys: {known})")]
@@ -275,153 +408,257 @@ pub enum ConfigError {
     },
     #[error("{file}: {problem}")]
     File { file: String, problem: String },
+    /// Not about a value: an unknown flag, `--help`, `--version`; clap
+    /// prints these itself (`error.exit()`).
+    #[error(transparent)]
+    Usage(#[from] clap::Error),
 }
 
 impl Config {
-    /// Reads the optional TOML file, then the environment over it.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut values = match file {
-            Some(path) => read_file(path)?,
-            None => BTreeMap::new(),
-        };
-        for (key, _) in KEYS {
-            if let Ok(value) = std::env::var(key) {
-                values.insert((*key).to_owned(), value);
-            }
-        }
-        Self::from_values(&values)
+    /// `serve`'s command line (`args`, the program name first), the
+    /// environment and the `--config` file, as [`serve_command`] reads them.
+    pub fn parse_from<I, T>(args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let matches = matches_with_file(serve_command(), &args)?;
+        Self::new(
+            CoreArgs::from_arg_matches(&matches)?,
+            ServeArgs::from_arg_matches(&matches)?,
+        )
     }
 
-    /// Parses settings given as key -> text.
-    pub fn from_values(values: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |key: &str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let token = get("DISCORD_TOKEN").ok_or(ConfigError::Missing {
-            key: "DISCORD_TOKEN",
-            what: "the bot token from the Discord developer portal",
-        })?;
-        if token.chars().any(char::is_whitespace) {
-            return Err(malformed("DISCORD_TOKEN", "contains whitespace"));
-        }
-        let api_base = get("DISCORD_API_BASE")
-            .map(|base| {
-                if base.starts_with("http://") || base.starts_with("https://") {
-                    Ok(base.trim_end_matches('/').to_owned())
-                } else {
-                    Err(malformed(
-                        "DISCORD_API_BASE",
-                        "must start with http:// or https://",
-                    ))
-                }
-            })
-            .transpose()?;
-        let id_list = |key: &str| {
-            get(key)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|id| !id.is_empty())
-                        .map(|id| snowflake(key, id))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .transpose()
-                .map(Option::unwrap_or_default)
-        };
-        let support_channels = id_list("HELPDESK_SUPPORT_CHANNELS")?;
-        let guilds = id_list("HELPDESK_GUILDS")?;
-        let optional_id = |key: &str| get(key).map(|id| snowflake(key, id)).transpose();
-        let threshold = parse_or(
-            get("HELPDESK_THRESHOLD"),
-            "HELPDESK_THRESHOLD",
-            DEFAULT_THRESHOLD,
-        )?;
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(malformed("HELPDESK_THRESHOLD", "must be between 0 and 1"));
-        }
-        let cooldown_questions: u32 = parse_or(
-            get("HELPDESK_COOLDOWN_QUESTIONS"),
-            "HELPDESK_COOLDOWN_QUESTIONS",
-            5,
-        )?;
-        let cooldown_seconds: u64 = parse_or(
-            get("HELPDESK_COOLDOWN_SECONDS"),
-            "HELPDESK_COOLDOWN_SECONDS",
-            60,
-        )?;
-        let shards = get("HELPDESK_SHARDS")
-            .map(|text| text.parse().map_err(|e| malformed("HELPDESK_SHARDS", e)))
-            .transpose()?;
-        let http_addr_text = get("HELPDESK_HTTP_ADDR").unwrap_or(DEFAULT_HTTP_ADDR);
-        let http_addr = http_addr_text.parse().map_err(|_| {
-            malformed(
-                "HELPDESK_HTTP_ADDR",
-                format!("`{http_addr_text}` is not an address like 127.0.0.1:9477"),
-            )
-        })?;
-        let days = |days: u32| Some(Duration::from_secs(u64::from(days) * 86_400));
-        let retention = match get("HELPDESK_RETENTION_DAYS") {
-            None => days(DEFAULT_RETENTION_DAYS),
-            Some(text) if text.eq_ignore_ascii_case("off") => None,
-            Some(text) => match text.parse::<u32>() {
-                Ok(0) => None,
-                Ok(n) => days(n),
-                Err(_) => {
-                    return Err(malformed(
-                        "HELPDESK_RETENTION_DAYS",
-                        format!("`{text}` is not a number of days (or 0 or off to keep texts)"),
-                    ))
-                }
-            },
-        };
-        let dialogue_idle_hours: u64 = parse_or(
-            get("HELPDESK_DIALOGUE_IDLE_HOURS"),
-            "HELPDESK_DIALOGUE_IDLE_HOURS",
-            24,
-        )?;
-        if dialogue_idle_hours == 0 {
-            return Err(malformed(
-                "HELPDESK_DIALOGUE_IDLE_HOURS",
-                "must be at least 1",
-            ));
-        }
-        let max_in_flight: usize = parse_or(
-            get("HELPDESK_MAX_IN_FLIGHT"),
-            "HELPDESK_MAX_IN_FLIGHT",
-            DEFAULT_MAX_IN_FLIGHT,
-        )?;
-        if max_in_flight == 0 {
-            return Err(malformed("HELPDESK_MAX_IN_FLIGHT", "must be at least 1"));
-        }
-        let max_queued: usize = parse_or(
-            get("HELPDESK_MAX_QUEUED"),
-            "HELPDESK_MAX_QUEUED",
-            DEFAULT_MAX_QUEUED,
-        )?;
+    /// The settings as read; the only check left is that there is a token.
+    pub fn new(core: CoreArgs, serve: ServeArgs) -> Result<Self, ConfigError> {
+        let token =
+            serve
+                .token
+                .filter(|token| !token.0.is_empty())
+                .ok_or(ConfigError::Missing {
+                    key: "DISCORD_TOKEN",
+                    what: "the bot token from the Discord developer portal",
+                })?;
+        let days = |days: u32| Duration::from_secs(u64::from(days) * 86_400);
         Ok(Self {
-            token: Token(token.to_owned()),
-            api_base,
-            support_channels,
-            guilds,
-            support_role: optional_id("HELPDESK_SUPPORT_ROLE")?,
-            triage_channel: optional_id("HELPDESK_TRIAGE_CHANNEL")?,
-            database_url: get("HELPDESK_DATABASE_URL")
-                .unwrap_or("helpdesk.db")
-                .to_owned(),
-            knowledge: get("HELPDESK_KNOWLEDGE").map(PathBuf::from),
-            threshold,
-            cooldown_questions,
-            cooldown_window: Duration::from_secs(cooldown_seconds),
-            solved_tag: get("HELPDESK_SOLVED_TAG").unwrap_or("Solved").to_owned(),
-            escalation_tag: get("HELPDESK_ESCALATION_TAG")
-                .unwrap_or("Needs human")
-                .to_owned(),
-            shards,
-            http_addr,
-            retention,
-            dialogue_idle: Duration::from_secs(dialogue_idle_hours.saturating_mul(3600)),
-            max_in_flight,
-            max_queued,
+            token,
+            api_base: serve.api_base.filter(|base| !base.is_empty()),
+            support_channels: serve.support_channels.unwrap_or_default().0,
+            guilds: serve.guilds.unwrap_or_default().0,
+            support_role: serve.support_role,
+            triage_channel: serve.triage_channel,
+            database_url: core.database,
+            knowledge: core.knowledge,
+            threshold: core.threshold,
+            cooldown_questions: serve.cooldown_questions,
+            cooldown_window: Duration::from_secs(serve.cooldown_seconds),
+            solved_tag: serve.solved_tag,
+            escalation_tag: serve.escalation_tag,
+            shards: serve.shards,
+            http_addr: serve.http_addr,
+            retention: Some(serve.retention_days).filter(|&n| n > 0).map(days),
+            dialogue_idle: Duration::from_secs(serve.dialogue_idle_hours.saturating_mul(3600)),
+            max_in_flight: serve.max_in_flight,
+            max_queued: serve.max_queued,
         })
     }
+}
+
+/// Parses `args` with `command`; when they name a `--config` file (on any
+/// subcommand), its values become the defaults of the settings with the
+/// same keys, under the flags and the environment, and `args` are parsed
+/// again. A value clap rejects comes back as [`ConfigError::Malformed`],
+/// naming its key.
+pub fn matches_with_file(command: Command, args: &[OsString]) -> Result<ArgMatches, ConfigError> {
+    let parse = |command: Command| {
+        command
+            .clone()
+            .try_get_matches_from(args)
+            .map_err(|error| explain(error, &command))
+    };
+    let first = parse(command.clone())?;
+    match config_file(&first) {
+        None => Ok(first),
+        Some(path) => parse(with_defaults(command, &read_file(&path)?)),
+    }
+}
+
+/// The `--config` path of the subcommand that was run, if any.
+fn config_file(matches: &ArgMatches) -> Option<PathBuf> {
+    let own = matches.try_get_one::<PathBuf>("config").ok().flatten();
+    own.cloned()
+        .or_else(|| config_file(matches.subcommand()?.1))
+}
+
+/// `command` with each setting whose key is in `values` defaulting to it.
+fn with_defaults(mut command: Command, values: &[(String, String)]) -> Command {
+    let ids: Vec<(clap::Id, String)> = command
+        .get_arguments()
+        .filter_map(|arg| {
+            let key = arg.get_env()?.to_str()?;
+            let (_, value) = values.iter().find(|(known, _)| known == key)?;
+            Some((arg.get_id().clone(), value.clone()))
+        })
+        .collect();
+    for (id, value) in ids {
+        command = command.mut_arg(id, |arg| arg.default_value(value));
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| with_defaults(sub, values));
+    }
+    command
+}
+
+/// A clap error about a value, said as the key it came from (the
+/// environment's, which the file uses too) and the flag; other errors are
+/// left to clap. The value parsers' own messages quote the value where
+/// that is safe, so clap's rendering (which always quotes it) is not used.
+fn explain(error: clap::Error, command: &Command) -> ConfigError {
+    use clap::error::ErrorKind;
+    if !matches!(
+        error.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return ConfigError::Usage(error);
+    }
+    let Some(ContextValue::String(flag)) = error.get(ContextKind::InvalidArg) else {
+        return ConfigError::Usage(error);
+    };
+    let long = flag
+        .trim_start_matches('-')
+        .split([' ', '='])
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let key = find_arg(command, &long)
+        .and_then(|arg| arg.get_env().map(|env| env.to_string_lossy().into_owned()))
+        .map_or_else(|| format!("--{long}"), |env| format!("{env} (--{long})"));
+    let problem = std::error::Error::source(&error)
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "not a valid value".to_owned());
+    ConfigError::Malformed { key, problem }
+}
+
+/// The argument with the long flag `long`, in `command` or a subcommand.
+fn find_arg<'a>(command: &'a Command, long: &str) -> Option<&'a clap::Arg> {
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .or_else(|| {
+            command
+                .get_subcommands()
+                .find_map(|sub| find_arg(sub, long))
+        })
+}
+
+/// A TOML file of `KEY = value` pairs, each as the text its environment
+/// variable would hold (a list joined with commas). A key `serve` does
+/// not read is an error: a misspelt setting would otherwise be ignored.
+fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        problem: e.to_string(),
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        problem: e.message().to_owned(),
+    })?;
+    let known: Vec<String> = keys().into_iter().map(|(key, _)| key).collect();
+    let mut values = Vec::new();
+    for (key, value) in table {
+        if !known.contains(&key) {
+            return Err(ConfigError::UnknownKey {
+                file,
+                key,
+                known: known.join(", "),
+            });
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => {
+                return Err(ConfigError::Malformed {
+                    key: format!("{file}: {key}"),
+                    problem: format!("unsupported value {other}"),
+                });
+            }
+        };
+        values.push((key, text));
+    }
+    Ok(values)
+}
+
+// The value parsers: each error says what is wrong with the value, and
+// `explain` adds whose value it is.
+
+fn number<T: FromStr>(text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a valid number"))
+}
+
+fn at_least_one<T: FromStr + PartialOrd + From<u8>>(text: &str) -> Result<T, String> {
+    let value: T = number(text)?;
+    if value < T::from(1) {
+        return Err("must be at least 1".to_owned());
+    }
+    Ok(value)
+}
+
+fn threshold(text: &str) -> Result<f32, String> {
+    let value: f32 = number(text)?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err("must be between 0 and 1".to_owned());
+    }
+    Ok(value)
+}
+
+fn snowflake(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(format!("`{text}` is not a Discord id (a positive number)")),
+    }
+}
+
+/// Blank reads as unset; the URL is not repeated, as it may hold a password.
+fn api_base(text: &str) -> Result<String, String> {
+    let base = text.trim();
+    if base.is_empty() || base.starts_with("http://") || base.starts_with("https://") {
+        Ok(base.trim_end_matches('/').to_owned())
+    } else {
+        Err("must start with http:// or https://".to_owned())
+    }
+}
+
+fn http_addr(text: &str) -> Result<SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:9477"))
+}
+
+/// Days, or `off` (the same as 0: kept for good).
+fn retention_days(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(0);
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a number of days (or 0 or off to keep texts)"))
 }
 
 impl Config {
@@ -476,91 +713,34 @@ fn redact_credentials(url: &str) -> String {
     }
 }
 
-fn malformed(key: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Malformed {
-        key: key.to_owned(),
-        problem: problem.into(),
-    }
-}
-
-fn snowflake(key: &str, text: &str) -> Result<u64, ConfigError> {
-    match text.parse::<u64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(malformed(
-            key,
-            format!("`{text}` is not a Discord id (a positive number)"),
-        )),
-    }
-}
-
-fn parse_or<T: std::str::FromStr>(
-    value: Option<&str>,
-    key: &str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match value {
-        None => Ok(default),
-        Some(text) => text
-            .parse()
-            .map_err(|_| malformed(key, format!("`{text}` is not a valid number"))),
-    }
-}
-
-/// A TOML file of `KEY = value` pairs, flattened to text.
-fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-        file: file.clone(),
-        problem: e.to_string(),
-    })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
-        file: file.clone(),
-        problem: e.message().to_owned(),
-    })?;
-    let mut values = BTreeMap::new();
-    for (key, value) in table {
-        if !KEYS.iter().any(|(known, _)| *known == key) {
-            return Err(ConfigError::UnknownKey {
-                file,
-                key,
-                known: KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
-            });
-        }
-        let text = match value {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Array(items) => items
-                .iter()
-                .map(|item| match item {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-            other => {
-                return Err(malformed(&key, format!("unsupported value {other}")));
-            }
-        };
-        values.insert(key, text);
-    }
-    Ok(values)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+    /// The flag each environment key goes with.
+    fn flag(key: &str) -> String {
+        let command = serve_command();
+        let arg = command
+            .get_arguments()
+            .find(|arg| arg.get_env().is_some_and(|env| env == key))
+            .unwrap_or_else(|| panic!("no setting reads {key}"));
+        format!("--{}", arg.get_long().expect("settings are long flags"))
+    }
+
+    /// `serve` given `pairs` as flags: how a value reads does not depend on
+    /// where it came from, and the environment is the process's, shared by
+    /// the tests running beside this one.
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut args = vec!["serve".to_owned()];
+        for (key, value) in pairs {
+            args.push(format!("{}={value}", flag(key)));
+        }
+        Config::parse_from(args)
     }
 
     #[test]
     fn defaults_apply_when_only_the_token_is_given() {
-        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "abc")])).unwrap();
+        let config = parse(&[("DISCORD_TOKEN", "abc")]).unwrap();
         assert_eq!(config.database_url, "helpdesk.db");
         assert_eq!(config.cooldown_questions, 5);
         assert_eq!(config.cooldown_window, Duration::from_secs(60));
@@ -573,18 +753,14 @@ mod tests {
     #[test]
     fn the_queue_bound_is_read_and_may_be_zero() {
         for (text, bound) in [("3", 3), ("0", 0)] {
-            let config = Config::from_values(&values(&[
-                ("DISCORD_TOKEN", "t"),
-                ("HELPDESK_MAX_QUEUED", text),
-            ]))
-            .unwrap();
+            let config = parse(&[("DISCORD_TOKEN", "t"), ("HELPDESK_MAX_QUEUED", text)]).unwrap();
             assert_eq!(config.max_queued, bound);
         }
     }
 
     #[test]
     fn a_missing_token_names_the_key() {
-        let error = Config::from_values(&values(&[])).unwrap_err();
+        let error = parse(&[]).unwrap_err();
         assert!(error.to_string().starts_with("DISCORD_TOKEN is required"));
     }
 
@@ -610,7 +786,7 @@ mod tests {
             ("HELPDESK_MAX_QUEUED", "-1"),
             ("HELPDESK_MAX_QUEUED", "plenty"),
         ] {
-            let error = Config::from_values(&values(&[("DISCORD_TOKEN", "t"), (key, bad)]))
+            let error = parse(&[("DISCORD_TOKEN", "t"), (key, bad)])
                 .unwrap_err()
                 .to_string();
             assert!(error.starts_with(key), "{key}: {error}");
@@ -619,12 +795,12 @@ mod tests {
 
     #[test]
     fn channel_lists_and_ids_parse() {
-        let config = Config::from_values(&values(&[
+        let config = parse(&[
             ("DISCORD_TOKEN", "t"),
             ("HELPDESK_SUPPORT_CHANNELS", " 11, 22 ,"),
             ("HELPDESK_SUPPORT_ROLE", "33"),
             ("DISCORD_API_BASE", "http://127.0.0.1:9/"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(config.support_channels, [11, 22]);
         assert_eq!(config.support_role, Some(33));
@@ -633,27 +809,19 @@ mod tests {
 
     #[test]
     fn every_server_is_served_unless_guilds_are_listed() {
-        let any = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
+        let any = parse(&[("DISCORD_TOKEN", "t")]).unwrap();
         assert!(any.guilds.is_empty());
         assert!(any.serves(Some(11)));
         assert!(any.serves(None));
 
-        let listed = Config::from_values(&values(&[
-            ("DISCORD_TOKEN", "t"),
-            ("HELPDESK_GUILDS", " 11, 22 ,"),
-        ]))
-        .unwrap();
+        let listed = parse(&[("DISCORD_TOKEN", "t"), ("HELPDESK_GUILDS", " 11, 22 ,")]).unwrap();
         assert_eq!(listed.guilds, [11, 22]);
         assert!(listed.serves(Some(11)));
         assert!(listed.serves(Some(22)));
         assert!(!listed.serves(Some(33)), "a server not listed");
         assert!(listed.serves(None), "direct messages have no server");
 
-        let blank = Config::from_values(&values(&[
-            ("DISCORD_TOKEN", "t"),
-            ("HELPDESK_GUILDS", " , "),
-        ]))
-        .unwrap();
+        let blank = parse(&[("DISCORD_TOKEN", "t"), ("HELPDESK_GUILDS", " , ")]).unwrap();
         assert!(blank.serves(Some(33)), "an empty list means any server");
     }
 
@@ -671,7 +839,7 @@ mod tests {
 
     #[test]
     fn operations_settings_have_defaults_and_parse() {
-        let config = Config::from_values(&values(&[("DISCORD_TOKEN", "t")])).unwrap();
+        let config = parse(&[("DISCORD_TOKEN", "t")]).unwrap();
         assert_eq!(config.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(config.shards, None);
         assert_eq!(
@@ -679,20 +847,17 @@ mod tests {
             Some(Duration::from_secs(90 * 86_400)),
             "texts are purged after 90 days unless set otherwise"
         );
-        let config = Config::from_values(&values(&[
+        let config = parse(&[
             ("DISCORD_TOKEN", "t"),
             ("HELPDESK_HTTP_ADDR", "0.0.0.0:80"),
             ("HELPDESK_RETENTION_DAYS", "30"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(config.http_addr.port(), 80);
         assert_eq!(config.retention, Some(Duration::from_secs(30 * 86_400)));
         for off in ["0", "off", "OFF"] {
-            let config = Config::from_values(&values(&[
-                ("DISCORD_TOKEN", "t"),
-                ("HELPDESK_RETENTION_DAYS", off),
-            ]))
-            .unwrap();
+            let config =
+                parse(&[("DISCORD_TOKEN", "t"), ("HELPDESK_RETENTION_DAYS", off)]).unwrap();
             assert_eq!(config.retention, None, "{off} keeps texts");
         }
     }
@@ -726,14 +891,14 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let config = Config::from_values(&values(&[
+        let config = parse(&[
             ("DISCORD_TOKEN", "sekrit-token"),
             (
                 "HELPDESK_DATABASE_URL",
                 "postgres://bot:db-pa55@db/helpdesk?password=query-pa55",
             ),
             ("DISCORD_API_BASE", "http://proxy:proxy-pa55@127.0.0.1:8080"),
-        ]))
+        ])
         .unwrap();
         let debug = format!("{config:?}");
         for secret in ["sekrit-token", "db-pa55", "query-pa55", "proxy-pa55"] {
@@ -750,7 +915,8 @@ mod tests {
     #[test]
     fn the_example_env_file_documents_every_key() {
         let example = include_str!("../.env.example");
-        for (key, _) in KEYS.iter().chain(LOGGING_KEYS) {
+        let logging = LOGGING_KEYS.iter().map(|(key, _)| (*key).to_owned());
+        for key in keys().into_iter().map(|(key, _)| key).chain(logging) {
             assert!(
                 example.contains(&format!("{key}=")),
                 "{key} is missing from .env.example"
@@ -764,19 +930,97 @@ mod tests {
         let good = dir.path().join("good.toml");
         std::fs::write(
             &good,
-            "HELPDESK_SUPPORT_CHANNELS = [1, 2]\nHELPDESK_GUILDS = [\"3\"]\nHELPDESK_THRESHOLD = 0.5\n",
+            "DISCORD_TOKEN = \"t\"\nHELPDESK_SUPPORT_CHANNELS = [1, 2]\n\
+             HELPDESK_GUILDS = [\"3\"]\nHELPDESK_THRESHOLD = 0.5\nHELPDESK_MAX_QUEUED = 7\n",
         )
         .unwrap();
-        let read = read_file(&good).unwrap();
-        assert_eq!(read["HELPDESK_SUPPORT_CHANNELS"], "1,2");
-        assert_eq!(read["HELPDESK_GUILDS"], "3");
-        assert_eq!(read["HELPDESK_THRESHOLD"], "0.5");
-        let bad = dir.path().join("bad.toml");
-        std::fs::write(&bad, "HELPDESK_SUPPORT_CHANEL = 1\n").unwrap();
-        let error = read_file(&bad).unwrap_err().to_string();
+        let config =
+            Config::parse_from(["serve".as_ref(), "--config".as_ref(), good.as_os_str()]).unwrap();
+        assert_eq!(config.support_channels, [1, 2]);
+        assert_eq!(config.guilds, [3]);
+        assert_eq!(config.threshold, 0.5);
+        assert_eq!(config.max_queued, 7);
+
+        let misspelt = dir.path().join("misspelt.toml");
+        std::fs::write(&misspelt, "HELPDESK_SUPPORT_CHANEL = 1\n").unwrap();
+        let error =
+            Config::parse_from(["serve".as_ref(), "--config".as_ref(), misspelt.as_os_str()])
+                .unwrap_err()
+                .to_string();
         assert!(
-            error.contains("unknown key HELPDESK_SUPPORT_CHANEL"),
+            error.contains("misspelt.toml: unknown key HELPDESK_SUPPORT_CHANEL"),
             "{error}"
         );
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad,
+            "DISCORD_TOKEN = \"t\"\nHELPDESK_MAX_QUEUED = \"plenty\"\n",
+        )
+        .unwrap();
+        let error = Config::parse_from(["serve".as_ref(), "--config".as_ref(), bad.as_os_str()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("HELPDESK_MAX_QUEUED"), "{error}");
+        assert!(error.contains("`plenty`"), "{error}");
+    }
+
+    /// A flag wins over the environment, which wins over the file, which
+    /// wins over the default. Only this test sets `HELPDESK_SOLVED_TAG`,
+    /// and no other test reads the solved tag, so the tests running beside
+    /// it are not disturbed by the variable.
+    #[test]
+    fn a_flag_wins_over_the_environment_which_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("helpdesk.toml");
+        std::fs::write(
+            &file,
+            "DISCORD_TOKEN = \"t\"\nHELPDESK_SOLVED_TAG = \"from the file\"\n",
+        )
+        .unwrap();
+        let file = file.to_str().unwrap();
+        let solved_tag = |extra: &[&str]| {
+            let mut args = vec!["serve", "--config", file];
+            args.extend(extra);
+            Config::parse_from(args).unwrap().solved_tag
+        };
+        assert_eq!(
+            parse(&[("DISCORD_TOKEN", "t")]).unwrap().solved_tag,
+            "Solved"
+        );
+        assert_eq!(solved_tag(&[]), "from the file");
+        std::env::set_var("HELPDESK_SOLVED_TAG", "from the environment");
+        let from_environment = solved_tag(&[]);
+        let from_flag = solved_tag(&["--solved-tag", "from the flag"]);
+        std::env::remove_var("HELPDESK_SOLVED_TAG");
+        assert_eq!(from_environment, "from the environment");
+        assert_eq!(from_flag, "from the flag");
+    }
+
+    #[test]
+    fn every_setting_has_a_key_a_flag_and_help() {
+        let command = serve_command();
+        let settings: Vec<_> = command
+            .get_arguments()
+            .filter(|arg| arg.get_id() != "config")
+            .collect();
+        assert_eq!(keys().len(), settings.len(), "a setting without a key");
+        for arg in settings {
+            assert!(arg.get_long().is_some(), "{:?} has no flag", arg.get_id());
+            assert!(arg.get_help().is_some(), "{:?} has no help", arg.get_id());
+        }
+    }
+
+    #[test]
+    fn help_shows_no_secret_from_the_environment() {
+        // `--help` shows `[env: KEY=value]`; the secrets' values are hidden.
+        let command = serve_command();
+        for key in ["DISCORD_TOKEN", "HELPDESK_DATABASE_URL", "DISCORD_API_BASE"] {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_env().is_some_and(|env| env == key))
+                .unwrap();
+            assert!(arg.is_hide_env_values_set(), "{key}");
+        }
     }
 }

@@ -3,13 +3,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use helpdesk::assistant::{Assistant, Brain};
-use helpdesk::config::{redact_database_url, Config};
+use helpdesk::config::{self, redact_database_url, Config, ConfigError, CoreArgs, ServeArgs};
 use helpdesk::knowledge::Knowledge;
-use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
+use helpdesk::matcher::Matcher;
 use helpdesk::{store, terminal};
 
 /// A support assistant for email questions: POP or IMAP, vanished mail,
@@ -17,34 +16,10 @@ use helpdesk::{store, terminal};
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Knowledge folder [default: ./knowledge if present, else the built-in knowledge]
-    #[arg(long, global = true, env = "HELPDESK_KNOWLEDGE")]
-    knowledge: Option<PathBuf>,
-    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        global = true,
-        env = "HELPDESK_DATABASE_URL",
-        default_value = "helpdesk.db"
-    )]
-    database: String,
-    /// Confidence under which a question gets "no answer"
-    #[arg(long, global = true, env = "HELPDESK_THRESHOLD", default_value_t = DEFAULT_THRESHOLD)]
-    threshold: f32,
+    #[command(flatten)]
+    core: CoreArgs,
     #[command(subcommand)]
     command: Command,
-    /// The global flags given on the command line, which `serve` lays over
-    /// its configuration (the environment and `--config` file).
-    #[arg(skip)]
-    given: Given,
-}
-
-/// Which global flags were given on the command line.
-#[derive(Debug, Default, Clone, Copy)]
-struct Given {
-    knowledge: bool,
-    database: bool,
-    threshold: bool,
 }
 
 #[derive(Subcommand)]
@@ -77,11 +52,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         questions: Option<PathBuf>,
     },
-    /// Run the Discord bot (configuration from the environment, see .env.example)
+    /// Run the Discord bot
+    ///
+    /// Every setting is a flag and an environment variable (see
+    /// .env.example), and may be in a --config file: a flag wins over the
+    /// environment, which wins over the file, which wins over the default.
     Serve {
-        /// A TOML file with the same keys as the environment; the environment wins
-        #[arg(long)]
-        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Box<ServeArgs>,
     },
     /// Answers shown, votes and unanswered questions
     Stats {
@@ -98,6 +76,17 @@ enum Command {
         /// One JSON object per group and line
         #[arg(long)]
         json: bool,
+    },
+    /// Questions the support team answered from the triage channel, which
+    /// the bot learned
+    Learned {
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+        /// Merge them into the knowledge folder DIR instead (entries'
+        /// `examples`, and out-of-scope.toml), for review in git
+        #[arg(long, value_name = "DIR", conflicts_with = "json")]
+        write: Option<PathBuf>,
     },
     /// Apply the database migrations and exit (serve also applies them)
     Migrate,
@@ -124,13 +113,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    let on_command_line = |id| matches.value_source(id) == Some(ValueSource::CommandLine);
-    cli.given = Given {
-        knowledge: on_command_line("knowledge"),
-        database: on_command_line("database"),
-        threshold: on_command_line("threshold"),
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match config::matches_with_file(Cli::command(), &args)
+        .and_then(|matches| Ok(Cli::from_arg_matches(&matches)?))
+    {
+        Ok(cli) => cli,
+        Err(ConfigError::Usage(error)) => error.exit(),
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "error: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     init_logging(matches!(cli.command, Command::Serve { .. }));
     match run(cli) {
@@ -194,9 +186,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { dir, questions } => {
             let dir = dir
-                .or(cli.knowledge)
+                .or(cli.core.knowledge)
                 .unwrap_or_else(|| PathBuf::from("knowledge"));
-            let valid = terminal::check(&dir, questions.as_deref(), stdout.lock())?;
+            let valid = terminal::check(
+                &dir,
+                questions.as_deref(),
+                cli.core.threshold,
+                stdout.lock(),
+            )?;
             return Ok(if valid {
                 ExitCode::SUCCESS
             } else {
@@ -204,8 +201,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             });
         }
         Command::Ask { json, questions } => {
-            let knowledge = load_knowledge(cli.knowledge.as_deref())?;
-            let matcher = Matcher::new(&knowledge).with_threshold(cli.threshold);
+            let knowledge = load_knowledge(cli.core.knowledge.as_deref())?;
+            let matcher = Matcher::new(&knowledge).with_threshold(cli.core.threshold);
             let mut out = BufWriter::new(stdout.lock());
             terminal::ask(
                 &matcher,
@@ -222,13 +219,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dialogue,
             answers,
         } => {
-            let knowledge = load_knowledge(cli.knowledge.as_deref())?;
+            let knowledge = load_knowledge(cli.core.knowledge.as_deref())?;
             terminal::recommend(&knowledge, &dialogue, &answers, stdout.lock(), json)?;
         }
         Command::Chat => with_assistant(
-            &cli.knowledge,
-            &cli.database,
-            cli.threshold,
+            &cli.core.knowledge,
+            &cli.core.database,
+            cli.core.threshold,
             |assistant| async move {
                 let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
                 terminal::chat(
@@ -240,23 +237,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
             },
         )?,
-        Command::Serve { config } => {
-            let mut config = Config::load(config.as_deref())?;
-            // Flags on the command line win over the environment and the file.
-            if cli.given.knowledge {
-                config.knowledge.clone_from(&cli.knowledge);
-            }
-            if cli.given.database {
-                config.database_url.clone_from(&cli.database);
-            }
-            if cli.given.threshold {
-                if !(0.0..=1.0).contains(&cli.threshold) {
-                    anyhow::bail!("--threshold must be between 0 and 1");
-                }
-                config.threshold = cli.threshold;
-            }
-            let knowledge =
-                load_knowledge(config.knowledge.as_deref().or(cli.knowledge.as_deref()))?;
+        Command::Serve { settings } => {
+            let config = Config::new(cli.core, *settings)?;
+            let knowledge = load_knowledge(config.knowledge.as_deref())?;
             let prometheus = helpdesk::operations::install_prometheus()
                 .context("installing the metrics recorder")?;
             let runtime = tokio::runtime::Runtime::new()?;
@@ -284,9 +267,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
         }
         Command::Stats { json, chart } => with_assistant(
-            &cli.knowledge,
-            &cli.database,
-            cli.threshold,
+            &cli.core.knowledge,
+            &cli.core.database,
+            cli.core.threshold,
             |assistant| async move {
                 terminal::stats(&assistant, io::stdout().lock(), json).await?;
                 match chart {
@@ -296,21 +279,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         )?,
         Command::Gaps { json } => with_assistant(
-            &cli.knowledge,
-            &cli.database,
-            cli.threshold,
+            &cli.core.knowledge,
+            &cli.core.database,
+            cli.core.threshold,
             |assistant| async move { terminal::gaps(&assistant, io::stdout().lock(), json).await },
+        )?,
+        Command::Learned { json, write } => with_assistant(
+            &cli.core.knowledge,
+            &cli.core.database,
+            cli.core.threshold,
+            |assistant| async move {
+                terminal::learned(&assistant, io::stdout().lock(), json, write.as_deref()).await
+            },
         )?,
         Command::Migrate => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             let applied = runtime
-                .block_on(store::migrate(&cli.database))
+                .block_on(store::migrate(&cli.core.database))
                 .with_context(|| {
                     format!(
                         "migrating the database `{}`",
-                        redact_database_url(&cli.database)
+                        redact_database_url(&cli.core.database)
                     )
                 })?;
             writeln!(
@@ -323,9 +314,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             with_user_ids,
         } => with_assistant(
-            &cli.knowledge,
-            &cli.database,
-            cli.threshold,
+            &cli.core.knowledge,
+            &cli.core.database,
+            cli.core.threshold,
             |assistant| async move {
                 terminal::export(&assistant, format, output.as_deref(), with_user_ids).await
             },
@@ -362,7 +353,13 @@ where
         let store = store::open(database)
             .await
             .with_context(|| format!("opening the database `{}`", redact_database_url(database)))?;
-        body(Assistant::new(Brain::new(knowledge, threshold), store)).await
+        let assistant = Assistant::new(Brain::new(knowledge, threshold), store);
+        // What the support team taught counts here too (`chat`).
+        assistant
+            .refresh_learned()
+            .await
+            .context("reading the learned examples")?;
+        body(assistant).await
     })
 }
 

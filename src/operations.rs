@@ -21,7 +21,6 @@ use axum::Router;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::assistant::Assistant;
-use crate::store::Store;
 
 /// Metric names, in one place so dashboards and code agree.
 pub mod metric {
@@ -38,6 +37,11 @@ pub mod metric {
     pub const VOTES: &str = "helpdesk_votes_total";
     /// Labels `route`, `status`.
     pub const DISCORD_REST_ERRORS: &str = "helpdesk_discord_rest_errors_total";
+    /// Discord calls given up on: failed for good, or out of retries.
+    /// Label `route`.
+    pub const DISCORD_REST_GAVE_UP: &str = "helpdesk_discord_rest_gave_up_total";
+    /// Retention purges run (hourly, unless retention is off).
+    pub const RETENTION_PURGES: &str = "helpdesk_retention_purges_total";
     /// Label `event`.
     pub const HANDLER_DURATION: &str = "helpdesk_handler_duration_seconds";
     /// Label `operation`.
@@ -90,6 +94,14 @@ fn describe_metrics() {
     describe_counter!(
         metric::DISCORD_REST_ERRORS,
         "Failed Discord REST calls, by route and status"
+    );
+    describe_counter!(
+        metric::DISCORD_REST_GAVE_UP,
+        "Discord REST calls given up on (failed for good or out of retries), by route"
+    );
+    describe_counter!(
+        metric::RETENTION_PURGES,
+        "Retention purges of old question texts and comments"
     );
     describe_counter!(
         metric::BUSY,
@@ -276,30 +288,6 @@ pub async fn upkeep(
     loop {
         every.tick().await;
         assistant.upkeep(retention, dialogue_idle, unix_now()).await;
-    }
-}
-
-/// One round of [`upkeep`] at `now` (Unix seconds).
-pub async fn upkeep_once(
-    store: &dyn Store,
-    retention: Option<Duration>,
-    dialogue_idle: Duration,
-    now: i64,
-) {
-    let before =
-        |age: Duration| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
-    match store
-        .prune(before(INTERACTIONS_KEPT), before(dialogue_idle))
-        .await
-    {
-        Ok(report) => tracing::debug!(?report, "pruned handled interactions and idle dialogues"),
-        Err(error) => tracing::warn!(%error, "pruning failed; retrying next hour"),
-    }
-    if let Some(keep) = retention {
-        match store.purge_texts_before(before(keep)).await {
-            Ok(report) => tracing::info!(?report, "retention purge done"),
-            Err(error) => tracing::warn!(%error, "retention purge failed; retrying next hour"),
-        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::assistant::{Assistant, DialogueEvent, DialogueStep, DialogueView, Rep
 use crate::dialogue::{self, Recommendation};
 use crate::evaluation::{self, RealQuestion, Split};
 use crate::knowledge::{Knowledge, LoadErrors};
-use crate::matcher::{Match, Matcher};
+use crate::matcher::{Match, Matcher, Taught};
 use crate::store::{AnswerId, Origin};
 
 /// `helpdesk stats --chart FILE`: writes the statistics chart (of every
@@ -247,11 +247,69 @@ const FRONT_END_WORDS: &[&str] = &[
     "type y",
 ];
 
+/// `helpdesk learned`: what the support team taught from the triage
+/// channel, one per line (JSON lines with `json`); with `write`, merged
+/// into the knowledge folder there instead, for review in git.
+pub async fn learned(
+    assistant: &Assistant,
+    mut out: impl Write,
+    as_json: bool,
+    write: Option<&Path>,
+) -> anyhow::Result<()> {
+    let learned = assistant.learned(None).await?;
+    if let Some(dir) = write {
+        let taught: Vec<Taught> = learned
+            .iter()
+            .map(|example| Taught {
+                text: example.text.clone(),
+                entry: example.entry.clone(),
+            })
+            .collect();
+        let merged = crate::learned::merge_taught(dir, &taught)?;
+        for (file, count) in &merged.written {
+            writeln!(out, "{}: {count} example(s) added", file.display())?;
+        }
+        writeln!(out, "{} already there", merged.present)?;
+        for entry in &merged.unknown_entries {
+            writeln!(
+                out,
+                "warning: skipped an example of `{entry}`, which {} does not have",
+                dir.display()
+            )?;
+        }
+        return Ok(());
+    }
+    for example in &learned {
+        if as_json {
+            writeln!(out, "{}", serde_json::to_string(example)?)?;
+        } else {
+            writeln!(
+                out,
+                "#{} {} <- {:?} (taught by {} at {})",
+                example.id,
+                example.entry.as_deref().unwrap_or("(not in scope)"),
+                example.text,
+                example.taught_by,
+                example.taught_at
+            )?;
+        }
+    }
+    if learned.is_empty() && !as_json {
+        writeln!(out, "nothing learned yet")?;
+    }
+    Ok(())
+}
+
 /// `helpdesk check`: every error of a knowledge folder; warnings for
 /// knowledge text that names a front end's controls; then, entry by entry,
 /// the examples (and, given a corpus, its `dev` questions) the matcher
 /// wins and loses. Returns whether the folder is valid.
-pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyhow::Result<bool> {
+pub fn check(
+    dir: &Path,
+    questions: Option<&Path>,
+    threshold: f32,
+    mut out: impl Write,
+) -> anyhow::Result<bool> {
     let knowledge = match Knowledge::load_dir(dir) {
         Ok(knowledge) => knowledge,
         Err(LoadErrors(errors)) => {
@@ -280,7 +338,7 @@ pub fn check(dir: &Path, questions: Option<&Path>, mut out: impl Write) -> anyho
             )?;
         }
     }
-    let matcher = Matcher::new(&knowledge);
+    let matcher = Matcher::new(&knowledge).with_threshold(threshold);
     // Each dev question is matched once; every entry's report reads the verdicts.
     let dev_found: Vec<(&RealQuestion, Match)> =
         dev.iter().map(|q| (q, matcher.find(&q.text))).collect();

@@ -337,6 +337,7 @@ pub fn custom_id_action(action: &Action) {
             Action::DialogueBack { session } | Action::DialogueRestart { session } => {
                 *session > SessionId(0)
             }
+            Action::Triage { post, .. } => *post > 0,
         };
     if valid {
         assert_eq!(parsed.as_ref(), Ok(action), "{id:?}");

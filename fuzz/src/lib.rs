@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use helpdesk::discord::custom_id::Action;
+use helpdesk::discord::custom_id::{Action, TriageAct};
 use helpdesk::knowledge::{Dialogue, Knowledge, SourceFile};
 use helpdesk::matcher::Matcher;
 
@@ -182,7 +182,7 @@ fn arbitrary_action(u: &mut Unstructured<'_>) -> arbitrary::Result<Action> {
         }
     };
     let answer = number(u)?;
-    let action = match u.int_in_range(0..=7u8)? {
+    let action = match u.int_in_range(0..=8u8)? {
         0 => Action::Vote {
             answer,
             helpful: u.arbitrary()?,
@@ -197,7 +197,18 @@ fn arbitrary_action(u: &mut Unstructured<'_>) -> arbitrary::Result<Action> {
             value: u.arbitrary()?,
         },
         6 => Action::DialogueBack { session: answer },
-        _ => Action::DialogueRestart { session: answer },
+        7 => Action::DialogueRestart { session: answer },
+        _ => Action::Triage {
+            post: answer,
+            act: *u.choose(&[
+                TriageAct::Answer,
+                TriageAct::Search,
+                TriageAct::OutOfScope,
+                TriageAct::Claim,
+                TriageAct::Resolve,
+                TriageAct::EditEntry,
+            ])?,
+        },
     };
     Ok(action)
 }

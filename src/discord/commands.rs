@@ -152,7 +152,16 @@ fn ephemeral(text: &str) -> CreateReply {
 /// The help desk's knowledge and statistics; forget-me for everyone
 #[poise::command(
     slash_command,
-    subcommands("stats", "unanswered", "gaps", "show", "reload", "forget_me")
+    subcommands(
+        "stats",
+        "unanswered",
+        "gaps",
+        "show",
+        "reload",
+        "learned",
+        "unlearn",
+        "forget_me"
+    )
 )]
 pub async fn kb(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
@@ -413,6 +422,93 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
             text.push_str("\n```");
             text
         }
+    };
+    ctx.send(ephemeral(&text)).await?;
+    Ok(())
+}
+
+/// Learned examples shown per page of `/kb learned`.
+const LEARNED_PAGE: usize = 10;
+
+/// Questions the support team answered from triage, which the bot learned
+#[poise::command(slash_command, check = "staff_only")]
+pub async fn learned(
+    ctx: Context<'_>,
+    #[description = "Page (10 per page, newest first)"]
+    #[min = 1]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
+    };
+    let mut learned = ctx.data().assistant.learned(Some(&server)).await?;
+    learned.reverse();
+    let pages = learned.len().div_ceil(LEARNED_PAGE).max(1);
+    let page = usize::try_from(page.unwrap_or(1))
+        .unwrap_or(usize::MAX)
+        .clamp(1, pages);
+    let mut text = String::new();
+    for example in learned
+        .iter()
+        .skip((page - 1) * LEARNED_PAGE)
+        .take(LEARNED_PAGE)
+    {
+        let entry = example
+            .entry
+            .as_deref()
+            .map_or_else(|| "not in scope".to_owned(), |e| format!("`{e}`"));
+        let question = render::for_staff(&example.text.replace('\n', " "), 200);
+        text.push_str(&format!(
+            "**#{}** → {entry}, by <@{}> <t:{}:R>\n> {question}\n",
+            example.id, example.taught_by, example.taught_at
+        ));
+    }
+    if text.is_empty() {
+        text.push_str(
+            "Nothing learned yet: answer a question from the triage channel to teach one.",
+        );
+    }
+    let embed = CreateEmbed::new()
+        .title("Learned from the support team")
+        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION))
+        .footer(serenity::all::CreateEmbedFooter::new(format!(
+            "Page {page} of {pages} · {} learned · /kb unlearn <id> to undo one",
+            learned.len()
+        )));
+    ctx.send(
+        CreateReply::default()
+            .embed(embed)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Forget one learned example (its id is in /kb learned)
+#[poise::command(slash_command, check = "staff_only")]
+pub async fn unlearn(
+    ctx: Context<'_>,
+    #[description = "The learned example's id, from /kb learned"]
+    #[min = 1]
+    id: i64,
+) -> Result<(), Error> {
+    let Some(server) = staff_server(&ctx) else {
+        return Ok(()); // `staff_only` has refused it already.
+    };
+    let text = match ctx.data().assistant.unlearn(id, Some(&server)).await? {
+        Some(example) => {
+            info!(example = example.id, "learned example removed");
+            format!(
+                "Unlearned #{}: I no longer answer that question with {}.",
+                example.id,
+                example
+                    .entry
+                    .as_deref()
+                    .map_or_else(|| "\"not in scope\"".to_owned(), |e| format!("`{e}`"))
+            )
+        }
+        None => format!("There is no learned example #{id} here; `/kb learned` lists them."),
     };
     ctx.send(ephemeral(&text)).await?;
     Ok(())

@@ -18,13 +18,14 @@ use serenity::all::{
 use tracing::{info, warn};
 
 use super::cooldown::{Spend, Verdict};
-use super::custom_id::{Action, ParseError};
+use super::custom_id::{Action, ParseError, TriageAct};
 use super::in_hand::StepInFlight;
 use super::lifecycle::record_entry;
 use super::origin;
 use super::redact;
 use super::render::{self, no_mentions};
 use super::retry::{discord_code, with_retry};
+use super::staff::{self, Used};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
 use crate::assistant::{
@@ -191,7 +192,8 @@ fn spend_of(action: &Action) -> Spend {
         | Action::Improve { .. }
         | Action::DialogueAnswer { .. }
         | Action::DialogueBack { .. }
-        | Action::DialogueRestart { .. } => Spend::Click,
+        | Action::DialogueRestart { .. }
+        | Action::Triage { .. } => Spend::Click,
     }
 }
 
@@ -221,6 +223,9 @@ async fn act(
         }
         Action::DialogueRestart { session } => {
             step(ctx, data, interaction, session, DialogueEvent::Restart).await
+        }
+        Action::Triage { post, act } => {
+            staff::on_control(ctx, data, Used::Component(interaction), post, act).await
         }
     }
 }
@@ -621,26 +626,55 @@ pub async fn on_modal(
     data: &Data,
     modal: &ModalInteraction,
 ) -> Result<(), Error> {
-    let respond_modal = |text: &'static str| async move {
-        let _ = with_retry(
-            "POST /interactions/{interaction_id}/{interaction_token}/callback",
-            || modal.create_response(&ctx.http, ephemeral(text)),
-        )
-        .await;
-    };
-    let Ok(Action::Improve { answer }) = Action::parse(&modal.data.custom_id) else {
+    let action = Action::parse(&modal.data.custom_id);
+    if !matches!(
+        action,
+        Ok(Action::Improve { .. }
+            | Action::Triage {
+                act: TriageAct::Search,
+                ..
+            })
+    ) {
         // Debug-formatted, as for components: escaped, never raw.
         warn!(custom_id = ?modal.data.custom_id, "unusable modal id");
-        respond_modal(STALE).await;
+        respond_modal(ctx, modal, STALE).await;
         return Ok(());
-    };
+    }
+    if !admit_modal(ctx, data, modal).await {
+        return Ok(());
+    }
+    match action {
+        Ok(Action::Triage { post, act }) => {
+            let result = staff::on_control(ctx, data, Used::Modal(modal), post, act).await;
+            if let Err(error) = &result {
+                warn!(error = %redact::chain(error.as_ref()), "staff search failed");
+                respond_modal(ctx, modal, TRY_AGAIN).await;
+            }
+            Ok(())
+        }
+        Ok(Action::Improve { answer }) => improve(ctx, data, modal, answer).await,
+        _ => Ok(()),
+    }
+}
+
+async fn respond_modal(ctx: &SerenityContext, modal: &ModalInteraction, text: &str) {
+    let _ = with_retry(
+        "POST /interactions/{interaction_id}/{interaction_token}/callback",
+        || modal.create_response(&ctx.http, ephemeral(text)),
+    )
+    .await;
+}
+
+/// Whether a modal submit is handled: within its person's budget, and not
+/// handled before (a replay is dropped without a word).
+async fn admit_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteraction) -> bool {
     if data
         .limiter
         .check(modal.user.id.get(), Spend::Click, Instant::now())
         != Verdict::Allowed
     {
-        respond_modal(SLOW_DOWN).await;
-        return Ok(());
+        respond_modal(ctx, modal, SLOW_DOWN).await;
+        return false;
     }
     // Nothing has answered the submit yet: a failing store gets the
     // apology as the callback, not silence.
@@ -649,27 +683,46 @@ pub async fn on_modal(
         .claim_interaction(&modal.id.get().to_string())
         .await
     {
-        Ok(true) => {}
-        Ok(false) => return Ok(()),
+        Ok(claimed) => claimed,
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not record the modal submit");
-            respond_modal(TRY_AGAIN).await;
-            return Ok(());
+            respond_modal(ctx, modal, TRY_AGAIN).await;
+            false
         }
     }
+}
+
+/// The improvement modal: the comment is stored with the vote and passed
+/// on to staff.
+async fn improve(
+    ctx: &SerenityContext,
+    data: &Data,
+    modal: &ModalInteraction,
+    answer: AnswerId,
+) -> Result<(), Error> {
     let comment = comment_of(modal);
     let record = match store_comment(data, answer, modal.user.id.get(), &comment).await {
         Ok(record) => record,
         Err(refusal) => {
-            respond_modal(refusal).await;
+            respond_modal(ctx, modal, refusal).await;
             return Ok(());
         }
     };
     if comment.trim().is_empty() {
-        respond_modal("Thanks for your vote! It helps us improve the answers.").await;
+        respond_modal(
+            ctx,
+            modal,
+            "Thanks for your vote! It helps us improve the answers.",
+        )
+        .await;
         return Ok(());
     }
-    respond_modal("Thanks! I've passed your suggestion on to the support team.").await;
+    respond_modal(
+        ctx,
+        modal,
+        "Thanks! I've passed your suggestion on to the support team.",
+    )
+    .await;
     pass_on_comment(ctx, data, modal, &record, &comment).await;
     Ok(())
 }
@@ -744,7 +797,14 @@ async fn pass_on_comment(
         answer: record.id,
         user_id: user.to_string(),
     };
-    triage::notify_staff(ctx, data, guild, &subject, user, &text).await;
+    let about = triage::About {
+        guild,
+        thread: modal.channel_id.get(),
+        subject: &subject,
+        author: user,
+        question: record.question.as_deref(),
+    };
+    triage::notify_staff(ctx, data, &about, &text).await;
 }
 
 /// Replies to a slash command's answer are rendered like message answers;

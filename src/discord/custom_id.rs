@@ -51,6 +51,52 @@ pub enum Action {
     DialogueRestart {
         session: SessionId,
     },
+    /// A control on a post for staff in the triage channel.
+    Triage {
+        /// The post's id in the store.
+        post: i64,
+        act: TriageAct,
+    },
+}
+
+/// What a control on a post for staff does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriageAct {
+    /// The "Answer with…" select.
+    Answer,
+    /// The search modal, opened from the select's "Search…" option.
+    Search,
+    OutOfScope,
+    Claim,
+    Resolve,
+    /// Where to edit the entry a comment is about.
+    EditEntry,
+}
+
+impl TriageAct {
+    const ALL: [Self; 6] = [
+        Self::Answer,
+        Self::Search,
+        Self::OutOfScope,
+        Self::Claim,
+        Self::Resolve,
+        Self::EditEntry,
+    ];
+
+    fn of(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|act| act.word() == word)
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Search => "search",
+            Self::OutOfScope => "oos",
+            Self::Claim => "claim",
+            Self::Resolve => "done",
+            Self::EditEntry => "edit",
+        }
+    }
 }
 
 /// Why an id could not be read.
@@ -83,6 +129,7 @@ impl fmt::Display for Action {
             } => write!(f, "{PREFIX}:dlg:{session}:set:{slot}:{value}"),
             Self::DialogueBack { session } => write!(f, "{PREFIX}:dlg:{session}:back"),
             Self::DialogueRestart { session } => write!(f, "{PREFIX}:dlg:{session}:restart"),
+            Self::Triage { post, act } => write!(f, "{PREFIX}:tri:{post}:{}", act.word()),
         }
     }
 }
@@ -146,6 +193,10 @@ impl Action {
             ["dlg", session, "restart"] => Self::DialogueRestart {
                 session: session_id(session)?,
             },
+            ["tri", post, act] => Self::Triage {
+                post: number(post).ok_or(ParseError::Malformed)?,
+                act: TriageAct::of(act).ok_or(ParseError::Malformed)?,
+            },
             _ => return Err(ParseError::Malformed),
         };
         Ok(action)
@@ -198,7 +249,12 @@ mod tests {
             Action::DialogueRestart {
                 session: SessionId(6),
             },
-        ];
+        ]
+        .into_iter()
+        .chain(TriageAct::ALL.into_iter().map(|act| Action::Triage {
+            post: i64::MAX,
+            act,
+        }));
         for action in actions {
             let id = action.encode();
             assert!(id.len() <= MAX_LEN);
@@ -227,6 +283,9 @@ mod tests {
             Err(ParseError::Malformed)
         );
         assert_eq!(Action::parse(""), Err(ParseError::ForeignVersion));
+        assert_eq!(Action::parse("hd1:tri:1:nope"), Err(ParseError::Malformed));
+        assert_eq!(Action::parse("hd1:tri:0:claim"), Err(ParseError::Malformed));
+        assert_eq!(Action::parse("hd1:tri:claim"), Err(ParseError::Malformed));
     }
 
     proptest! {
@@ -236,7 +295,7 @@ mod tests {
         }
 
         #[test]
-        fn parsed_ids_encode_back_to_themselves(id in "hd1:(vote|dlg|alt|human|choose|improve):[0-9]{1,5}(:[a-z]{1,8}){0,3}") {
+        fn parsed_ids_encode_back_to_themselves(id in "hd1:(vote|dlg|alt|human|choose|improve|tri):[0-9]{1,5}(:[a-z]{1,8}){0,3}") {
             if let Ok(action) = Action::parse(&id) {
                 prop_assert_eq!(action.encode(), id);
             }

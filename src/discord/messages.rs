@@ -274,7 +274,10 @@ async fn show_no_answer(
     none: &NoAnswer,
     question: &str,
 ) -> Result<(), Error> {
-    let escalates = data.config.support_role.is_some() || data.config.triage_channel.is_some();
+    // Staff said this very question is not in scope: nobody is called.
+    let settled = none.found.taught_out_of_scope;
+    let escalates =
+        !settled && (data.config.support_role.is_some() || data.config.triage_channel.is_some());
     let create = CreateMessage::new()
         .embed(render::no_answer_embed(
             escalates,
@@ -283,6 +286,9 @@ async fn show_no_answer(
         .allowed_mentions(no_mentions());
     post_reply(ctx, data, message, at, &create).await?;
     debug!(confidence = none.found.confidence, "no answer");
+    if settled {
+        return Ok(());
+    }
     let escalation = Escalation {
         guild: message.guild_id.map(|g| g.get()),
         thread: at.thread.get(),

@@ -18,6 +18,7 @@ mod origin;
 pub mod redact;
 pub mod render;
 mod retry;
+mod staff;
 mod swamped;
 mod triage;
 
@@ -77,7 +78,7 @@ impl Data {
     }
 
     /// Whether a member is staff here: the support role, or Manage Server.
-    fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
+    pub(crate) fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
         member.is_some_and(|member| {
             let manages = member.permissions.is_some_and(|p| {
                 p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
@@ -128,6 +129,10 @@ pub fn build_http(config: &Config) -> Http {
     }
 }
 
+/// How often a process looks for examples another process learned: one
+/// cheap query (the highest id and the count) each time.
+const LEARNED_POLL: Duration = Duration::from_secs(2);
+
 /// How long a shutdown waits for handlers in flight.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -153,11 +158,7 @@ pub async fn serve(
     // The endpoints start first, so probes answer while the gateway connects.
     let endpoints = Endpoints::start(listener, &health, prometheus)?;
     log_policies(&config);
-    let upkeep_job = tokio::spawn(operations::upkeep(
-        Arc::clone(&assistant),
-        config.retention,
-        config.dialogue_idle,
-    ));
+    let jobs = background_jobs(&assistant, &config).await;
 
     let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
     let framework = lifecycle::TrackedFramework {
@@ -190,10 +191,28 @@ pub async fn serve(
         );
     }
     endpoints.stop().await;
-    upkeep_job.abort();
+    jobs.iter().for_each(tokio::task::JoinHandle::abort);
     assistant.close().await;
     info!("stopped");
     Ok(outcome?)
+}
+
+/// The hourly upkeep, and the learning: what staff taught before this
+/// start, then whatever any process teaches.
+async fn background_jobs(
+    assistant: &Arc<Assistant>,
+    config: &Config,
+) -> [tokio::task::JoinHandle<()>; 2] {
+    let upkeep = tokio::spawn(operations::upkeep(
+        Arc::clone(assistant),
+        config.retention,
+        config.dialogue_idle,
+    ));
+    if let Err(error) = assistant.refresh_learned().await {
+        warn!(error = %redact::chain(&error), "could not read the learned examples; trying again shortly");
+    }
+    let learning = tokio::spawn(Arc::clone(assistant).follow_learned(LEARNED_POLL));
+    [upkeep, learning]
 }
 
 /// The health and metrics endpoints, and the metrics' own upkeep.

@@ -8,7 +8,7 @@ use serenity::all::{
     CreateSelectMenuOption, InputTextStyle, RoleId,
 };
 
-use super::custom_id::Action;
+use super::custom_id::{Action, TriageAct};
 use crate::assistant::{Answer, DialogueStep, DialogueView};
 use crate::dialogue::Recommendation;
 use crate::knowledge::Question;
@@ -23,6 +23,8 @@ pub const MAX_THREAD_NAME: usize = 100;
 pub const MAX_SELECT_OPTIONS: usize = 25;
 pub const MAX_BUTTONS_PER_ROW: usize = 5;
 pub const MAX_FORUM_TAGS: usize = 5;
+pub const MAX_SELECT_LABEL: usize = 100;
+pub const MAX_INPUT_LABEL: usize = 45;
 
 // Every entry the knowledge accepts fits Discord as it is: an answer in one
 // embed, a title as its title, an option as a button, and a question's
@@ -512,6 +514,144 @@ pub fn improvement_modal(answer: AnswerId) -> CreateModal {
     )])
 }
 
+/// The "Search…" option of a triage post's "Answer with…" select: no
+/// entry id has a `~`.
+pub const SEARCH_OPTION: &str = "~search";
+/// The field of the entry search modal.
+pub const SEARCH_FIELD: &str = "search";
+
+/// What a post for staff offers to answer with, and how.
+pub struct StaffControls<'a> {
+    pub post: i64,
+    /// Entries as (id, title), the best suggestions first.
+    pub entries: &'a [(String, String)],
+    /// Whether the post is about an improvement comment (it offers
+    /// "Edit entry").
+    pub comment: bool,
+}
+
+/// The controls under a post for staff: "Answer with…" (every entry if
+/// they fit one select, else the best 24 and "Search…"), then "Not in
+/// scope", "Claim", "Resolved" and, for a comment, "Edit entry".
+pub fn staff_controls(controls: &StaffControls<'_>) -> Vec<CreateActionRow> {
+    let post = controls.post;
+    let fits = controls.entries.len() <= MAX_SELECT_OPTIONS;
+    let shown = if fits {
+        MAX_SELECT_OPTIONS
+    } else {
+        MAX_SELECT_OPTIONS - 1
+    };
+    let mut options: Vec<CreateSelectMenuOption> = controls
+        .entries
+        .iter()
+        .take(shown)
+        .map(|(id, title)| {
+            CreateSelectMenuOption::new(truncate(title, MAX_SELECT_LABEL), id.clone())
+                .description(truncate(id, MAX_SELECT_LABEL))
+        })
+        .collect();
+    if !fits {
+        options.push(
+            CreateSelectMenuOption::new("Search…", SEARCH_OPTION)
+                .description("Find another entry by its id or words"),
+        );
+    }
+    let mut rows = Vec::new();
+    if !options.is_empty() {
+        rows.push(CreateActionRow::SelectMenu(
+            CreateSelectMenu::new(
+                Action::Triage {
+                    post,
+                    act: TriageAct::Answer,
+                }
+                .encode(),
+                CreateSelectMenuKind::String { options },
+            )
+            .placeholder("Answer with…"),
+        ));
+    }
+    let act = |act| Action::Triage { post, act };
+    let mut buttons = vec![
+        button(
+            &act(TriageAct::OutOfScope),
+            "Not in scope",
+            ButtonStyle::Secondary,
+        ),
+        button(&act(TriageAct::Claim), "Claim", ButtonStyle::Primary),
+        button(&act(TriageAct::Resolve), "Resolved", ButtonStyle::Success),
+    ];
+    if controls.comment {
+        buttons.push(edit_entry_button(post));
+    }
+    rows.push(CreateActionRow::Buttons(buttons));
+    rows
+}
+
+fn edit_entry_button(post: i64) -> CreateButton {
+    button(
+        &Action::Triage {
+            post,
+            act: TriageAct::EditEntry,
+        },
+        "Edit entry",
+        ButtonStyle::Secondary,
+    )
+}
+
+/// What stays under a post for staff once it is settled: nothing, or
+/// "Edit entry" for a comment.
+pub fn settled_controls(post: i64, comment: bool) -> Vec<CreateActionRow> {
+    if comment {
+        vec![CreateActionRow::Buttons(vec![edit_entry_button(post)])]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The entries found for a search, to pick one from (privately).
+pub fn search_results(post: i64, entries: &[(String, String)]) -> Vec<CreateActionRow> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let options = entries
+        .iter()
+        .take(MAX_SELECT_OPTIONS)
+        .map(|(id, title)| {
+            CreateSelectMenuOption::new(truncate(title, MAX_SELECT_LABEL), id.clone())
+                .description(truncate(id, MAX_SELECT_LABEL))
+        })
+        .collect();
+    vec![CreateActionRow::SelectMenu(
+        CreateSelectMenu::new(
+            Action::Triage {
+                post,
+                act: TriageAct::Answer,
+            }
+            .encode(),
+            CreateSelectMenuKind::String { options },
+        )
+        .placeholder("Answer with…"),
+    )]
+}
+
+/// The modal of the "Search…" option.
+pub fn search_modal(post: i64) -> CreateModal {
+    CreateModal::new(
+        Action::Triage {
+            post,
+            act: TriageAct::Search,
+        }
+        .encode(),
+        "Answer with another entry",
+    )
+    .components(vec![CreateActionRow::InputText(
+        CreateInputText::new(InputTextStyle::Short, "Entry id or words", SEARCH_FIELD)
+            .required(true)
+            .max_length(200)
+            .placeholder("e.g. mailbox-quota, or: mailbox full"),
+    )])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,6 +760,40 @@ mod tests {
             }),
             "👍 3 · 👎 1"
         );
+    }
+
+    #[test]
+    fn staff_controls_fit_one_select_or_offer_a_search() {
+        let entries: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("entry-{i}"), format!("Entry {i}")))
+            .collect();
+        let options = |controls: &[CreateActionRow]| {
+            let json = serde_json::to_value(controls).unwrap();
+            json[0]["components"][0]["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["value"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let all = staff_controls(&StaffControls {
+            post: 1,
+            entries: &entries[..MAX_SELECT_OPTIONS],
+            comment: false,
+        });
+        assert_eq!(options(&all).len(), MAX_SELECT_OPTIONS);
+        assert!(!options(&all).contains(&SEARCH_OPTION.to_owned()));
+        let many = staff_controls(&StaffControls {
+            post: 1,
+            entries: &entries,
+            comment: true,
+        });
+        let offered = options(&many);
+        assert_eq!(offered.len(), MAX_SELECT_OPTIONS);
+        assert_eq!(offered[0], "entry-0", "the best suggestion first");
+        assert_eq!(offered.last().map(String::as_str), Some(SEARCH_OPTION));
+        let json = serde_json::to_value(&many).unwrap();
+        assert_eq!(json[1]["components"].as_array().unwrap().len(), 4);
     }
 
     #[test]

@@ -60,6 +60,7 @@ where
                 metrics::counter!(metric::DISCORD_REST_ERRORS, "route" => route, "status" => status_label)
                     .increment(1);
                 if attempt >= RETRIES || !is_retryable(&error) {
+                    metrics::counter!(metric::DISCORD_REST_GAVE_UP, "route" => route).increment(1);
                     warn!(route, ?status, error = %redact::chain(&error), "discord call failed");
                     return Err(error);
                 }

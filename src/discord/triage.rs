@@ -1,8 +1,9 @@
-//! Escalation to the support team and forum tags.
+//! Escalation to the support team (posts for staff carry the controls of
+//! [`super::staff`]) and forum tags.
 
 use serenity::all::{
-    ChannelId, Context as SerenityContext, CreateMessage, EditThread, ForumTagId, Message,
-    MessageId,
+    ChannelId, Context as SerenityContext, CreateActionRow, CreateMessage, EditThread, ForumTagId,
+    Message, MessageId,
 };
 use tracing::warn;
 
@@ -50,12 +51,14 @@ pub enum Told {
 /// triage channel of the question's own server, once per subject.
 pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalation<'_>) -> Told {
     let guild = escalation.guild.map(|g| g.to_string());
+    let thread = escalation.thread.to_string();
     let claimed = data
         .assistant
         .claim_staff_post(
             &escalation.subject,
             &escalation.asker.to_string(),
             guild.as_deref(),
+            Some(&thread),
         )
         .await;
     let post = match claimed {
@@ -83,7 +86,9 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
         told |= sent.is_ok();
     }
     if let Some(triage) = triage_channel_for(ctx, data, escalation.guild).await {
-        if let Some(sent) = post_for_staff(ctx, triage, triage_text(escalation)).await {
+        let controls = controls(data, post, Some(escalation.question), &escalation.subject);
+        let text = triage_text(escalation);
+        if let Some(sent) = post_for_staff(ctx, triage, text, controls).await {
             told = true;
             remember_post(data, post, triage, sent).await;
         }
@@ -214,13 +219,31 @@ pub async fn remove_traces(ctx: &SerenityContext, traces: &Traces) -> Removed {
     removed
 }
 
+/// The staff controls under a post ([`super::staff`]): the entries the
+/// matcher suggests for `question` first.
+fn controls(
+    data: &Data,
+    post: StaffPost,
+    question: Option<&str>,
+    subject: &StaffSubject,
+) -> Vec<CreateActionRow> {
+    let entries = data.assistant.suggestions(question.unwrap_or_default());
+    render::staff_controls(&render::StaffControls {
+        post: post.id(),
+        entries: &entries,
+        comment: matches!(subject, StaffSubject::Comment { .. }),
+    })
+}
+
 async fn post_for_staff(
     ctx: &SerenityContext,
     triage: ChannelId,
     content: String,
+    controls: Vec<CreateActionRow>,
 ) -> Option<Message> {
     let message = CreateMessage::new()
         .content(truncate(&content, render::MAX_CONTENT))
+        .components(controls)
         .allowed_mentions(no_mentions());
     with_retry("POST /channels/{channel_id}/messages", || {
         triage.send_message(&ctx.http, message.clone())
@@ -240,24 +263,36 @@ async fn remember_post(data: &Data, post: StaffPost, triage: ChannelId, sent: Me
     }
 }
 
+/// What a post for staff made by [`notify_staff`] is about.
+pub struct About<'a> {
+    pub guild: Option<u64>,
+    /// Where the question was answered.
+    pub thread: u64,
+    pub subject: &'a StaffSubject,
+    /// Whose text the post quotes.
+    pub author: u64,
+    /// The question, for the suggested entries.
+    pub question: Option<&'a str>,
+}
+
 /// Posts `text` (any user text in it through [`render::for_staff`]) to
-/// the triage channel of `guild`, once per subject: a person's repeated
-/// comment on one answer reaches staff once.
-pub async fn notify_staff(
-    ctx: &SerenityContext,
-    data: &Data,
-    guild: Option<u64>,
-    subject: &StaffSubject,
-    author: u64,
-    text: &str,
-) {
-    let Some(triage) = triage_channel_for(ctx, data, guild).await else {
+/// the triage channel of the question's server, with the staff controls,
+/// once per subject: a person's repeated comment on one answer reaches
+/// staff once.
+pub async fn notify_staff(ctx: &SerenityContext, data: &Data, about: &About<'_>, text: &str) {
+    let Some(triage) = triage_channel_for(ctx, data, about.guild).await else {
         return;
     };
-    let guild_id = guild.map(|g| g.to_string());
+    let guild_id = about.guild.map(|g| g.to_string());
+    let thread = about.thread.to_string();
     let claimed = data
         .assistant
-        .claim_staff_post(subject, &author.to_string(), guild_id.as_deref())
+        .claim_staff_post(
+            about.subject,
+            &about.author.to_string(),
+            guild_id.as_deref(),
+            Some(&thread),
+        )
         .await;
     let post = match claimed {
         Ok(Some(post)) => post,
@@ -267,7 +302,8 @@ pub async fn notify_staff(
             return;
         }
     };
-    match post_for_staff(ctx, triage, text.to_owned()).await {
+    let controls = controls(data, post, about.question, about.subject);
+    match post_for_staff(ctx, triage, text.to_owned(), controls).await {
         Some(sent) => remember_post(data, post, triage, sent).await,
         None => {
             let _ = data.assistant.unclaim_staff_post(post).await;

@@ -6,7 +6,7 @@
 //! are confirmed with a Damerau-Levenshtein distance, so "iamp" finds "imap"
 //! and "disapear" finds "disappear" without scanning the vocabulary.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Terms shorter than this are never corrected: too many short words are
 /// one edit apart.
@@ -14,7 +14,7 @@ const MIN_LEN: usize = 4;
 
 #[derive(Debug, Default)]
 pub struct FuzzyIndex {
-    by_variant: HashMap<String, Vec<u32>>,
+    by_variant: FxHashMap<String, Vec<u32>>,
 }
 
 impl FuzzyIndex {
@@ -41,8 +41,20 @@ impl FuzzyIndex {
         }
         let budget = if len >= 8 { 2 } else { 1 };
         let mut best: Option<(usize, u32)> = None;
-        for variant in variants(term) {
-            for &id in self.by_variant.get(&variant).into_iter().flatten() {
+        // The term and its deletions, built in one buffer: a question's
+        // unknown words are looked up without an allocation each.
+        let chars: Vec<char> = term.chars().collect();
+        let mut variant = String::with_capacity(term.len());
+        for skip in 0..=chars.len() {
+            variant.clear();
+            variant.extend(
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != skip)
+                    .map(|(_, c)| c),
+            );
+            for &id in self.by_variant.get(variant.as_str()).into_iter().flatten() {
                 let distance = strsim::damerau_levenshtein(term, &names[id as usize]);
                 if distance <= budget && best.is_none_or(|b| (distance, id) < b) {
                     best = Some((distance, id));

@@ -20,6 +20,8 @@ mod terms;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
@@ -92,7 +94,23 @@ pub struct Match {
     pub alternatives: Vec<Candidate>,
     /// Dialogue answers already stated in the question (slot -> value).
     pub slots: BTreeMap<String, String>,
+    /// Staff taught that this very question is not in scope: there is no
+    /// entry, and nobody needs to be asked about it again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub taught_out_of_scope: bool,
 }
+
+/// A question staff answered from the triage channel: an example of the
+/// entry they chose, or (`entry: None`) of what this help desk does not
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taught {
+    pub text: String,
+    pub entry: Option<String>,
+}
+
+/// The out-of-scope topic that taught "not in scope" questions form.
+pub const TAUGHT_OUT_OF_SCOPE: &str = "taught-not-in-scope";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -125,8 +143,11 @@ enum PhraseSets {
 pub struct Matcher {
     terms: Terms,
     docs: Vec<Doc>,
-    vocab: HashMap<String, u32>,
+    vocab: FxHashMap<String, u32>,
     names: Vec<String>,
+    /// Every word the knowledge holds, with its term (`None` for a stop
+    /// word): a question's known words skip stemming.
+    word_terms: FxHashMap<String, Option<String>>,
     idf: Vec<f32>,
     postings: Vec<Vec<Posting>>,
     /// Per term, the examples (and out-of-scope examples) that contain it.
@@ -149,6 +170,9 @@ pub struct Matcher {
     phrases: PhraseSets,
     slots: SlotExtractor,
     threshold: f32,
+    /// Taught questions by their normalised text: that very question gets
+    /// the entry staff chose (or "no entry") whatever the ranking says.
+    taught: HashMap<String, Option<String>>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -172,6 +196,35 @@ struct DocText<'a> {
 impl Matcher {
     /// Builds the index, and the sets of the phrases the knowledge compiled.
     pub fn new(knowledge: &Knowledge) -> Self {
+        Self::with_taught(knowledge, &[])
+    }
+
+    /// [`Self::new`], with the questions staff taught as more examples of
+    /// their entries (taught "not in scope" ones as the examples of one
+    /// more out-of-scope topic, [`TAUGHT_OUT_OF_SCOPE`]). A taught entry the
+    /// knowledge no longer has is left out.
+    pub fn with_taught(knowledge: &Knowledge, taught: &[Taught]) -> Self {
+        let mut matcher = Self::build(knowledge, taught);
+        matcher.taught = taught
+            .iter()
+            .filter(|t| {
+                t.entry
+                    .as_ref()
+                    .is_none_or(|e| knowledge.entry(e).is_some())
+            })
+            .map(|t| (normalize(&t.text), t.entry.clone()))
+            .filter(|(normalized, _)| !normalized.is_empty())
+            .collect();
+        matcher
+    }
+
+    fn build(knowledge: &Knowledge, taught: &[Taught]) -> Self {
+        fn taught_for<'t>(taught: &'t [Taught], id: &'t str) -> impl Iterator<Item = &'t str> {
+            taught
+                .iter()
+                .filter(move |t| t.entry.as_deref() == Some(id))
+                .map(|t| t.text.as_str())
+        }
         let mut texts: Vec<DocText<'_>> = knowledge
             .entries()
             .iter()
@@ -181,7 +234,12 @@ impl Matcher {
                 fields: [
                     vec![entry.title.as_str()],
                     entry.keywords.iter().map(String::as_str).collect(),
-                    entry.examples.iter().map(String::as_str).collect(),
+                    entry
+                        .examples
+                        .iter()
+                        .map(String::as_str)
+                        .chain(taught_for(taught, &entry.id))
+                        .collect(),
                     vec![entry.body.as_str()],
                 ],
                 phrases: &entry.phrases,
@@ -198,6 +256,19 @@ impl Matcher {
             ],
             phrases: &topic.phrases,
         }));
+        let out_of_scope: Vec<&str> = taught
+            .iter()
+            .filter(|t| t.entry.is_none())
+            .map(|t| t.text.as_str())
+            .collect();
+        if !out_of_scope.is_empty() {
+            texts.push(DocText {
+                id: TAUGHT_OUT_OF_SCOPE,
+                in_scope: false,
+                fields: [Vec::new(), Vec::new(), out_of_scope, Vec::new()],
+                phrases: &[],
+            });
+        }
         // The phrase sets are built while the index is: neither needs the
         // other, and each is about half of the work.
         std::thread::scope(|scope| {
@@ -216,16 +287,16 @@ impl Matcher {
         compiled: impl FnOnce() -> (PhraseSets, SlotExtractor),
     ) -> Self {
         let terms = Terms::default();
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
         let mut names: Vec<String> = Vec::new();
         let mut postings: Vec<Vec<Posting>> = Vec::new();
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
         let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
-        let mut known_words = HashMap::new();
+        let mut known_words = FxHashMap::default();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
-            let mut counts: HashMap<u32, [f32; FIELDS]> = HashMap::new();
+            let mut counts: FxHashMap<u32, [f32; FIELDS]> = FxHashMap::default();
             let mut field_len = [0.0f32; FIELDS];
             for (field, parts) in text.fields.iter().enumerate() {
                 for part in parts {
@@ -315,6 +386,7 @@ impl Matcher {
             docs,
             vocab,
             names,
+            word_terms: known_words,
             idf,
             postings,
             example_postings,
@@ -329,6 +401,7 @@ impl Matcher {
             phrases,
             slots,
             threshold: DEFAULT_THRESHOLD,
+            taught: HashMap::new(),
         }
     }
 
@@ -362,6 +435,22 @@ impl Matcher {
             })
     }
 
+    /// Every entry the question has any evidence for, best first: what
+    /// staff are offered to answer it with.
+    pub fn suggestions(&self, question: &str) -> Vec<String> {
+        let normalized = normalize(question);
+        let taught = self.taught.get(&normalized).cloned().flatten();
+        let ranked = self
+            .ranking(question, &normalized)
+            .into_iter()
+            .filter(|&(doc, _)| self.docs[doc].in_scope)
+            .map(|(doc, _)| self.docs[doc].id.clone());
+        let mut suggestions: Vec<String> = taught.into_iter().chain(ranked).collect();
+        let mut seen = std::collections::HashSet::new();
+        suggestions.retain(|id| seen.insert(id.clone()));
+        suggestions
+    }
+
     /// The distinct index terms of a question (normalised, stemmed, stop
     /// words out): what makes two questions alike to the matcher.
     pub fn terms_of(&self, question: &str) -> std::collections::BTreeSet<String> {
@@ -376,6 +465,15 @@ impl Matcher {
     pub fn find(&self, question: &str) -> Match {
         let normalized = normalize(question);
         let slots = self.slots.extract(&normalized);
+        if let Some(entry) = self.taught.get(&normalized) {
+            return Match {
+                entry: entry.clone(),
+                confidence: if entry.is_some() { 1.0 } else { 0.0 },
+                alternatives: Vec::new(),
+                slots,
+                taught_out_of_scope: entry.is_none(),
+            };
+        }
         let ranked = self.ranking(question, &normalized);
         let best_is_in_scope = ranked
             .first()
@@ -401,6 +499,7 @@ impl Matcher {
             confidence,
             alternatives,
             slots,
+            taught_out_of_scope: false,
         }
     }
 
@@ -545,25 +644,25 @@ impl Matcher {
     /// typo with the id of the word it most likely meant.
     fn query_terms(&self, normalized: &str) -> Vec<QueryTerm> {
         let mut query: Vec<QueryTerm> = Vec::new();
-        let mut resolved: Vec<String> = Vec::new();
-        for term in self.terms.of(normalized) {
-            let found = match self.vocab.get(&term) {
+        let terms = self.terms.of_known(normalized, &self.word_terms);
+        let mut resolved: Vec<&str> = Vec::with_capacity(terms.len());
+        for term in &terms {
+            let found = match self.vocab.get(term) {
                 Some(&id) => Some((id, 1.0)),
                 None => self
                     .fuzzy
-                    .closest(&term, &self.names)
+                    .closest(term, &self.names)
                     .map(|id| (id, TYPO_FACTOR)),
             };
-            resolved.push(found.map_or(term, |(id, _)| self.names[id as usize].clone()));
+            resolved.push(found.map_or(term.as_str(), |(id, _)| &self.names[id as usize]));
             push_term(&mut query, found);
         }
-        for pair in resolved.windows(2) {
-            let found = self
-                .vocab
-                .get(&bigram(&pair[0], &pair[1]))
-                .map(|&id| (id, 1.0));
-            if found.is_some() {
-                push_term(&mut query, found);
+        let mut pair = String::new();
+        for words in resolved.windows(2) {
+            pair.clear();
+            push_bigram(&mut pair, words[0], words[1]);
+            if let Some(&id) = self.vocab.get(pair.as_str()) {
+                push_term(&mut query, Some((id, 1.0)));
             }
         }
         query
@@ -659,11 +758,16 @@ fn with_bigrams(terms: Vec<String>) -> Vec<String> {
 
 /// A pair of terms, in a fixed order so "imap or pop" and "pop or imap" meet.
 fn bigram(a: &str, b: &str) -> String {
-    if a <= b {
-        format!("{a} {b}")
-    } else {
-        format!("{b} {a}")
-    }
+    let mut pair = String::with_capacity(a.len() + b.len() + 1);
+    push_bigram(&mut pair, a, b);
+    pair
+}
+
+fn push_bigram(out: &mut String, a: &str, b: &str) {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    out.push_str(first);
+    out.push(' ');
+    out.push_str(second);
 }
 
 fn bm25_idf(doc_count: f32, doc_freq: f32) -> f32 {

@@ -2,7 +2,7 @@
 //! dropped, words stemmed, and the mail vocabulary's synonyms folded onto
 //! one term ("laptop", "pc" and "desktop" are all a computer here).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -395,7 +395,7 @@ impl Terms {
     pub fn of_remembered(
         &self,
         normalized: &str,
-        known: &mut HashMap<String, Option<String>>,
+        known: &mut FxHashMap<String, Option<String>>,
     ) -> Vec<String> {
         self.collect(normalized, |word| {
             if let Some(term) = known.get(word) {
@@ -404,6 +404,19 @@ impl Terms {
             let term = self.term(word);
             known.insert(word.to_owned(), term.clone());
             term
+        })
+    }
+
+    /// As [`Terms::of`], taking known words' terms from `known` (the
+    /// knowledge's own words, remembered when it was indexed).
+    pub fn of_known(
+        &self,
+        normalized: &str,
+        known: &FxHashMap<String, Option<String>>,
+    ) -> Vec<String> {
+        self.collect(normalized, |word| match known.get(word) {
+            Some(term) => term.clone(),
+            None => self.term(word),
         })
     }
 

@@ -261,6 +261,59 @@ pub struct NewStaffPost {
     /// Whose text it quotes.
     pub user_id: String,
     pub guild_id: Option<String>,
+    /// The thread the post is about, where staff may answer from triage.
+    pub thread_id: Option<String>,
+}
+
+/// A post for staff, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPostRecord {
+    pub id: i64,
+    pub subject: String,
+    pub user_id: String,
+    pub guild_id: Option<String>,
+    /// Where the post was made, once it was.
+    pub channel_id: Option<String>,
+    pub message_id: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+/// A question staff answered from the triage channel, to be kept as an
+/// example: see [`Store::learn_example`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLearnedExample {
+    pub text: String,
+    /// The text as the matcher reads it: one learned example per text.
+    pub normalized: String,
+    /// The entry it is an example of; `None`: not in scope.
+    pub entry: Option<String>,
+    pub taught_by: String,
+    /// Whose question it was, for forget-me.
+    pub asked_by: Option<String>,
+    pub guild_id: Option<String>,
+}
+
+/// A learned example, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LearnedExample {
+    pub id: i64,
+    pub text: String,
+    #[serde(skip)]
+    pub normalized: String,
+    /// `None`: not in scope.
+    pub entry: Option<String>,
+    pub taught_by: String,
+    /// Unix seconds.
+    pub taught_at: i64,
+    pub guild_id: Option<String>,
+}
+
+/// A cheap summary of the learned examples that changes whenever one is
+/// added or removed: a process polls it to learn what another taught.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LearnedMarker {
+    pub max_id: i64,
+    pub count: i64,
 }
 
 /// What [`Store::prune`] deleted.
@@ -389,6 +442,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
     /// Gives a claim back when nobody could be told, so it may be tried again.
     async fn release_staff_post(&self, id: i64) -> Result<(), StoreError>;
+    /// A post for staff by id.
+    async fn staff_post(&self, id: i64) -> Result<Option<StaffPostRecord>, StoreError>;
+    /// An unanswered question by id.
+    async fn unanswered(&self, id: i64) -> Result<Option<UnansweredRecord>, StoreError>;
+    /// The comment a person left with their vote on an answer.
+    async fn comment(&self, answer: AnswerId, user_id: &str) -> Result<Option<String>, StoreError>;
+    /// Keeps a learned example, once per normalised text: the stored one
+    /// and whether it is new (`false`: that text was learned before, maybe
+    /// for another entry, and is returned as it stands).
+    async fn learn_example(
+        &self,
+        example: &NewLearnedExample,
+    ) -> Result<(LearnedExample, bool), StoreError>;
+    /// The learned examples of one server (`None`: all), oldest first.
+    async fn learned_examples(
+        &self,
+        guild: Option<&str>,
+    ) -> Result<Vec<LearnedExample>, StoreError>;
+    /// Removes a learned example of one server (`None`: of any); the one
+    /// removed, if there was one.
+    async fn unlearn_example(
+        &self,
+        id: i64,
+        guild: Option<&str>,
+    ) -> Result<Option<LearnedExample>, StoreError>;
+    /// Changes whenever a learned example is added or removed.
+    async fn learned_marker(&self) -> Result<LearnedMarker, StoreError>;
     /// Deletes handled interactions recorded before `interactions_before`
     /// (past any replay) and dialogue sessions not changed since
     /// `dialogues_before`, in Unix seconds.
@@ -433,6 +513,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// - in threads they asked in, the asker becomes [`FORGOTTEN_USER`]: the
     ///   bot keeps answering there, but their later messages no longer
     ///   count as the asker's follow-ups;
+    /// - the questions of theirs that staff taught as examples are
+    ///   unlearned;
     /// - the records of posts for staff about them are deleted, and
     ///   returned with the threads named after their questions in
     ///   [`ForgetReport::traces`], for the front end to remove.

@@ -19,9 +19,10 @@ use crate::operations::metric;
 
 use super::{
     AnswerId, AnswerKind, AnswerRecord, Clock, DailyQuestions, DialogueSession, EntryStats, Export,
-    ExportedVote, ForgetReport, NewAnswer, NewStaffPost, NewUnanswered, Origin, PruneReport,
-    PurgeReport, SessionId, Stats, Store, StoreError, SystemClock, Tally, ThreadRecord, Traces,
-    UnansweredRecord, FORGOTTEN_USER, SECONDS_PER_DAY,
+    ExportedVote, ForgetReport, LearnedExample, LearnedMarker, NewAnswer, NewLearnedExample,
+    NewStaffPost, NewUnanswered, Origin, PruneReport, PurgeReport, SessionId, StaffPostRecord,
+    Stats, Store, StoreError, SystemClock, Tally, ThreadRecord, Traces, UnansweredRecord,
+    FORGOTTEN_USER, SECONDS_PER_DAY,
 };
 
 /// What the shared queries need to know about a backend beyond its sqlx
@@ -128,6 +129,11 @@ const ANSWER_COLUMNS: &str =
 
 const UNANSWERED_COLUMNS: &str =
     "id, question, user_id, guild_id, channel_id, escalated, created_at";
+
+const STAFF_POST_COLUMNS: &str =
+    "id, subject, user_id, guild_id, channel_id, message_id, thread_id";
+
+const LEARNED_COLUMNS: &str = "id, text, normalized, entry, taught_by, taught_at, guild_id";
 
 const SESSION_COLUMNS: &str =
     "id, dialogue, user_id, guild_id, channel_id, state, finished, result_answer_id";
@@ -318,6 +324,18 @@ where
             escalated: row.try_get("escalated")?,
             created_at: row.try_get("created_at")?,
             created,
+        })
+    }
+
+    fn learned_from_row(row: &DB::Row) -> Result<LearnedExample, StoreError> {
+        Ok(LearnedExample {
+            id: row.try_get("id")?,
+            text: row.try_get("text")?,
+            normalized: row.try_get("normalized")?,
+            entry: row.try_get("entry")?,
+            taught_by: row.try_get("taught_by")?,
+            taught_at: row.try_get("taught_at")?,
+            guild_id: row.try_get("guild_id")?,
         })
     }
 
@@ -634,12 +652,13 @@ where
     async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError> {
         timed("claim_staff_post", async move {
             let row = sqlx::query(
-                "INSERT INTO staff_posts (subject, user_id, guild_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
+                "INSERT INTO staff_posts (subject, user_id, guild_id, thread_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(post.subject.clone())
             .bind(post.user_id.clone())
             .bind(post.guild_id.clone())
+            .bind(post.thread_id.clone())
             .bind(self.clock.now())
             .fetch_optional(&self.pool)
             .await?;
@@ -675,6 +694,145 @@ where
                 .execute(&self.pool)
                 .await?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn staff_post(&self, id: i64) -> Result<Option<StaffPostRecord>, StoreError> {
+        timed("staff_post", async move {
+            let sql = format!("SELECT {STAFF_POST_COLUMNS} FROM staff_posts WHERE id = $1");
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| {
+                Ok::<_, StoreError>(StaffPostRecord {
+                    id: row.try_get("id")?,
+                    subject: row.try_get("subject")?,
+                    user_id: row.try_get("user_id")?,
+                    guild_id: row.try_get("guild_id")?,
+                    channel_id: row.try_get("channel_id")?,
+                    message_id: row.try_get("message_id")?,
+                    thread_id: row.try_get("thread_id")?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn unanswered(&self, id: i64) -> Result<Option<UnansweredRecord>, StoreError> {
+        timed("unanswered", async move {
+            let sql = format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE id = $1");
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| Self::unanswered_from_row(&row, false))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn comment(&self, answer: AnswerId, user_id: &str) -> Result<Option<String>, StoreError> {
+        timed("comment", async move {
+            let row =
+                sqlx::query("SELECT comment FROM votes WHERE answer_id = $1 AND user_id = $2")
+                    .bind(answer)
+                    .bind(user_id.to_owned())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            Ok(row
+                .map(|row| row.try_get::<Option<String>, _>("comment"))
+                .transpose()?
+                .flatten())
+        })
+        .await
+    }
+
+    async fn learn_example(
+        &self,
+        example: &NewLearnedExample,
+    ) -> Result<(LearnedExample, bool), StoreError> {
+        timed("learn_example", async move {
+            let sql = format!(
+                "INSERT INTO learned_examples \
+                 (text, normalized, entry, taught_by, taught_at, guild_id, asked_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (normalized) DO NOTHING RETURNING {LEARNED_COLUMNS}"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(example.text.clone())
+                .bind(example.normalized.clone())
+                .bind(example.entry.clone())
+                .bind(example.taught_by.clone())
+                .bind(self.clock.now())
+                .bind(example.guild_id.clone())
+                .bind(example.asked_by.clone())
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = inserted {
+                return Ok((Self::learned_from_row(&row)?, true));
+            }
+            let sql =
+                format!("SELECT {LEARNED_COLUMNS} FROM learned_examples WHERE normalized = $1");
+            let row = sqlx::query(&sql)
+                .bind(example.normalized.clone())
+                .fetch_one(&self.pool)
+                .await?;
+            Ok((Self::learned_from_row(&row)?, false))
+        })
+        .await
+    }
+
+    async fn learned_examples(
+        &self,
+        guild: Option<&str>,
+    ) -> Result<Vec<LearnedExample>, StoreError> {
+        timed("learned_examples", async move {
+            let sql = format!(
+                "SELECT {LEARNED_COLUMNS} FROM learned_examples WHERE {OF_GUILD} ORDER BY id"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(guild.map(str::to_owned))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter().map(Self::learned_from_row).collect()
+        })
+        .await
+    }
+
+    async fn unlearn_example(
+        &self,
+        id: i64,
+        guild: Option<&str>,
+    ) -> Result<Option<LearnedExample>, StoreError> {
+        timed("unlearn_example", async move {
+            let sql = format!(
+                "DELETE FROM learned_examples WHERE id = $2 AND {OF_GUILD} \
+                 RETURNING {LEARNED_COLUMNS}"
+            );
+            let row = sqlx::query(&sql)
+                .bind(guild.map(str::to_owned))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| Self::learned_from_row(&row)).transpose()
+        })
+        .await
+    }
+
+    async fn learned_marker(&self) -> Result<LearnedMarker, StoreError> {
+        timed("learned_marker", async move {
+            let row = sqlx::query(
+                "SELECT COALESCE(MAX(id), 0) AS max_id, COUNT(*) AS count FROM learned_examples",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(LearnedMarker {
+                max_id: row.try_get("max_id")?,
+                count: row.try_get("count")?,
+            })
         })
         .await
     }
@@ -732,6 +890,10 @@ where
                 questions += DB::rows_affected(&erased);
             }
             let dialogues = sqlx::query("DELETE FROM dialogue_sessions WHERE user_id = $1")
+                .bind(user_id.to_owned())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM learned_examples WHERE asked_by = $1")
                 .bind(user_id.to_owned())
                 .execute(&mut *tx)
                 .await?;

@@ -402,6 +402,34 @@ fn check_reports_the_dev_questions_each_entry_wins_and_loses_never_test_ones() {
     );
 }
 
+/// An editor trying a threshold sees its effect on the dev questions: a
+/// question answered at the default gets "no entry" at a stricter one.
+#[test]
+fn check_scores_the_dev_questions_at_the_global_threshold() {
+    let sandbox = Sandbox::new();
+    let corpus = sandbox.path().join("questions.jsonl");
+    let row = serde_json::json!({"id": "d1", "text": "my mailbox is full and people get bounces", "url": "https://example.org/t", "place": "forum", "label": "mailbox-quota", "split": "dev"});
+    std::fs::write(&corpus, row.to_string()).unwrap();
+    let dir = common::knowledge_dir();
+    let check = |threshold: &str| {
+        sandbox.ok(
+            &[
+                "--threshold",
+                threshold,
+                "check",
+                dir.to_str().unwrap(),
+                "--questions",
+                corpus.to_str().unwrap(),
+            ],
+            "",
+        )
+    };
+    let lenient = check("0.1");
+    assert!(lenient.contains("in scope, top-1 1.000 (1/1)"), "{lenient}");
+    let strict = check("0.999");
+    assert!(strict.contains("in scope, top-1 0.000 (0/1)"), "{strict}");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for item in std::fs::read_dir(from).unwrap() {
@@ -959,7 +987,7 @@ fn serve_honours_the_global_flags_over_the_environment() {
 
     let stderr = serve_fails(&sandbox, &["--threshold", "1.5", "serve"]);
     assert!(
-        stderr.contains("--threshold must be between 0 and 1"),
+        stderr.contains("HELPDESK_THRESHOLD (--threshold) is malformed: must be between 0 and 1"),
         "{stderr}"
     );
 

@@ -1,6 +1,6 @@
 //! The deployment files (`deploy/`, `.dockerignore`), checked without a
 //! container engine or a cluster: they parse, every setting they give the
-//! bot is a key it accepts (`helpdesk::config::KEYS` and `LOGGING_KEYS`),
+//! bot is a key it accepts (`helpdesk::config::keys()` and `LOGGING_KEYS`),
 //! the probes and health checks reach the endpoints the binary serves, each
 //! Kubernetes pod runs its own shard, the knowledge ConfigMap turns back
 //! into the knowledge folder, the Docker build context holds what the build
@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use helpdesk::config::{ShardRange, DEFAULT_HTTP_ADDR, KEYS, LOGGING_KEYS};
+use helpdesk::config::{keys, ShardRange, DEFAULT_HTTP_ADDR, LOGGING_KEYS};
 use yaml_rust2::{Yaml, YamlLoader};
 
 // ------------------------------------------------------------------ helpers
@@ -27,10 +27,12 @@ fn read(relative: &str) -> String {
 }
 
 /// Every environment key the binary reads.
-fn accepted_keys() -> BTreeSet<&'static str> {
-    KEYS.iter()
-        .chain(LOGGING_KEYS)
-        .map(|(key, _)| *key)
+fn accepted_keys() -> BTreeSet<String> {
+    let logging = LOGGING_KEYS.iter().map(|(key, _)| (*key).to_owned());
+    keys()
+        .into_iter()
+        .map(|(key, _)| key)
+        .chain(logging)
         .collect()
 }
 

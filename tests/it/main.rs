@@ -3,12 +3,16 @@
 //! with `cargo test --test it <module>::`.
 //!
 //! - `cli`: the command-line tools; `deploy`: the deployment files;
+//!   `layout`: the code's shape (which module may use which, function
+//!   lengths in the Discord front end);
 //!   `engine`: the assistant through its library API; `store`: both storage
 //!   backends (PostgreSQL included); `matcher_quality`: the held-out
 //!   figures; `properties`: the fuzz targets' invariants under proptest.
-//! - `discord`, `faults`, `hostile`, `operations`, `staff_stats`: the real
+//! - `discord`, `faults`, `hostile`, `learning`, `operations`,
+//!   `staff_stats`: the real
 //!   `helpdesk serve` against the local Discord stand-in (`tests/standin/`,
-//!   the `helpdesk-standin` crate).
+//!   the `helpdesk-standin` crate); `learning` is staff answering from the
+//!   triage channel and the bot learning from it.
 //!
 //! Shared: `common` (knowledge and held-out data), `support` (the stand-in's
 //! harness, and the bot's component ids read and written with its own
@@ -23,6 +27,8 @@ mod discord;
 mod engine;
 mod faults;
 mod hostile;
+mod layout;
+mod learning;
 mod matcher_quality;
 mod operations;
 mod properties;

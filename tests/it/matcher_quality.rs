@@ -437,3 +437,93 @@ fn matcher_answers_real_questions() {
         test.no_entry
     );
 }
+
+/// The shipped knowledge's files with every entry's and out-of-scope
+/// topic's `phrases` taken out (dialogue answers keep theirs: they pick
+/// answers, not entries).
+fn knowledge_without_phrases() -> Knowledge {
+    let root = common::knowledge_dir();
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for item in std::fs::read_dir(&dir).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let relative = path.strip_prefix(&root).unwrap().to_path_buf();
+            let text = if relative.parent() == Some(std::path::Path::new("")) {
+                without_phrase_lists(&text)
+            } else {
+                text
+            };
+            files.push(helpdesk::knowledge::SourceFile {
+                path: relative,
+                text,
+            });
+        }
+    }
+    Knowledge::from_files(&root, files).unwrap()
+}
+
+/// `text` without its `phrases = [ … ]` lists, one line or several.
+fn without_phrase_lists(text: &str) -> String {
+    let mut kept = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if inside {
+            inside = line.trim_end() != "]";
+            continue;
+        }
+        if let Some(list) = line.strip_prefix("phrases = [") {
+            inside = !list.trim_end().ends_with(']');
+            continue;
+        }
+        kept.push(line);
+    }
+    kept.join("\n") + "\n"
+}
+
+#[test]
+fn the_phrase_lists_are_removed_whole() {
+    let text = "id = \"a\"\nphrases = ['x', 'y']\nkeywords = [\"k\"]\nphrases = [\n  'p',\n  'q',\n]\nexamples = []\n";
+    assert_eq!(
+        without_phrase_lists(text),
+        "id = \"a\"\nkeywords = [\"k\"]\nexamples = []\n"
+    );
+    let plain = knowledge_without_phrases();
+    assert!(plain.entries().iter().all(|e| e.phrases.is_empty()));
+    assert!(plain.out_of_scope().iter().all(|t| t.phrases.is_empty()));
+    assert_eq!(plain.entries().len(), knowledge().entries().len());
+}
+
+/// Floors for the knowledge without phrases, at the measured figures: the
+/// same in scope as with them (0.542), 6.4 points lower on "no entry"
+/// (0.656 against 0.720). The out-of-scope topics' phrases are what keeps
+/// look-alikes away; the aim of "within five points" is missed on that side.
+const REAL_TEST_NO_PHRASES_IN_SCOPE: f64 = 0.54;
+const REAL_TEST_NO_PHRASES_NO_ENTRY: f64 = 0.65;
+
+/// Phrases sharpen the matcher; they must not carry it.
+#[test]
+fn without_phrases_the_real_test_split_stays_near_the_floors() {
+    let matcher = Matcher::new(&knowledge_without_phrases());
+    let questions = real_questions();
+    let test = evaluation::score(
+        &matcher,
+        questions.iter().filter(|q| q.split == Split::Test),
+    );
+    print_score("real test, no phrases", &test);
+    assert!(
+        test.in_scope.rate() >= REAL_TEST_NO_PHRASES_IN_SCOPE,
+        "in scope without phrases: {}",
+        test.in_scope
+    );
+    assert!(
+        test.no_entry.rate() >= REAL_TEST_NO_PHRASES_NO_ENTRY,
+        "no entry without phrases: {}",
+        test.no_entry
+    );
+}

@@ -136,6 +136,9 @@ on_both_backends! {
     two_processes_answering_one_message_store_one_answer,
     two_processes_recording_one_vote_store_one_vote,
     two_processes_claiming_one_interaction_claim_it_once,
+    learned_examples_are_kept_once_per_text_listed_per_server_and_unlearned,
+    a_lesson_reaches_another_process_through_the_marker,
+    a_post_for_staff_is_read_back_with_its_thread_and_question,
 }
 
 fn origin(user: &str, source: Option<&str>) -> Origin {
@@ -179,6 +182,7 @@ fn staff_post(subject: &str, user: &str) -> store::NewStaffPost {
         subject: subject.to_owned(),
         user_id: user.to_owned(),
         guild_id: Some("guild-1".to_owned()),
+        thread_id: None,
     }
 }
 
@@ -1637,4 +1641,123 @@ async fn upkeep_prunes_old_interactions_and_idle_dialogues(fresh: Fresh) {
         store.prune(now - 60, now + 60).await.unwrap(),
         store::PruneReport::default()
     );
+}
+
+fn lesson(text: &str, entry: Option<&str>, guild: &str) -> store::NewLearnedExample {
+    store::NewLearnedExample {
+        text: text.to_owned(),
+        normalized: helpdesk::matcher::normalize(text),
+        entry: entry.map(str::to_owned),
+        taught_by: "staff".to_owned(),
+        asked_by: Some("ann".to_owned()),
+        guild_id: Some(guild.to_owned()),
+    }
+}
+
+async fn learned_examples_are_kept_once_per_text_listed_per_server_and_unlearned(fresh: Fresh) {
+    let store = fresh.open().await;
+    let (first, created) = store
+        .learn_example(&lesson("My mailbox is FULL!", Some("mailbox-quota"), "g1"))
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(first.entry.as_deref(), Some("mailbox-quota"));
+    assert_eq!(first.text, "My mailbox is FULL!");
+    // The same text once normalised is the same example, whatever it is
+    // taught for the second time.
+    let (again, created) = store
+        .learn_example(&lesson("my mailbox is full", None, "g1"))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again, first);
+    let (other, _) = store
+        .learn_example(&lesson("pizza?", None, "g2"))
+        .await
+        .unwrap();
+    assert_eq!(other.entry, None);
+
+    assert_eq!(
+        store.learned_examples(None).await.unwrap(),
+        [first.clone(), other.clone()]
+    );
+    assert_eq!(
+        store.learned_examples(Some("g1")).await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+    // Another server's example is not this server's to remove.
+    assert_eq!(
+        store.unlearn_example(other.id, Some("g1")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.unlearn_example(first.id, Some("g1")).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.unlearn_example(first.id, None).await.unwrap(), None);
+    assert_eq!(store.learned_examples(None).await.unwrap(), [other]);
+
+    // Forget-me removes the questions of theirs that staff taught.
+    store.forget_user("ann").await.unwrap();
+    assert!(store.learned_examples(None).await.unwrap().is_empty());
+}
+
+async fn a_lesson_reaches_another_process_through_the_marker(fresh: Fresh) {
+    let teacher = fresh.open().await;
+    let other = fresh.open().await;
+    let empty = other.learned_marker().await.unwrap();
+    assert_eq!(empty, store::LearnedMarker::default());
+    let (taught, _) = teacher
+        .learn_example(&lesson("one", Some("pop"), "g1"))
+        .await
+        .unwrap();
+    let after_one = other.learned_marker().await.unwrap();
+    assert_ne!(after_one, empty);
+    teacher
+        .learn_example(&lesson("two", Some("pop"), "g1"))
+        .await
+        .unwrap();
+    teacher.unlearn_example(taught.id, None).await.unwrap();
+    // One added and one removed: the count is back to one, the marker is
+    // not.
+    let after_swap = other.learned_marker().await.unwrap();
+    assert_eq!(after_swap.count, 1);
+    assert_ne!(after_swap, after_one);
+}
+
+async fn a_post_for_staff_is_read_back_with_its_thread_and_question(fresh: Fresh) {
+    let store = fresh.open().await;
+    let question = store
+        .record_unanswered(unanswered_for("ann", "dkim?", Some("m1")))
+        .await
+        .unwrap();
+    let mut post = staff_post(&format!("unanswered:{}", question.id), "ann");
+    post.thread_id = Some("thread-1".to_owned());
+    let id = store.claim_staff_post(&post).await.unwrap().unwrap();
+    store
+        .attach_staff_post(id, "triage", "post-1")
+        .await
+        .unwrap();
+    let read = store.staff_post(id).await.unwrap().unwrap();
+    assert_eq!(read.subject, post.subject);
+    assert_eq!(read.thread_id.as_deref(), Some("thread-1"));
+    assert_eq!(read.message_id.as_deref(), Some("post-1"));
+    assert_eq!(store.staff_post(id + 1).await.unwrap(), None);
+    let found = store.unanswered(question.id).await.unwrap().unwrap();
+    assert_eq!(found.question.as_deref(), Some("dkim?"));
+
+    let answer = store
+        .record_answer(new_answer("pop", None))
+        .await
+        .unwrap()
+        .id;
+    store
+        .record_comment(answer, "bob", "say more")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.comment(answer, "bob").await.unwrap().as_deref(),
+        Some("say more")
+    );
+    assert_eq!(store.comment(answer, "ann").await.unwrap(), None);
 }

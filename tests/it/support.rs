@@ -119,7 +119,8 @@ pub fn is_dialogue(action: &Action) -> bool {
 /// listener and with its own shutdown, against the stand-in: as the
 /// binary runs it, minus what is process-wide (signals, the metrics
 /// recorder, the log writer). Tests that kill, restart or signal the bot,
-/// or read its logs or `/metrics`, start the binary instead ([`bot::Bot`]).
+/// run a second process on its database, or read its logs or `/metrics`
+/// (both process-wide), start the binary instead ([`bot::Bot`]).
 pub struct InProcess {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -138,25 +139,27 @@ impl InProcess {
         let registered_before = standin
             .requests_to("PUT", "/applications/{application_id}/commands")
             .len();
-        let mut values: std::collections::BTreeMap<String, String> = [
+        let knowledge_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge");
+        let base = [
             ("DISCORD_TOKEN", "standin-secret-token".to_owned()),
             ("DISCORD_API_BASE", standin.base_url()),
             ("HELPDESK_SUPPORT_CHANNELS", format!("{TEXT},{FORUM}")),
             ("HELPDESK_SUPPORT_ROLE", ROLE.to_string()),
             ("HELPDESK_TRIAGE_CHANNEL", TRIAGE.to_string()),
             ("HELPDESK_DATABASE_URL", workspace.database_url()),
-            (
-                "HELPDESK_KNOWLEDGE",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge").to_owned(),
-            ),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect();
-        for (key, value) in extra {
-            values.insert((*key).to_owned(), (*value).to_owned());
+            ("HELPDESK_KNOWLEDGE", knowledge_dir.to_owned()),
+        ];
+        // The settings the binary would read from its environment, given
+        // as the flags that read the same keys, `extra` replacing them.
+        let mut args = vec!["serve".to_owned()];
+        let base = base
+            .into_iter()
+            .filter(|(key, _)| !extra.iter().any(|(given, _)| given == key));
+        let extra = extra.iter().map(|(key, value)| (*key, (*value).to_owned()));
+        for (key, value) in base.chain(extra) {
+            args.push(format!("{}={value}", flag_for(key)));
         }
-        let config = helpdesk::config::Config::from_values(&values).expect("valid settings");
+        let config = helpdesk::config::Config::parse_from(args).expect("valid settings");
         let knowledge = helpdesk::knowledge::Knowledge::load_default(config.knowledge.as_deref())
             .expect("valid knowledge");
         let (store, ledger) = helpdesk::store::open_with_ledger(&config.database_url)
@@ -204,13 +207,29 @@ impl Drop for InProcess {
     }
 }
 
+/// The `serve` flag that reads the environment key `key`.
+fn flag_for(key: &str) -> String {
+    let command = helpdesk::config::serve_command();
+    let long = command
+        .get_arguments()
+        .find(|arg| arg.get_env().is_some_and(|env| env == key))
+        .and_then(|arg| arg.get_long())
+        .unwrap_or_else(|| panic!("no serve setting reads {key}"));
+    format!("--{long}")
+}
+
 /// A counter's value on the running binary's `/metrics`, summed over the
-/// series whose labels contain `labels` (e.g. `operation="record_answer"`).
+/// series whose labels contain `labels` (e.g. `operation="record_answer"`;
+/// empty for a counter without labels). 0 for a counter not yet counted.
 pub fn counter(bot: &bot::Bot, name: &str, labels: &str) -> u64 {
     let (_, metrics) = bot.http_get("/metrics");
+    let series = |line: &str| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+    };
     metrics
         .lines()
-        .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(labels))
+        .filter(|line| series(line) && line.contains(labels))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
