@@ -322,7 +322,7 @@ fn check_warns_where_knowledge_names_a_front_end_control() {
     assert!(!shipped.contains("names the front end"), "{shipped}");
 
     let knowledge: PathBuf = sandbox.path().join("knowledge");
-    copy_dir(&dir, &knowledge);
+    common::copy_dir(&dir, &knowledge);
     edit(&knowledge.join("which-protocol.md"), |text| {
         format!("{}\nNot sure? Press **Help me choose**.\n", text.trim_end())
     });
@@ -430,18 +430,6 @@ fn check_scores_the_dev_questions_at_the_global_threshold() {
     assert!(strict.contains("in scope, top-1 0.000 (0/1)"), "{strict}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), target).unwrap();
-        }
-    }
-}
 
 fn edit(path: &Path, change: impl FnOnce(String) -> String) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -454,7 +442,7 @@ fn edit(path: &Path, change: impl FnOnce(String) -> String) {
 fn check_reports_every_problem_of_a_broken_copy_with_file_and_line() {
     let sandbox = Sandbox::new();
     let knowledge: PathBuf = sandbox.path().join("knowledge");
-    copy_dir(&common::knowledge_dir(), &knowledge);
+    common::copy_dir(&common::knowledge_dir(), &knowledge);
     // An unknown field on line 2, and a dangling `related` further down.
     edit(&knowledge.join("pop.md"), |text| {
         text.replacen("+++\n", "+++\ncolour = \"red\"\n", 1)

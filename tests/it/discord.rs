@@ -3,6 +3,7 @@
 //! Every REST request the bot makes is checked against Discord's published
 //! contract by the stand-in; each test ends by asserting none was refused.
 
+use crate::common;
 use crate::support;
 use helpdesk::store::{AnswerId, SessionId};
 
@@ -571,7 +572,7 @@ async fn a_broken_reload_keeps_the_old_knowledge_and_shows_the_errors() {
     let standin = standin().start().await;
     let workspace = Workspace::new();
     let knowledge = workspace.path().join("knowledge");
-    copy_dir(&knowledge_dir(), &knowledge);
+    common::copy_dir(&knowledge_dir(), &knowledge);
     let folder = knowledge.display().to_string();
     let _bot =
         support::InProcess::start(&standin, &workspace, &[("HELPDESK_KNOWLEDGE", &folder)]).await;
@@ -657,18 +658,6 @@ async fn forum_posts_are_answered_in_their_thread_and_tagged() {
 
 /// The text of an interaction reply, whether sent in the callback or as a
 /// follow-up after a deferral.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), target).unwrap();
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_elsewhere_and_slash_ask_are_answered() {

@@ -12,6 +12,7 @@ use helpdesk::matcher::TAUGHT_OUT_OF_SCOPE;
 use helpdesk::store::{NewLearnedExample, Store};
 use serde_json::json;
 
+use crate::common;
 use crate::support;
 use support::bot::{
     ask_in, knowledge_dir, reply_text, standin, Bot, Workspace, FORUM, ROLE, TEXT, TRIAGE, WAIT,
@@ -355,7 +356,7 @@ async fn learned_write_merges_the_examples_into_knowledge_that_check_accepts() {
     }
     store.close().await;
     let folder = workspace.path().join("knowledge");
-    copy_dir(&knowledge_dir(), &folder);
+    common::copy_dir(&knowledge_dir(), &folder);
     let helpdesk = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_helpdesk"))
             .args(args)
@@ -400,18 +401,6 @@ async fn learned_write_merges_the_examples_into_knowledge_that_check_accepts() {
     );
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), target).unwrap();
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forum_post_answered_from_triage_gets_the_entrys_tags() {
@@ -479,7 +468,7 @@ async fn a_comments_post_offers_edit_entry_with_the_file_and_the_comment() {
 async fn with_more_entries_than_a_select_holds_staff_search_for_one() {
     let workspace = Workspace::new();
     let folder = workspace.path().join("knowledge");
-    copy_dir(&knowledge_dir(), &folder);
+    common::copy_dir(&knowledge_dir(), &folder);
     // Enough entries about houseplants that the select cannot list them all.
     for n in 0..20 {
         let examples: Vec<String> = (0..8).map(|i| format!("plant {n} question {i}")).collect();
