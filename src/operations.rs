@@ -51,6 +51,9 @@ pub mod metric {
     /// Events Discord delivered again (a gateway resume's replay) and the
     /// bot had handled already. Label `event`.
     pub const REPLAYS: &str = "helpdesk_replays_total";
+    /// Messages read back from watched channels on a new session
+    /// (`discord::catch_up`), whether or not they needed an answer.
+    pub const CAUGHT_UP: &str = "helpdesk_caught_up_messages_total";
     /// Events the bot was too busy to handle itself: clicks and commands
     /// told to try again, questions set aside for the support team. Label
     /// `event`.
@@ -115,6 +118,10 @@ fn describe_metrics() {
     describe_counter!(
         metric::REPLAYS,
         "Events delivered again and handled already, by event"
+    );
+    describe_counter!(
+        metric::CAUGHT_UP,
+        "Messages read back from watched channels on a new session"
     );
     describe_histogram!(
         metric::HANDLER_DURATION,

@@ -33,7 +33,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use serenity::all::{
@@ -44,6 +44,7 @@ use serenity::framework::Framework;
 use tokio::sync::{Mutex, Notify, Semaphore, SemaphorePermit};
 use tracing::{field, warn, Instrument};
 
+use super::catch_up;
 use super::messages::{self, could_be_a_question};
 use super::redact;
 use super::render::no_mentions;
@@ -206,6 +207,10 @@ impl Framework for TrackedFramework {
 
     async fn dispatch(&self, ctx: SerenityContext, event: FullEvent) {
         self.track_shards(&ctx, &event);
+        if let FullEvent::Ready { data_about_bot } = &event {
+            let shard = data_about_bot.shard;
+            return self.begin_session(ctx, event, shard).await;
+        }
         let load = load_of(&event);
         if matches!(load, Load::Ignored) {
             return;
@@ -263,6 +268,22 @@ impl Framework for TrackedFramework {
 }
 
 impl TrackedFramework {
+    /// A new session (READY): poise's own handling, then the questions the
+    /// session missed ([`catch_up`]).
+    async fn begin_session(
+        &self,
+        ctx: SerenityContext,
+        ready: FullEvent,
+        shard: Option<serenity::all::ShardInfo>,
+    ) {
+        // What was posted before this moment did not reach this session;
+        // what comes after arrives over the gateway.
+        let began = SystemTime::now();
+        Box::pin(self.inner.dispatch(ctx.clone(), ready)).await;
+        let data = self.inner.user_data().await;
+        Box::pin(catch_up::catch_up(&ctx, data, shard, began)).await;
+    }
+
     fn track_shards(&self, ctx: &SerenityContext, event: &FullEvent) {
         match event {
             FullEvent::Ready { data_about_bot } => {

@@ -68,6 +68,24 @@ pub async fn on_message(
     answer(ctx, data, message, place, &question).await
 }
 
+/// A message read back after the bot was away ([`super::catch_up`]):
+/// handled as a new one, except that the asker's budget is not spent (the
+/// questions were asked at the pace of their time, not of the read-back).
+pub(super) async fn on_missed_message(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+) -> Result<(), Error> {
+    let bot = data.bot_id.get().copied();
+    if !could_be_a_question(message) || Some(message.author.id) == bot {
+        return Ok(());
+    }
+    match place_of(ctx, data, message, bot).await? {
+        Some((place, question)) => answer(ctx, data, message, place, &question).await,
+        None => Ok(()),
+    }
+}
+
 /// Whether a message may be a question at all: a person's (not a bot's, a
 /// webhook's or Discord's own) plain message or reply, with some text. The
 /// rest is decided by where it was posted.
@@ -351,13 +369,17 @@ async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
 }
 
 /// Starts a public thread from the question's message. A thread that
-/// already exists (a replayed event) has the message's id; if no thread can
-/// be started at all, the answer goes to the channel itself.
+/// already exists (a message read back after a restart says so; a replayed
+/// event learns it from Discord's refusal) has the message's id; if no
+/// thread can be started at all, the answer goes to the channel itself.
 pub(super) async fn open_thread(
     ctx: &SerenityContext,
     message: &Message,
     question: &str,
 ) -> ChannelId {
+    if let Some(thread) = &message.thread {
+        return thread.id;
+    }
     let builder = CreateThread::new(render::thread_name(question, &message.author.name))
         .auto_archive_duration(AutoArchiveDuration::OneDay);
     let created = with_retry(

@@ -6,6 +6,7 @@
 //! place ([`build_http`]) from the configured API base, so production,
 //! proxies and the tests' local stand-in share one code path.
 
+mod catch_up;
 mod commands;
 mod components;
 pub mod cooldown;

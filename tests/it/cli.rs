@@ -430,7 +430,6 @@ fn check_scores_the_dev_questions_at_the_global_threshold() {
     assert!(strict.contains("in scope, top-1 0.000 (0/1)"), "{strict}");
 }
 
-
 fn edit(path: &Path, change: impl FnOnce(String) -> String) {
     let text = std::fs::read_to_string(path).unwrap();
     let changed = change(text.clone());

@@ -401,7 +401,6 @@ async fn learned_write_merges_the_examples_into_knowledge_that_check_accepts() {
     );
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forum_post_answered_from_triage_gets_the_entrys_tags() {
     let standin = standin().start().await;
