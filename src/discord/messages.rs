@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serenity::all::{
     AutoArchiveDuration, ChannelId, Context as SerenityContext, CreateMessage, CreateThread,
-    Message, MessageType,
+    GetMessages, Message, MessageType,
 };
 use tracing::{debug, info, warn};
 
@@ -196,6 +196,7 @@ async fn answer(
         Reply::Answer(answer) => !answer.record.created && answer.record.message_id.is_some(),
         Reply::NoAnswer(none) => !none.record.created,
     };
+    let replayed = replayed || sent_before_a_crash(ctx, data, message, &reply).await;
     if replayed || !data.in_hand.take(message.id.get()) {
         metrics::counter!(crate::operations::metric::REPLAYS, "event" => "message").increment(1);
         info!(message = message.id.get(), "question already answered");
@@ -208,6 +209,46 @@ async fn answer(
         Reply::Answer(answer) => show_answer(ctx, data, message, &at, &answer).await,
         Reply::NoAnswer(none) => show_no_answer(ctx, data, message, &at, &none, question).await,
     }
+}
+
+/// Whether a question read back after a restart already has its answer in
+/// its thread: sent by a process that died before linking it to the
+/// question. The answer is linked now rather than sent twice.
+async fn sent_before_a_crash(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+    reply: &Reply,
+) -> bool {
+    let (Reply::Answer(answer), Some(thread), Some(bot)) =
+        (reply, &message.thread, data.bot_id.get())
+    else {
+        return false;
+    };
+    if answer.record.created || answer.record.message_id.is_some() {
+        return false;
+    }
+    let Ok(said) = thread
+        .id
+        .messages(&ctx.http, GetMessages::new().limit(20))
+        .await
+    else {
+        return false;
+    };
+    let Some(sent) = said
+        .iter()
+        .find(|m| m.author.id == *bot && !m.embeds.is_empty())
+    else {
+        return false;
+    };
+    let linked = data
+        .assistant
+        .link_message(answer.record.id, &sent.id.get().to_string())
+        .await;
+    if let Err(error) = linked {
+        warn!(error = %redact::chain(&error), "could not link an answer sent before a restart");
+    }
+    true
 }
 
 /// Where the reply to a question goes.
