@@ -11,6 +11,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use helpdesk::discord::custom_id::{Action, TriageAct};
 use helpdesk::knowledge::{Dialogue, Knowledge, SourceFile};
 use helpdesk::matcher::Matcher;
+use helpdesk::store::{AnswerId, SessionId};
 
 /// The shipped knowledge folder's files, lightened: the loader's templates.
 static SHIPPED_FILES: LazyLock<Vec<SourceFile>> = LazyLock::new(|| {
@@ -181,7 +182,9 @@ fn arbitrary_action(u: &mut Unstructured<'_>) -> arbitrary::Result<Action> {
             u.arbitrary()
         }
     };
-    let answer = number(u)?;
+    let id = number(u)?;
+    let answer = AnswerId(id);
+    let session = SessionId(id);
     let action = match u.int_in_range(0..=8u8)? {
         0 => Action::Vote {
             answer,
@@ -192,14 +195,14 @@ fn arbitrary_action(u: &mut Unstructured<'_>) -> arbitrary::Result<Action> {
         3 => Action::Alternative { answer },
         4 => Action::Improve { answer },
         5 => Action::DialogueAnswer {
-            session: answer,
+            session,
             slot: u.arbitrary()?,
             value: u.arbitrary()?,
         },
-        6 => Action::DialogueBack { session: answer },
-        7 => Action::DialogueRestart { session: answer },
+        6 => Action::DialogueBack { session },
+        7 => Action::DialogueRestart { session },
         _ => Action::Triage {
-            post: answer,
+            post: id,
             act: *u.choose(&[
                 TriageAct::Answer,
                 TriageAct::Search,
