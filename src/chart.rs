@@ -187,7 +187,10 @@ fn questions_panel(panel: &Panel<'_>, days: &[DailyQuestions]) -> Result<(), Cha
         }
     }
     if peak == 0 {
-        let (x, y) = chart.backend_coord(&(span / 2.0, peak / 2 + 1));
+        // Halfway up the empty plot (its y axis runs from 0 to 1).
+        let (x, bottom) = chart.backend_coord(&(span / 2.0, 0));
+        let (_, top) = chart.backend_coord(&(span / 2.0, 1));
+        let y = (bottom + top) / 2;
         let (base_x, base_y) = panel.get_base_pixel();
         panel
             .draw(&Text::new(
