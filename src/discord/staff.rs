@@ -13,7 +13,7 @@ use serenity::all::{
     ActionRowComponent, ChannelId, ComponentInteraction, ComponentInteractionDataKind,
     Context as SerenityContext, CreateActionRow, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EditMessage, Member,
-    Message, MessageId, ModalInteraction, User,
+    Message, MessageFlags, MessageId, ModalInteraction, User,
 };
 use tracing::warn;
 
@@ -381,6 +381,12 @@ fn now_markup() -> String {
 /// Writes `line` on the post (a claim replaces an earlier claim); a
 /// settled post keeps only what still applies ([`render::settled_controls`]).
 /// Best effort: a post a moderator deleted is logged and skipped.
+fn is_ephemeral(message: &Message) -> bool {
+    message
+        .flags
+        .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL))
+}
+
 async fn mark_post(
     ctx: &SerenityContext,
     used: Used<'_>,
@@ -388,13 +394,19 @@ async fn mark_post(
     line: &str,
     settled: bool,
 ) {
-    let (Some(channel), Some(message)) = (
+    let stored = (
         case.post.channel_id.as_deref().and_then(|c| c.parse().ok()),
         case.post.message_id.as_deref().and_then(|m| m.parse().ok()),
-    ) else {
-        return;
+    );
+    let (channel, message) = match stored {
+        (Some(channel), Some(message)) => (ChannelId::new(channel), MessageId::new(message)),
+        // A click that came before the post's id was stored: the post is
+        // the (public) message the control was on.
+        _ => match used.message().filter(|seen| !is_ephemeral(seen)) {
+            Some(seen) => (seen.channel_id, seen.id),
+            None => return,
+        },
     };
-    let (channel, message) = (ChannelId::new(channel), MessageId::new(message));
     let content = match used.message().filter(|seen| seen.id == message) {
         Some(seen) => seen.content.clone(),
         None => match channel.message(&ctx.http, message).await {
