@@ -16,7 +16,9 @@ use support::bot::{
     WAIT,
 };
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
-use support::{action, actions, choose, is_dialogue, offers, session_id, vote};
+use support::{
+    action, actions, choose, embed_title, is_dialogue, offers, session_id, title_of, vote,
+};
 
 fn asker() -> UserSpec {
     UserSpec::new(3_000_000_000_000_000_001, "ann")
@@ -28,23 +30,6 @@ fn bystander() -> UserSpec {
 
 fn knowledge() -> Knowledge {
     Knowledge::load_dir(&knowledge_dir()).expect("shipped knowledge")
-}
-
-fn title_of(entry: &str) -> String {
-    knowledge()
-        .entry(entry)
-        .expect("entry exists")
-        .title
-        .clone()
-}
-
-fn embed_title(message: &StoredMessage) -> String {
-    message
-        .embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn embed_text(message: &StoredMessage) -> String {

@@ -19,7 +19,7 @@ use support::bot::{standin, Bot, Workspace, ROLE, TEXT, TRIAGE, WAIT};
 use support::standin::{
     InteractionCallback, MessageSpec, RecordedRequest, StandIn, StoredMessage, UserSpec,
 };
-use support::{action, answer_id, is_dialogue, offers, vote};
+use support::{action, answer_id, embed_title, is_dialogue, offers, vote};
 
 /// How a hostile text is built.
 #[derive(Clone, Copy, Debug)]
@@ -221,15 +221,6 @@ fn asker() -> UserSpec {
 
 fn bystander() -> UserSpec {
     UserSpec::new(3_000_000_000_000_000_002, "bob")
-}
-
-fn embed_title(message: &StoredMessage) -> String {
-    message
-        .embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn is_bot_reply(standin: &StandIn, message: &StoredMessage) -> bool {

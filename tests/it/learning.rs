@@ -19,6 +19,7 @@ use support::bot::{
 };
 use support::database::TestDatabase;
 use support::standin::{MessageSpec, StandIn, StoredMessage, UserSpec};
+use support::{embed_title, title_of};
 
 /// Nothing in the shipped knowledge answers it: it reaches triage.
 const UNANSWERED: &str = "how do I set up DKIM and SPF records for my domain?";
@@ -35,24 +36,6 @@ fn another_asker() -> UserSpec {
 
 fn staff() -> UserSpec {
     UserSpec::new(3_000_000_000_000_000_103, "sam").with_roles(&[ROLE])
-}
-
-fn title_of(entry: &str) -> String {
-    Knowledge::load_dir(&knowledge_dir())
-        .expect("shipped knowledge")
-        .entry(entry)
-        .expect("entry exists")
-        .title
-        .clone()
-}
-
-fn embed_title(message: &StoredMessage) -> String {
-    message
-        .embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The id of the staff control `act` on a post for staff.

@@ -43,6 +43,27 @@ impl Deref for Workspace {
     }
 }
 
+/// The title of a message's first embed ("" if it has none).
+pub fn embed_title(message: &StoredMessage) -> String {
+    message
+        .embeds()
+        .first()
+        .and_then(|e| e["title"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The shipped knowledge's title of `entry`: what its answer's embed is
+/// titled.
+pub fn title_of(entry: &str) -> String {
+    helpdesk::knowledge::Knowledge::load_dir(&bot::knowledge_dir())
+        .expect("shipped knowledge")
+        .entry(entry)
+        .expect("entry exists")
+        .title
+        .clone()
+}
+
 /// What a message's components do, decoded; ids the bot cannot read are
 /// left out.
 pub fn actions(message: &StoredMessage) -> Vec<Action> {
