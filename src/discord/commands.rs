@@ -149,6 +149,14 @@ fn ephemeral(text: &str) -> CreateReply {
         .allowed_mentions(no_mentions())
 }
 
+/// An embed only the caller sees.
+fn ephemeral_embed(embed: CreateEmbed) -> CreateReply {
+    CreateReply::default()
+        .embed(embed)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions())
+}
+
 /// The help desk's knowledge and statistics; forget-me for everyone
 #[poise::command(
     slash_command,
@@ -209,7 +217,9 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let mut embed = CreateEmbed::new()
         .title("Help desk statistics")
         .description(truncate(&stats_text(&stats), render::MAX_EMBED_DESCRIPTION));
-    let mut reply = CreateReply::default().ephemeral(true);
+    let mut reply = CreateReply::default()
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
     // Drawing is CPU work: off the async workers. Without a chart, the
     // text still goes out.
     let drawn = tokio::task::spawn_blocking(move || crate::chart::render(&stats, &days)).await;
@@ -292,13 +302,7 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
     let embed = CreateEmbed::new()
         .title("Recent unanswered questions")
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
+    ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
 
@@ -327,13 +331,7 @@ pub async fn gaps(ctx: Context<'_>) -> Result<(), Error> {
     let embed = CreateEmbed::new()
         .title("What the knowledge does not cover yet")
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
+    ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
 
@@ -386,8 +384,7 @@ pub async fn show(
             true,
         )
         .field("examples", found.examples.len().to_string(), true);
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
-        .await?;
+    ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
 
@@ -475,13 +472,7 @@ pub async fn learned(
             "Page {page} of {pages} · {} learned · /kb unlearn <id> to undo one",
             learned.len()
         )));
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
+    ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
 
