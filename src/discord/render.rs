@@ -541,15 +541,7 @@ pub fn staff_controls(controls: &StaffControls<'_>) -> Vec<CreateActionRow> {
     } else {
         MAX_SELECT_OPTIONS - 1
     };
-    let mut options: Vec<CreateSelectMenuOption> = controls
-        .entries
-        .iter()
-        .take(shown)
-        .map(|(id, title)| {
-            CreateSelectMenuOption::new(truncate(title, MAX_SELECT_LABEL), id.clone())
-                .description(truncate(id, MAX_SELECT_LABEL))
-        })
-        .collect();
+    let mut options = entry_options(&controls.entries[..controls.entries.len().min(shown)]);
     if !fits {
         options.push(
             CreateSelectMenuOption::new("Search…", SEARCH_OPTION)
@@ -558,17 +550,7 @@ pub fn staff_controls(controls: &StaffControls<'_>) -> Vec<CreateActionRow> {
     }
     let mut rows = Vec::new();
     if !options.is_empty() {
-        rows.push(CreateActionRow::SelectMenu(
-            CreateSelectMenu::new(
-                Action::Triage {
-                    post,
-                    act: TriageAct::Answer,
-                }
-                .encode(),
-                CreateSelectMenuKind::String { options },
-            )
-            .placeholder("Answer with…"),
-        ));
+        rows.push(answer_with_select(post, options));
     }
     let act = |act| Action::Triage { post, act };
     let mut buttons = vec![
@@ -613,15 +595,25 @@ pub fn search_results(post: i64, entries: &[(String, String)]) -> Vec<CreateActi
     if entries.is_empty() {
         return Vec::new();
     }
-    let options = entries
+    let options = entry_options(&entries[..entries.len().min(MAX_SELECT_OPTIONS)]);
+    vec![answer_with_select(post, options)]
+}
+
+/// Entries, as (id, title), as options of a select: the title, with the
+/// id beneath it.
+fn entry_options(entries: &[(String, String)]) -> Vec<CreateSelectMenuOption> {
+    entries
         .iter()
-        .take(MAX_SELECT_OPTIONS)
         .map(|(id, title)| {
             CreateSelectMenuOption::new(truncate(title, MAX_SELECT_LABEL), id.clone())
                 .description(truncate(id, MAX_SELECT_LABEL))
         })
-        .collect();
-    vec![CreateActionRow::SelectMenu(
+        .collect()
+}
+
+/// The "Answer with…" select of a post for staff.
+fn answer_with_select(post: i64, options: Vec<CreateSelectMenuOption>) -> CreateActionRow {
+    CreateActionRow::SelectMenu(
         CreateSelectMenu::new(
             Action::Triage {
                 post,
@@ -631,7 +623,7 @@ pub fn search_results(post: i64, entries: &[(String, String)]) -> Vec<CreateActi
             CreateSelectMenuKind::String { options },
         )
         .placeholder("Answer with…"),
-    )]
+    )
 }
 
 /// The modal of the "Search…" option.
