@@ -55,9 +55,12 @@ fn drawing<E: std::fmt::Debug>(error: E) -> ChartError {
 /// Draws `stats` (its per-entry votes) and `days` (questions a day, oldest
 /// first) as a [`WIDTH`]×[`HEIGHT`] PNG.
 pub fn render(stats: &Stats, days: &[DailyQuestions]) -> Result<Vec<u8>, ChartError> {
-    // The font registry is plotters' own; registering again replaces the
-    // same bytes under the same name.
-    register_font(FONT, FontStyle::Normal, FONT_BYTES).map_err(|_| ChartError::Font)?;
+    // The font registry is plotters' own and lasts the process: the font
+    // is parsed and registered once.
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*REGISTERED.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()) {
+        return Err(ChartError::Font);
+    }
     let voted = most_voted(&stats.entries);
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
