@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::dialogue::{self, DialogueState, Recommendation, Step};
 use crate::knowledge::{Dialogue, Entry, Knowledge, Question};
+use crate::language::{Detector, Language};
 use crate::matcher::{normalize, Match, Matcher, Taught};
 use crate::operations::metric;
 use crate::store::{
@@ -20,13 +21,18 @@ use crate::store::{
     StaffPostRecord, Stats, Store, StoreError, Tally, UnansweredRecord,
 };
 
-/// The knowledge and the matcher built from it and from what staff taught,
-/// swapped whole on reload and whenever a taught question is added or
-/// removed.
+/// The knowledge and the matchers built from it and from what staff
+/// taught, one for each language spoken, swapped whole on reload and
+/// whenever a taught question is added or removed.
 #[derive(Debug)]
 pub struct Brain {
     pub knowledge: Knowledge,
+    /// The matcher of the knowledge's own language (English).
     pub matcher: Matcher,
+    /// The matchers of the other languages spoken, over their translations.
+    translated: BTreeMap<Language, Matcher>,
+    /// The languages spoken: those the knowledge has, of those enabled.
+    languages: Vec<Language>,
     /// What staff taught, as the matcher has it.
     taught: Vec<Taught>,
     /// The store's learned examples this brain was built from.
@@ -34,23 +40,126 @@ pub struct Brain {
 }
 
 impl Brain {
+    /// A brain speaking every language the knowledge is written in.
     pub fn new(knowledge: Knowledge, threshold: f32) -> Self {
-        Self::taught(knowledge, threshold, Vec::new(), LearnedMarker::default())
+        let languages = knowledge.languages();
+        Self::speaking(knowledge, threshold, &languages)
+    }
+
+    /// A brain speaking `enabled`, of the languages the knowledge has.
+    pub fn speaking(knowledge: Knowledge, threshold: f32, enabled: &[Language]) -> Self {
+        Self::taught(
+            knowledge,
+            threshold,
+            enabled,
+            Vec::new(),
+            LearnedMarker::default(),
+        )
     }
 
     fn taught(
         knowledge: Knowledge,
         threshold: f32,
+        enabled: &[Language],
         taught: Vec<Taught>,
         marker: LearnedMarker,
     ) -> Self {
-        let matcher = Matcher::with_taught(&knowledge, &taught).with_threshold(threshold);
+        let languages: Vec<Language> = knowledge
+            .languages()
+            .into_iter()
+            .filter(|language| enabled.contains(language))
+            .collect();
+        // A taught question teaches the matcher of the language it is in.
+        let detector = Detector::new(&languages);
+        let mut lessons: BTreeMap<Language, Vec<Taught>> = BTreeMap::new();
+        for lesson in &taught {
+            let language = detector.choose(&lesson.text, &[Some(Language::PRIMARY)]);
+            lessons.entry(language).or_default().push(lesson.clone());
+        }
+        let build = |language: Language| {
+            let lessons = lessons
+                .get(&language)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            Matcher::with_taught(knowledge.in_language(language), lessons).with_threshold(threshold)
+        };
+        let matcher = build(Language::PRIMARY);
+        let translated = languages
+            .iter()
+            .filter(|&&language| language != Language::PRIMARY)
+            .map(|&language| (language, build(language)))
+            .collect();
         Self {
             knowledge,
             matcher,
+            translated,
+            languages,
             taught,
             marker,
         }
+    }
+
+    /// Matches a question asked in `language`. Where that language's
+    /// knowledge lacks an entry, the English matcher may find it: its
+    /// entry is the answer, shown in English ([`Self::entry_in`]).
+    pub fn find(&self, question: &str, language: Language) -> Match {
+        let found = self.matcher_in(language).find(question);
+        if found.entry.is_some() || language == Language::PRIMARY || !self.speaks(language) {
+            return found;
+        }
+        let english = self.matcher.find(question);
+        let untranslated = english
+            .entry
+            .as_deref()
+            .is_some_and(|id| self.knowledge_in(language).entry(id).is_none());
+        if untranslated {
+            english
+        } else {
+            found
+        }
+    }
+
+    /// The matcher of `language`, or English's if it is not spoken.
+    pub fn matcher_in(&self, language: Language) -> &Matcher {
+        self.translated.get(&language).unwrap_or(&self.matcher)
+    }
+
+    /// The knowledge in `language`, or English's if it is not spoken.
+    pub fn knowledge_in(&self, language: Language) -> &Knowledge {
+        if self.speaks(language) {
+            self.knowledge.in_language(language)
+        } else {
+            &self.knowledge
+        }
+    }
+
+    /// Whether answers can be given in `language`.
+    pub fn speaks(&self, language: Language) -> bool {
+        self.languages.contains(&language)
+    }
+
+    pub fn languages(&self) -> &[Language] {
+        &self.languages
+    }
+
+    /// An entry as shown in `language`: its translation, else the English
+    /// entry; with the language it is written in.
+    pub fn entry_in(&self, language: Language, id: &str) -> Option<(&Entry, Language)> {
+        let own = self.knowledge_in(language);
+        own.entry(id)
+            .map(|entry| (entry, own.language()))
+            .or_else(|| {
+                self.knowledge
+                    .entry(id)
+                    .map(|entry| (entry, Language::PRIMARY))
+            })
+    }
+
+    /// A dialogue in `language`, else in English.
+    pub fn dialogue_in(&self, language: Language, id: &str) -> Option<&Dialogue> {
+        self.knowledge_in(language)
+            .dialogue(id)
+            .or_else(|| self.knowledge.dialogue(id))
     }
 }
 
@@ -68,6 +177,9 @@ pub enum Reply {
 pub struct Answer {
     pub record: AnswerRecord,
     pub entry: Entry,
+    /// The language the entry is written in: the conversation's
+    /// (`record.language`), or English where its knowledge lacks the entry.
+    pub shown_in: Language,
     pub found: Match,
     /// Runners-up worth offering as "Did you mean…", with their titles.
     pub close_alternatives: Vec<(String, String)>,
@@ -83,6 +195,8 @@ pub struct NoAnswer {
 #[derive(Debug, Clone)]
 pub struct DialogueView {
     pub session_id: SessionId,
+    /// The language of the conversation it runs in.
+    pub language: Language,
     pub dialogue: Dialogue,
     pub state: DialogueState,
     pub step: DialogueStep,
@@ -145,6 +259,10 @@ const CLOSE_ALTERNATIVE_RATIO: f32 = 0.75;
 #[derive(Debug)]
 pub struct Assistant {
     brain: RwLock<Arc<Brain>>,
+    /// Tells the language of a question among those spoken.
+    detector: Detector,
+    /// The language when nothing else tells.
+    default_language: Language,
     store: Arc<dyn Store>,
     /// Held while the matcher is rebuilt, so a slower rebuild never
     /// replaces a newer one.
@@ -154,10 +272,44 @@ pub struct Assistant {
 impl Assistant {
     pub fn new(brain: Brain, store: Arc<dyn Store>) -> Self {
         Self {
+            detector: Detector::new(brain.languages()),
+            default_language: Language::PRIMARY,
             brain: RwLock::new(Arc::new(brain)),
             store,
             rebuilding: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The language spoken when a question's own does not tell and no
+    /// other hint does; English if `language` is not spoken.
+    pub fn with_default_language(mut self, language: Language) -> Self {
+        if self.detector.enabled().contains(&language) {
+            self.default_language = language;
+        }
+        self
+    }
+
+    pub fn default_language(&self) -> Language {
+        self.default_language
+    }
+
+    /// Whether `language` is spoken.
+    pub fn speaks(&self, language: Language) -> bool {
+        self.detector.enabled().contains(&language)
+    }
+
+    /// The language to answer `text` in: its own, if it tells clearly;
+    /// else the first spoken of `hints` (a server's preferred locale, say);
+    /// else the default.
+    pub fn language_for(&self, text: &str, hints: &[Option<Language>]) -> Language {
+        let mut fallbacks = hints.to_vec();
+        fallbacks.push(Some(self.default_language));
+        self.detector.choose(text, &fallbacks)
+    }
+
+    /// A person's locale (`de`, `es-ES`) as a spoken language, if it is one.
+    pub fn language_of_locale(&self, locale: &str) -> Option<Language> {
+        Language::from_locale(locale).filter(|language| self.speaks(*language))
     }
 
     fn swap(&self, brain: Brain) {
@@ -184,6 +336,7 @@ impl Assistant {
         self.swap(Brain::taught(
             knowledge,
             threshold,
+            &current.languages,
             current.taught.clone(),
             current.marker,
         ));
@@ -212,7 +365,13 @@ impl Assistant {
         // Building the index takes a while: off the async workers.
         let built = tokio::task::spawn_blocking(move || {
             let threshold = current.matcher.threshold();
-            Brain::taught(current.knowledge.clone(), threshold, taught, marker)
+            Brain::taught(
+                current.knowledge.clone(),
+                threshold,
+                &current.languages,
+                taught,
+                marker,
+            )
         })
         .await;
         match built {
@@ -300,15 +459,17 @@ impl Assistant {
     /// matcher finds any evidence for, then the rest.
     pub fn suggestions(&self, question: &str) -> Vec<(String, String)> {
         let brain = self.brain();
-        let mut ids = brain.matcher.suggestions(question);
+        let asked_in = self.language_for(question, &[]);
+        let mut ids = brain.matcher_in(asked_in).suggestions(question);
         for entry in brain.knowledge.entries() {
             if !ids.contains(&entry.id) {
                 ids.push(entry.id.clone());
             }
         }
+        // Titles in the staff's language, the default.
         ids.into_iter()
             .filter_map(|id| {
-                let entry = brain.knowledge.entry(&id)?;
+                let (entry, _) = brain.entry_in(self.default_language, &id)?;
                 Some((id, entry.title.clone()))
             })
             .collect()
@@ -433,8 +594,13 @@ impl Assistant {
         let prefilled = record
             .question
             .as_deref()
-            .map(|question| brain.matcher.find(question).slots)
+            .map(|question| brain.matcher_in(record.language).find(question).slots)
             .unwrap_or_default();
+        // The dialogue speaks the answer's language, whoever clicks.
+        let origin = Origin {
+            language: record.language,
+            ..origin
+        };
         Ok(
             match self.start_dialogue(&dialogue, origin, &prefilled).await? {
                 Some(view) => Offered::Started(Box::new(view)),
@@ -470,7 +636,7 @@ impl Assistant {
             return Ok(None);
         }
         let brain = self.brain();
-        let Some(dialogue) = brain.knowledge.dialogue(&session.dialogue) else {
+        let Some(dialogue) = brain.dialogue_in(session.language, &session.dialogue) else {
             return Ok(None);
         };
         let step = match (
@@ -491,25 +657,30 @@ impl Assistant {
         };
         Ok(Some(DialogueView {
             session_id,
+            language: session.language,
             dialogue: dialogue.clone(),
             state,
             step,
         }))
     }
 
-    /// Answers a question, or records it as unanswered.
+    /// Answers a question in the conversation's language
+    /// (`origin.language`), or records it as unanswered. Where that
+    /// language's knowledge lacks the entry the question is about, the
+    /// English entry is the answer.
     pub async fn ask(&self, question: &str, origin: Origin) -> Result<Reply, StoreError> {
         metrics::counter!(metric::QUESTIONS_RECEIVED).increment(1);
         let brain = self.brain();
-        let found = brain.matcher.find(question);
+        let language = origin.language;
+        let found = brain.find(question, language);
         match found
             .entry
             .as_deref()
-            .and_then(|id| brain.knowledge.entry(id))
+            .and_then(|id| brain.entry_in(language, id))
         {
-            Some(entry) => {
+            Some((entry, shown_in)) => {
                 let entry = entry.clone();
-                self.record_answer(&brain, entry, found, Some(question), origin)
+                self.record_answer(&brain, (entry, shown_in), found, Some(question), origin)
                     .await
             }
             None => {
@@ -563,14 +734,15 @@ impl Assistant {
         origin: Origin,
     ) -> Result<Option<Answer>, StoreError> {
         let brain = self.brain();
-        let Some(entry) = brain.knowledge.entry(entry_id).cloned() else {
+        let Some((entry, shown_in)) = brain.entry_in(origin.language, entry_id) else {
             return Ok(None);
         };
-        let mut found = brain.matcher.find(question);
+        let entry = entry.clone();
+        let mut found = brain.matcher_in(origin.language).find(question);
         found.entry = Some(entry.id.clone());
         found.alternatives.clear();
         match self
-            .record_answer(&brain, entry, found, None, origin)
+            .record_answer(&brain, (entry, shown_in), found, None, origin)
             .await?
         {
             Reply::Answer(answer) => Ok(Some(answer)),
@@ -581,7 +753,7 @@ impl Assistant {
     async fn record_answer(
         &self,
         brain: &Brain,
-        entry: Entry,
+        (entry, shown_in): (Entry, Language),
         found: Match,
         question: Option<&str>,
         origin: Origin,
@@ -599,18 +771,20 @@ impl Assistant {
         if record.created {
             metrics::counter!(metric::ANSWERS, "entry" => entry.id.clone()).increment(1);
         }
+        let language = record.language;
         let close_alternatives = found
             .alternatives
             .iter()
             .filter(|alt| alt.confidence >= CLOSE_ALTERNATIVE_RATIO * found.confidence)
             .filter_map(|alt| {
-                let entry = brain.knowledge.entry(&alt.entry)?;
+                let (entry, _) = brain.entry_in(language, &alt.entry)?;
                 Some((entry.id.clone(), entry.title.clone()))
             })
             .collect();
         Ok(Reply::Answer(Answer {
             record,
             entry,
+            shown_in,
             found,
             close_alternatives,
         }))
@@ -624,7 +798,7 @@ impl Assistant {
         prefilled: &BTreeMap<String, String>,
     ) -> Result<Option<DialogueView>, DialogueFailure> {
         let brain = self.brain();
-        let Some(dialogue) = brain.knowledge.dialogue(dialogue_id) else {
+        let Some(dialogue) = brain.dialogue_in(origin.language, dialogue_id) else {
             return Ok(None);
         };
         let state = DialogueState::start(dialogue, prefilled);
@@ -654,9 +828,13 @@ impl Assistant {
         }
         let brain = self.brain();
         let dialogue = brain
-            .knowledge
-            .dialogue(&session.dialogue)
+            .dialogue_in(session.language, &session.dialogue)
             .ok_or(DialogueFailure::Unknown)?;
+        // The session keeps the language it started in.
+        let origin = Origin {
+            language: session.language,
+            ..origin
+        };
         let state: DialogueState =
             serde_json::from_str(&session.state).map_err(|_| DialogueFailure::Unknown)?;
         let state = match event {
@@ -726,6 +904,7 @@ impl Assistant {
         };
         Ok(DialogueView {
             session_id,
+            language: origin.language,
             dialogue: dialogue.clone(),
             state,
             step,

@@ -20,6 +20,7 @@ use std::time::Duration;
 use clap::error::{ContextKind, ContextValue};
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 
+use crate::language::Language;
 use crate::matcher::DEFAULT_THRESHOLD;
 
 /// The settings every command reads (the terminal tools and `serve`),
@@ -48,6 +49,70 @@ pub struct CoreArgs {
         value_parser = threshold
     )]
     pub threshold: f32,
+    /// Comma-separated languages to answer in (of en, de, es)
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_LANGUAGES",
+        default_value = "en,de,es",
+        value_name = "CODES"
+    )]
+    pub languages: LanguageList,
+    /// The language when a question's own does not tell, nor the server's
+    /// preferred locale
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_DEFAULT_LANGUAGE",
+        default_value = "en",
+        value_name = "CODE"
+    )]
+    pub default_language: Language,
+}
+
+impl CoreArgs {
+    /// The languages spoken, with the default among them (first when it
+    /// was not named).
+    pub fn spoken_languages(&self) -> Result<(Vec<Language>, Language), ConfigError> {
+        let mut languages = self.languages.0.clone();
+        if !languages.contains(&self.default_language) {
+            return Err(ConfigError::Malformed {
+                key: "HELPDESK_DEFAULT_LANGUAGE (--default-language)".to_owned(),
+                problem: format!(
+                    "`{}` is not one of HELPDESK_LANGUAGES ({})",
+                    self.default_language,
+                    languages
+                        .iter()
+                        .map(|l| l.code())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            });
+        }
+        languages.dedup();
+        Ok((languages, self.default_language))
+    }
+}
+
+/// Languages as a setting lists them: `en,de,es`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanguageList(pub Vec<Language>);
+
+impl FromStr for LanguageList {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let languages = text
+            .split(',')
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(|code| code.parse::<Language>().map_err(|error| error.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if languages.is_empty() {
+            return Err("names no language".to_owned());
+        }
+        Ok(Self(languages))
+    }
 }
 
 /// The settings only `helpdesk serve` reads. Their values are checked as
@@ -322,6 +387,10 @@ pub struct Config {
     pub database_url: String,
     pub knowledge: Option<PathBuf>,
     pub threshold: f32,
+    /// The languages answers are given in.
+    pub languages: Vec<Language>,
+    /// The language when nothing else tells.
+    pub default_language: Language,
     pub cooldown_questions: u32,
     pub cooldown_window: Duration,
     pub solved_tag: String,
@@ -354,6 +423,8 @@ impl fmt::Debug for Config {
             database_url,
             knowledge,
             threshold,
+            languages,
+            default_language,
             cooldown_questions,
             cooldown_window,
             solved_tag,
@@ -375,6 +446,8 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_database_url(database_url))
             .field("knowledge", knowledge)
             .field("threshold", threshold)
+            .field("languages", languages)
+            .field("default_language", default_language)
             .field("cooldown_questions", cooldown_questions)
             .field("cooldown_window", cooldown_window)
             .field("solved_tag", solved_tag)
@@ -441,6 +514,7 @@ impl Config {
                     what: "the bot token from the Discord developer portal",
                 })?;
         let days = |days: u32| Duration::from_secs(u64::from(days) * 86_400);
+        let (languages, default_language) = core.spoken_languages()?;
         Ok(Self {
             token,
             api_base: serve.api_base.filter(|base| !base.is_empty()),
@@ -451,6 +525,8 @@ impl Config {
             database_url: core.database,
             knowledge: core.knowledge,
             threshold: core.threshold,
+            languages,
+            default_language,
             cooldown_questions: serve.cooldown_questions,
             cooldown_window: Duration::from_secs(serve.cooldown_seconds),
             solved_tag: serve.solved_tag,

@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::matcher::{normalize, Matcher};
+use crate::matcher::{normalize, Match, Matcher};
 
 /// The label of a question the knowledge deliberately does not answer.
 pub const OUT_OF_SCOPE: &str = "none";
@@ -102,9 +102,18 @@ pub fn score<'a>(
     matcher: &Matcher,
     questions: impl IntoIterator<Item = &'a RealQuestion>,
 ) -> Score {
+    score_with(|question| matcher.find(question), questions)
+}
+
+/// Scores any way of matching (a language's matcher with its English
+/// fallback, say) on `questions`.
+pub fn score_with<'a>(
+    find: impl Fn(&str) -> Match,
+    questions: impl IntoIterator<Item = &'a RealQuestion>,
+) -> Score {
     let mut score = Score::default();
     for question in questions {
-        let found = matcher.find(&question.text);
+        let found = find(&question.text);
         let place = score.by_place.entry(question.place.clone()).or_default();
         match question.expected() {
             Some(expected) => {

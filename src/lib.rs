@@ -8,10 +8,17 @@
 //!   neither the knowledge nor the matcher is known to it.
 //! - [`knowledge`]: loads and validates entries (`knowledge/*.md`),
 //!   dialogues (`knowledge/dialogues/*.toml`), out-of-scope topics and the
-//!   vocabulary, compiling every phrase once; the shipped set is built in.
+//!   vocabulary, compiling every phrase once, and each language's
+//!   translation of them (`knowledge/de/`, `knowledge/es/`); the shipped
+//!   set is built in.
+//! - [`language`]: the languages spoken (English, German, Spanish), read
+//!   from Discord locales, and telling a question's language from its text.
+//! - [`i18n`]: every piece of text people see, from the Fluent files in
+//!   `assets/locales/`, in their language, falling back to English.
 //! - [`matcher`]: normalises a question, ranks the entries (BM25F with typo
 //!   tolerance and the authors' phrases), says "no entry" when unsure, and
-//!   picks dialogue answers out of the question.
+//!   picks dialogue answers out of the question; one per language, with
+//!   that language's stemmer and words.
 //! - [`learned`]: writes the examples staff taught into a knowledge folder
 //!   (`helpdesk learned --write`), for review in git.
 //! - [`dialogue`]: the recommendation dialogue as a pure state machine.
@@ -72,7 +79,9 @@ pub mod dialogue;
 pub mod discord;
 pub mod evaluation;
 pub mod gaps;
+pub mod i18n;
 pub mod knowledge;
+pub mod language;
 pub mod learned;
 pub mod matcher;
 pub mod operations;

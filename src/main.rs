@@ -8,7 +8,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use helpdesk::assistant::{Assistant, Brain};
 use helpdesk::config::{self, redact_database_url, Config, ConfigError, CoreArgs, ServeArgs};
 use helpdesk::knowledge::Knowledge;
-use helpdesk::matcher::Matcher;
+use helpdesk::language::Language;
 use helpdesk::{store, terminal};
 
 /// A support assistant for email questions: POP or IMAP, vanished mail,
@@ -25,12 +25,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Talk to the assistant in the terminal
-    Chat,
+    Chat {
+        /// Talk in this language (en, de, es) [default: the first
+        /// question's own]
+        #[arg(long, value_name = "CODE")]
+        lang: Option<Language>,
+    },
     /// Match questions (arguments, or one per line on stdin) to entries
     Ask {
         /// One JSON object per line
         #[arg(long)]
         json: bool,
+        /// Match every question in this language (en, de, es) [default:
+        /// each question's own]
+        #[arg(long, value_name = "CODE")]
+        lang: Option<Language>,
         questions: Vec<String>,
     },
     /// The recommendation for dialogue answers, e.g. devices=one offline=yes
@@ -200,12 +209,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
-        Command::Ask { json, questions } => {
+        Command::Ask {
+            json,
+            lang,
+            questions,
+        } => {
             let knowledge = load_knowledge(cli.core.knowledge.as_deref())?;
-            let matcher = Matcher::new(&knowledge).with_threshold(cli.core.threshold);
+            let (languages, default) = cli.core.spoken_languages()?;
+            let brain = Brain::speaking(knowledge, cli.core.threshold, &languages);
             let mut out = BufWriter::new(stdout.lock());
             terminal::ask(
-                &matcher,
+                &terminal::Speaking {
+                    brain: &brain,
+                    language: lang,
+                    default,
+                },
                 &questions,
                 io::stdin().lock(),
                 &mut out,
@@ -222,21 +240,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let knowledge = load_knowledge(cli.core.knowledge.as_deref())?;
             terminal::recommend(&knowledge, &dialogue, &answers, stdout.lock(), json)?;
         }
-        Command::Chat => with_assistant(
-            &cli.core.knowledge,
-            &cli.core.database,
-            cli.core.threshold,
-            |assistant| async move {
-                let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
-                terminal::chat(
-                    &assistant,
-                    &format!("terminal:{user}"),
-                    io::stdin().lock(),
-                    io::stdout().lock(),
-                )
-                .await
-            },
-        )?,
+        Command::Chat { lang } => with_assistant(&cli.core, |assistant| async move {
+            let user = std::env::var("USER").unwrap_or_else(|_| "terminal".to_owned());
+            terminal::chat(
+                &assistant,
+                &format!("terminal:{user}"),
+                lang,
+                io::stdin().lock(),
+                io::stdout().lock(),
+            )
+            .await
+        })?,
         Command::Serve { settings } => {
             let config = Config::new(cli.core, *settings)?;
             let knowledge = load_knowledge(config.knowledge.as_deref())?;
@@ -247,7 +261,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let (store, ledger) = store::open_with_ledger(&config.database_url)
                     .await
                     .context("opening the database (--database or HELPDESK_DATABASE_URL)")?;
-                let assistant = Assistant::new(Brain::new(knowledge, config.threshold), store);
+                let brain = Brain::speaking(knowledge, config.threshold, &config.languages);
+                let assistant =
+                    Assistant::new(brain, store).with_default_language(config.default_language);
                 let assistant = std::sync::Arc::new(assistant);
                 let listener = tokio::net::TcpListener::bind(config.http_addr)
                     .await
@@ -266,32 +282,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
             })?;
         }
-        Command::Stats { json, chart } => with_assistant(
-            &cli.core.knowledge,
-            &cli.core.database,
-            cli.core.threshold,
-            |assistant| async move {
-                terminal::stats(&assistant, io::stdout().lock(), json).await?;
-                match chart {
-                    Some(path) => terminal::write_chart(&assistant, &path).await,
-                    None => Ok(()),
-                }
-            },
-        )?,
-        Command::Gaps { json } => with_assistant(
-            &cli.core.knowledge,
-            &cli.core.database,
-            cli.core.threshold,
-            |assistant| async move { terminal::gaps(&assistant, io::stdout().lock(), json).await },
-        )?,
-        Command::Learned { json, write } => with_assistant(
-            &cli.core.knowledge,
-            &cli.core.database,
-            cli.core.threshold,
-            |assistant| async move {
-                terminal::learned(&assistant, io::stdout().lock(), json, write.as_deref()).await
-            },
-        )?,
+        Command::Stats { json, chart } => with_assistant(&cli.core, |assistant| async move {
+            terminal::stats(&assistant, io::stdout().lock(), json).await?;
+            match chart {
+                Some(path) => terminal::write_chart(&assistant, &path).await,
+                None => Ok(()),
+            }
+        })?,
+        Command::Gaps { json } => with_assistant(&cli.core, |assistant| async move {
+            terminal::gaps(&assistant, io::stdout().lock(), json).await
+        })?,
+        Command::Learned { json, write } => with_assistant(&cli.core, |assistant| async move {
+            terminal::learned(&assistant, io::stdout().lock(), json, write.as_deref()).await
+        })?,
         Command::Migrate => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -313,14 +316,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
             with_user_ids,
-        } => with_assistant(
-            &cli.core.knowledge,
-            &cli.core.database,
-            cli.core.threshold,
-            |assistant| async move {
-                terminal::export(&assistant, format, output.as_deref(), with_user_ids).await
-            },
-        )?,
+        } => with_assistant(&cli.core, |assistant| async move {
+            terminal::export(&assistant, format, output.as_deref(), with_user_ids).await
+        })?,
         Command::Healthcheck { addr } => {
             let healthy =
                 helpdesk::operations::healthcheck(addr, std::time::Duration::from_secs(3))
@@ -335,17 +333,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn with_assistant<F, Fut>(
-    knowledge: &Option<PathBuf>,
-    database: &str,
-    threshold: f32,
-    body: F,
-) -> anyhow::Result<()>
+fn with_assistant<F, Fut>(core: &CoreArgs, body: F) -> anyhow::Result<()>
 where
     F: FnOnce(Assistant) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let knowledge = load_knowledge(knowledge.as_deref())?;
+    let knowledge = load_knowledge(core.knowledge.as_deref())?;
+    let (languages, default) = core.spoken_languages()?;
+    let database = &core.database;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -353,7 +348,8 @@ where
         let store = store::open(database)
             .await
             .with_context(|| format!("opening the database `{}`", redact_database_url(database)))?;
-        let assistant = Assistant::new(Brain::new(knowledge, threshold), store);
+        let brain = Brain::speaking(knowledge, core.threshold, &languages);
+        let assistant = Assistant::new(brain, store).with_default_language(default);
         // What the support team taught counts here too (`chat`).
         assistant
             .refresh_learned()

@@ -11,12 +11,14 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::assistant::{Assistant, DialogueEvent, DialogueStep, DialogueView, Reply};
+use crate::assistant::{Assistant, Brain, DialogueEvent, DialogueStep, DialogueView, Reply};
 use crate::dialogue::{self, Recommendation};
 use crate::evaluation::{self, RealQuestion, Split};
 use crate::knowledge::{Knowledge, LoadErrors};
+use crate::language::{Detector, Language};
 use crate::matcher::{Match, Matcher, Taught};
 use crate::store::{AnswerId, Origin};
+use crate::text;
 
 /// `helpdesk stats --chart FILE`: writes the statistics chart (of every
 /// server) to `path` as a PNG, as `/kb stats` attaches it.
@@ -27,19 +29,32 @@ pub async fn write_chart(assistant: &Assistant, path: &Path) -> anyhow::Result<(
     std::fs::write(path, png).with_context(|| format!("writing the chart to {}", path.display()))
 }
 
+/// Which language `helpdesk ask` matches questions in.
+pub struct Speaking<'a> {
+    pub brain: &'a Brain,
+    /// `--lang`: every question in this language.
+    pub language: Option<Language>,
+    /// Where a question's own language does not tell.
+    pub default: Language,
+}
+
 /// `helpdesk ask`: matches each question and prints the verdict. A line
 /// of standard input that is not UTF-8 is reported on `errors` with its
 /// number and skipped; the others are still answered.
 pub fn ask(
-    matcher: &Matcher,
+    speaking: &Speaking<'_>,
     questions: &[String],
     mut input: impl BufRead,
     mut out: impl Write,
     mut errors: impl Write,
     as_json: bool,
 ) -> anyhow::Result<()> {
+    let detector = Detector::new(speaking.brain.languages());
     let mut answer = |question: &str| -> anyhow::Result<()> {
-        let found = matcher.find(question);
+        let language = speaking
+            .language
+            .unwrap_or_else(|| detector.choose(question, &[Some(speaking.default)]));
+        let found = speaking.brain.find(question, language);
         if as_json {
             // Three decimal places, as the alternatives are serialised.
             let confidence: f64 = format!("{:.3}", found.confidence)
@@ -47,6 +62,7 @@ pub fn ask(
                 .unwrap_or_default();
             let line = json!({
                 "question": question,
+                "language": language,
                 "entry": found.entry,
                 "confidence": confidence,
                 "alternatives": found.alternatives,
@@ -328,7 +344,25 @@ pub fn check(
         None => Vec::new(),
     };
     let mut warnings = 0;
-    for (source, text) in knowledge_texts(&knowledge) {
+    let translations = crate::i18n::translations().report();
+    for error in &translations.errors {
+        writeln!(out, "error: {error}")?;
+    }
+    for missing in &translations.missing {
+        writeln!(out, "error: missing translation: {missing}")?;
+    }
+    for unused in &translations.unused {
+        warnings += 1;
+        writeln!(
+            out,
+            "warning: unused translation (English has no such message): {unused}"
+        )?;
+    }
+    let languages = knowledge.languages();
+    let all_texts = languages
+        .iter()
+        .flat_map(|&language| knowledge_texts(knowledge.in_language(language)));
+    for (source, text) in all_texts {
         let lower = text.to_lowercase();
         for word in FRONT_END_WORDS.iter().filter(|word| lower.contains(*word)) {
             warnings += 1;
@@ -369,6 +403,9 @@ pub fn check(
             write_dev_questions(&mut out, &entry.id, &dev_found)?;
         }
     }
+    for &language in languages.iter().skip(1) {
+        warnings += check_translation(&mut out, &knowledge, language, threshold)?;
+    }
     if !dev.is_empty() {
         let score = evaluation::score(&matcher, &dev);
         writeln!(
@@ -408,7 +445,62 @@ pub fn check(
         examples_won,
         examples_total
     )?;
-    Ok(true)
+    Ok(translations.errors.is_empty() && translations.missing.is_empty())
+}
+
+/// A language's knowledge: the entries it lacks (answered in English) and
+/// how many of its examples rank their own entry first. Returns the
+/// number of warnings.
+fn check_translation(
+    out: &mut impl Write,
+    knowledge: &Knowledge,
+    language: Language,
+    threshold: f32,
+) -> std::io::Result<usize> {
+    let translation = knowledge.in_language(language);
+    let matcher = Matcher::new(translation).with_threshold(threshold);
+    let mut warnings = 0;
+    let lacking: Vec<&str> = knowledge
+        .entries()
+        .iter()
+        .filter(|entry| translation.entry(&entry.id).is_none())
+        .map(|entry| entry.id.as_str())
+        .collect();
+    if !lacking.is_empty() {
+        warnings += 1;
+        writeln!(
+            out,
+            "warning: {language}: no entry {}: answered in English, with a note",
+            lacking.join(", ")
+        )?;
+    }
+    let mut won = 0;
+    let mut total = 0;
+    for entry in translation.entries() {
+        for example in &entry.examples {
+            total += 1;
+            let found = matcher.find(example);
+            if found.entry.as_deref() == Some(&entry.id) {
+                won += 1;
+            } else {
+                warnings += 1;
+                writeln!(
+                    out,
+                    "  warning: {}: example loses: {example:?} -> {}",
+                    entry.source.display(),
+                    verdict(&found)
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{language}: {} entries, {} dialogues, {} out-of-scope topics; {won} of {total} examples rank their own entry first",
+        translation.entries().len(),
+        translation.dialogues().len(),
+        translation.out_of_scope().len(),
+    )?;
+    Ok(warnings)
 }
 
 /// The `dev` questions labelled `entry` that the matcher wins and loses,
@@ -476,15 +568,25 @@ fn knowledge_texts(knowledge: &Knowledge) -> Vec<(String, String)> {
     texts
 }
 
-/// `helpdesk chat`: the assistant in a terminal, one question at a time.
+/// `helpdesk chat`: the assistant in a terminal, one question at a time,
+/// in `language` if given, else in the first question's own (the greeting
+/// in the default language).
 pub async fn chat(
     assistant: &Assistant,
     user: &str,
+    language: Option<Language>,
     mut input: impl BufRead,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    let greeting = assistant.brain().knowledge.about().greeting.clone();
-    writeln!(out, "{greeting}\nAn empty line ends the chat.")?;
+    let mut speaking = language.unwrap_or(assistant.default_language());
+    let greeting = assistant
+        .brain()
+        .knowledge_in(speaking)
+        .about()
+        .greeting
+        .clone();
+    writeln!(out, "{greeting}\n{}", text!(speaking, "chat-how-to-end"))?;
+    let mut first = true;
     loop {
         write!(out, "\n> ")?;
         out.flush()?;
@@ -494,173 +596,221 @@ pub async fn chat(
         if question.is_empty() {
             break;
         }
-        let origin = Origin::terminal(user);
+        // The conversation keeps the language its first question was in.
+        if first && language.is_none() {
+            speaking = assistant.language_for(&question, &[]);
+        }
+        first = false;
+        let origin = Origin {
+            language: speaking,
+            ..Origin::terminal(user)
+        };
+        let talk = Talk {
+            assistant,
+            user,
+            language: speaking,
+        };
         match assistant.ask(&question, origin.clone()).await? {
             Reply::NoAnswer(_) => {
-                writeln!(
-                    out,
-                    "\nSorry, I don't have an answer for that one. It's now on the support team's list of unanswered questions (`helpdesk stats`)."
-                )?;
+                writeln!(out, "\n{}", text!(speaking, "chat-no-answer"))?;
             }
             Reply::Answer(answer) => {
-                writeln!(
-                    out,
-                    "\n{}\n\n{}",
-                    answer.entry.title,
-                    plain(&answer.entry.body)
-                )?;
-                if !answer.close_alternatives.is_empty() {
-                    let titles: Vec<_> = answer
-                        .close_alternatives
-                        .iter()
-                        .map(|(_, t)| t.as_str())
-                        .collect();
-                    writeln!(out, "\n(Related: {})", titles.join(" · "))?;
+                if !talk.answer(answer, &origin, &mut input, &mut out).await? {
+                    break;
                 }
-                let mut voted = false;
-                if let Some(dialogue_id) = &answer.entry.dialogue {
-                    if confirm(
-                        &mut input,
-                        &mut out,
-                        "\nWant me to help you choose with a few quick questions? [y/n] ",
-                    )? == Some(true)
-                    {
-                        let view = assistant
-                            .start_dialogue(dialogue_id, origin.clone(), &answer.found.slots)
-                            .await?;
-                        if let Some(view) = view {
-                            let Some(result_answer) =
-                                run_dialogue(assistant, view, &origin, &mut input, &mut out)
-                                    .await?
-                            else {
-                                break;
-                            };
-                            ask_vote(assistant, result_answer, user, &mut input, &mut out).await?;
-                            voted = true;
+            }
+        }
+    }
+    writeln!(out, "{}", text!(speaking, "chat-bye"))?;
+    Ok(())
+}
+
+/// One chat conversation: who, in which language.
+struct Talk<'a> {
+    assistant: &'a Assistant,
+    user: &'a str,
+    language: Language,
+}
+
+impl Talk<'_> {
+    /// Shows an answer, offers its dialogue, asks for a vote; false if
+    /// input ended.
+    async fn answer(
+        &self,
+        answer: crate::assistant::Answer,
+        origin: &Origin,
+        input: &mut impl BufRead,
+        out: &mut impl Write,
+    ) -> anyhow::Result<bool> {
+        let language = self.language;
+        writeln!(
+            out,
+            "\n{}\n\n{}",
+            answer.entry.title,
+            plain(&answer.entry.body)
+        )?;
+        if answer.shown_in != language {
+            writeln!(out, "\n{}", text!(language, "chat-untranslated"))?;
+        }
+        if !answer.close_alternatives.is_empty() {
+            let titles: Vec<_> = answer
+                .close_alternatives
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect();
+            writeln!(
+                out,
+                "\n{}",
+                text!(language, "chat-related", titles = titles.join(" · "))
+            )?;
+        }
+        if let Some(dialogue_id) = &answer.entry.dialogue {
+            let offer = format!("\n{} ", text!(language, "chat-offer-dialogue"));
+            if self.confirm(input, out, &offer)? == Some(true) {
+                let view = self
+                    .assistant
+                    .start_dialogue(dialogue_id, origin.clone(), &answer.found.slots)
+                    .await?;
+                if let Some(view) = view {
+                    let Some(result) = self.run_dialogue(view, origin, input, out).await? else {
+                        return Ok(false);
+                    };
+                    self.ask_vote(result, input, out).await?;
+                    return Ok(true);
+                }
+            }
+        }
+        self.ask_vote(answer.record.id, input, out).await?;
+        Ok(true)
+    }
+
+    /// Walks a dialogue with numbered choices; returns the
+    /// recommendation's answer id, or `None` if input ended.
+    async fn run_dialogue(
+        &self,
+        mut view: DialogueView,
+        origin: &Origin,
+        input: &mut impl BufRead,
+        out: &mut impl Write,
+    ) -> anyhow::Result<Option<AnswerId>> {
+        let language = self.language;
+        let back = text!(language, "chat-back-key");
+        let restart = text!(language, "chat-restart-key");
+        loop {
+            let event = match &view.step {
+                DialogueStep::Done {
+                    recommendation,
+                    answer_id,
+                } => {
+                    let label = recommendation.label.clone();
+                    writeln!(
+                        out,
+                        "\n{}",
+                        text!(language, "chat-recommendation", label = label)
+                    )?;
+                    write_recommendation_details(out, recommendation)?;
+                    for warning in &recommendation.warnings {
+                        writeln!(out, "  ! {}", plain(warning))?;
+                    }
+                    return Ok(Some(*answer_id));
+                }
+                DialogueStep::Ask { question, number } => {
+                    writeln!(out, "\n{}. {}", number, plain(&question.prompt))?;
+                    let values = question.values();
+                    for (index, value) in values.iter().enumerate() {
+                        writeln!(out, "  {}) {}", index + 1, question.label_of(value))?;
+                    }
+                    write!(out, "  {}\n? ", text!(language, "chat-dialogue-keys"))?;
+                    out.flush()?;
+                    let Some(choice) = read_line(input)? else {
+                        return Ok(None);
+                    };
+                    let choice = choice.to_lowercase();
+                    if choice == back || choice == "back" {
+                        DialogueEvent::Back
+                    } else if choice == restart || choice == "restart" {
+                        DialogueEvent::Restart
+                    } else {
+                        match choice
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|n| values.get(n.wrapping_sub(1)))
+                        {
+                            Some(value) => DialogueEvent::Answer {
+                                slot: question.slot.clone(),
+                                value: (*value).to_owned(),
+                            },
+                            None => {
+                                let count = values.len();
+                                writeln!(
+                                    out,
+                                    "{}",
+                                    text!(language, "chat-dialogue-invalid", count = count)
+                                )?;
+                                continue;
+                            }
                         }
                     }
                 }
-                if !voted {
-                    ask_vote(assistant, answer.record.id, user, &mut input, &mut out).await?;
-                }
-            }
+            };
+            view = self
+                .assistant
+                .dialogue_event(view.session_id, origin.clone(), event)
+                .await?;
         }
     }
-    writeln!(out, "Bye!")?;
-    Ok(())
-}
 
-/// Walks a dialogue with numbered choices; returns the recommendation's
-/// answer id, or `None` if input ended.
-async fn run_dialogue(
-    assistant: &Assistant,
-    mut view: DialogueView,
-    origin: &Origin,
-    input: &mut impl BufRead,
-    out: &mut impl Write,
-) -> anyhow::Result<Option<AnswerId>> {
-    loop {
-        let event = match &view.step {
-            DialogueStep::Done {
-                recommendation,
-                answer_id,
-            } => {
-                writeln!(out, "\nMy recommendation: {}", recommendation.label)?;
-                write_recommendation_details(out, recommendation)?;
-                for warning in &recommendation.warnings {
-                    writeln!(out, "  ! {}", plain(warning))?;
-                }
-                return Ok(Some(*answer_id));
-            }
-            DialogueStep::Ask { question, number } => {
-                writeln!(out, "\n{}. {}", number, plain(&question.prompt))?;
-                let values = question.values();
-                for (index, value) in values.iter().enumerate() {
-                    writeln!(out, "  {}) {}", index + 1, question.label_of(value))?;
-                }
-                write!(out, "  b) back  r) restart\n? ")?;
-                out.flush()?;
-                let Some(choice) = read_line(input)? else {
-                    return Ok(None);
-                };
-                match choice.as_str() {
-                    "b" | "back" => DialogueEvent::Back,
-                    "r" | "restart" => DialogueEvent::Restart,
-                    other => match other
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|n| values.get(n.wrapping_sub(1)))
-                    {
-                        Some(value) => DialogueEvent::Answer {
-                            slot: question.slot.clone(),
-                            value: (*value).to_owned(),
-                        },
-                        None => {
-                            writeln!(
-                                out,
-                                "Please type a number from 1 to {}, b or r.",
-                                values.len()
-                            )?;
-                            continue;
-                        }
-                    },
-                }
-            }
+    async fn ask_vote(
+        &self,
+        answer: AnswerId,
+        input: &mut impl BufRead,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let language = self.language;
+        let prompt = format!("\n{} ", text!(language, "chat-did-this-help"));
+        let Some(helpful) = self.confirm(input, out, &prompt)? else {
+            return Ok(());
         };
-        view = assistant
-            .dialogue_event(view.session_id, origin.clone(), event)
-            .await?;
-    }
-}
-
-async fn ask_vote(
-    assistant: &Assistant,
-    answer: AnswerId,
-    user: &str,
-    input: &mut impl BufRead,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let Some(helpful) = confirm(input, out, "\nDid this help? [y/n] ")? else {
-        return Ok(());
-    };
-    assistant.vote(answer, user, helpful).await?;
-    if helpful {
-        writeln!(out, "Great, thanks for letting me know!")?;
-        return Ok(());
-    }
-    write!(
-        out,
-        "Sorry about that. How could this answer be improved? (Enter skips)\n> "
-    )?;
-    out.flush()?;
-    if let Some(comment) = read_line(input)? {
-        if !comment.is_empty() {
-            assistant.comment(answer, user, &comment).await?;
-            writeln!(
-                out,
-                "Thanks, I've stored that with your vote for the support team (`helpdesk export`)."
-            )?;
+        self.assistant.vote(answer, self.user, helpful).await?;
+        if helpful {
+            writeln!(out, "{}", text!(language, "chat-thanks"))?;
+            return Ok(());
         }
-    }
-    Ok(())
-}
-
-/// Asks a yes/no question until it gets an answer; `None` at end of input.
-fn confirm(
-    input: &mut impl BufRead,
-    out: &mut impl Write,
-    prompt: &str,
-) -> anyhow::Result<Option<bool>> {
-    loop {
-        write!(out, "{prompt}")?;
+        write!(out, "{}\n> ", text!(language, "chat-ask-improvement"))?;
         out.flush()?;
-        let Some(line) = read_line(input)? else {
-            return Ok(None);
-        };
-        match line.to_lowercase().as_str() {
-            "y" | "yes" => return Ok(Some(true)),
-            "n" | "no" | "" => return Ok(Some(false)),
-            _ => writeln!(out, "Please answer y or n.")?,
+        if let Some(comment) = read_line(input)? {
+            if !comment.is_empty() {
+                self.assistant.comment(answer, self.user, &comment).await?;
+                writeln!(out, "{}", text!(language, "chat-comment-stored"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks a yes/no question until it gets an answer; `None` at end of
+    /// input. An empty line is no.
+    fn confirm(
+        &self,
+        input: &mut impl BufRead,
+        out: &mut impl Write,
+        prompt: &str,
+    ) -> anyhow::Result<Option<bool>> {
+        let yes = text!(self.language, "chat-yes-words");
+        let no = text!(self.language, "chat-no-words");
+        loop {
+            write!(out, "{prompt}")?;
+            out.flush()?;
+            let Some(line) = read_line(input)? else {
+                return Ok(None);
+            };
+            let line = line.to_lowercase();
+            if yes.split(' ').any(|word| word == line) {
+                return Ok(Some(true));
+            }
+            if line.is_empty() || no.split(' ').any(|word| word == line) {
+                return Ok(Some(false));
+            }
+            writeln!(out, "{}", text!(self.language, "chat-yes-or-no"))?;
         }
     }
 }

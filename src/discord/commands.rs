@@ -11,14 +11,46 @@ use super::redact;
 use super::render::{self, no_mentions, truncate};
 use super::{knowledge_source, Context, Data, Error};
 use crate::assistant::{DialogueStep, Reply};
+use crate::language::Language;
 use crate::store::{Origin, Stats};
+use crate::text;
 
+/// Every command, with its names and descriptions in every language.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![ask(), recommend(), kb()]
+    let mut commands = vec![ask(), recommend(), kb()];
+    super::locale::localize(&mut commands);
+    commands
 }
 
-fn origin(ctx: &Context<'_>) -> Origin {
-    super::origin::origin(ctx.author().id, ctx.guild_id(), ctx.channel_id(), None)
+fn origin(ctx: &Context<'_>, language: Language) -> Origin {
+    super::origin::origin(
+        ctx.author().id,
+        ctx.guild_id(),
+        ctx.channel_id(),
+        None,
+        language,
+    )
+}
+
+/// The spoken language of the person's Discord locale, if it is one.
+fn locale_language(ctx: &Context<'_>) -> Option<Language> {
+    ctx.locale()
+        .and_then(|locale| ctx.data().assistant.language_of_locale(locale))
+}
+
+/// The language of a reply only the person sees: their locale's, else the
+/// default.
+fn theirs(ctx: &Context<'_>) -> Language {
+    locale_language(ctx).unwrap_or_else(|| ctx.data().assistant.default_language())
+}
+
+/// The language of a conversation a command starts: the person's locale's,
+/// else `question`'s own, else the server's preferred one, else the
+/// default.
+fn conversation_language(ctx: &Context<'_>, question: &str) -> Language {
+    locale_language(ctx).unwrap_or_else(|| {
+        super::locale::for_question(ctx.serenity_context(), ctx.data(), ctx.guild_id(), question)
+    })
 }
 
 /// Spends a question from the person's budget ([`super::cooldown`]); over
@@ -29,7 +61,8 @@ async fn within_budget(ctx: &Context<'_>) -> Result<bool, Error> {
         .limiter
         .check(ctx.author().id.get(), Spend::Question, Instant::now());
     if verdict != Verdict::Allowed {
-        ctx.send(ephemeral(super::components::SLOW_DOWN)).await?;
+        ctx.send(ephemeral(&text!(theirs(ctx), "cooldown-clicks")))
+            .await?;
         return Ok(false);
     }
     Ok(true)
@@ -70,10 +103,15 @@ pub async fn ask(
         return Ok(());
     }
     let public = is_public_here(&ctx).await?;
-    let reply = ctx.data().assistant.ask(&question, origin(&ctx)).await?;
+    let language = conversation_language(&ctx, &question);
+    let reply = ctx
+        .data()
+        .assistant
+        .ask(&question, origin(&ctx, language))
+        .await?;
     let brain = ctx.data().assistant.brain();
-    let scope = brain.knowledge.about().scope.as_deref();
-    let (embed, components) = super::components::reply_for(&reply, scope);
+    let scope = brain.knowledge_in(language).about().scope.as_deref();
+    let (embed, components) = super::components::reply_for(&reply, scope, language);
     let sent = ctx
         .send(
             CreateReply::default()
@@ -101,24 +139,20 @@ pub async fn recommend(ctx: Context<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let public = is_public_here(&ctx).await?;
+    let language = conversation_language(&ctx, "");
+    let none = || ephemeral(&text!(language, "dialogue-none"));
     let brain = ctx.data().assistant.brain();
     let Some(dialogue) = brain.knowledge.dialogues().first().map(|d| d.id.clone()) else {
-        ctx.send(ephemeral(
-            "There is no recommendation dialogue in this knowledge base.",
-        ))
-        .await?;
+        ctx.send(none()).await?;
         return Ok(());
     };
     let view = ctx
         .data()
         .assistant
-        .start_dialogue(&dialogue, origin(&ctx), &Default::default())
+        .start_dialogue(&dialogue, origin(&ctx, language), &Default::default())
         .await?;
     let Some(view) = view else {
-        ctx.send(ephemeral(
-            "There is no recommendation dialogue in this knowledge base.",
-        ))
-        .await?;
+        ctx.send(none()).await?;
         return Ok(());
     };
     let (embed, components) = render::dialogue_message(&view);
@@ -195,8 +229,6 @@ fn staff_server(ctx: &Context<'_>) -> Option<String> {
 #[error("this command is for the support team of the server it is run in")]
 struct NotStaff;
 
-const NOT_STAFF: &str = "This is for the support team: it needs the support role or the Manage Server permission, in a server.";
-
 /// The check on the staff subcommands; [`on_error`] tells the person.
 async fn staff_only(ctx: Context<'_>) -> Result<bool, Error> {
     match staff_server(&ctx) {
@@ -214,9 +246,11 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let assistant = &ctx.data().assistant;
     let stats = assistant.stats(Some(&server)).await?;
     let days = assistant.questions_per_day(Some(&server)).await?;
+    let language = theirs(&ctx);
+    let text = stats_text(&stats, language);
     let mut embed = CreateEmbed::new()
-        .title("Help desk statistics")
-        .description(truncate(&stats_text(&stats), render::MAX_EMBED_DESCRIPTION));
+        .title(text!(language, "kb-stats-title"))
+        .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
     let mut reply = CreateReply::default()
         .ephemeral(true)
         .allowed_mentions(no_mentions());
@@ -238,8 +272,8 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
 /// The file name of the chart `/kb stats` attaches.
 const STATS_CHART: &str = "helpdesk-stats.png";
 
-/// The statistics as text: totals, then a table of entries.
-fn stats_text(stats: &Stats) -> String {
+/// The statistics as text, in `language`: totals, then a table of entries.
+fn stats_text(stats: &Stats, language: Language) -> String {
     let asked = stats.answers + stats.unanswered;
     let answered_share = if asked == 0 {
         "-".to_owned()
@@ -249,12 +283,23 @@ fn stats_text(stats: &Stats) -> String {
             100.0 * (asked - stats.escalated) as f64 / asked as f64
         )
     };
-    let mut text = format!(
-        "**{}** answers shown, **{}** unanswered, **{}** escalated\nAnswered without escalation: **{answered_share}**\nVotes: 👍 {} · 👎 {}\n\n",
-        stats.answers, stats.unanswered, stats.escalated, stats.votes.helpful, stats.votes.not_helpful
+    let totals = text!(
+        language,
+        "kb-stats-totals",
+        answers = stats.answers,
+        unanswered = stats.unanswered,
+        escalated = stats.escalated,
     );
+    let share = text!(language, "kb-stats-share", share = answered_share);
+    let votes = text!(
+        language,
+        "kb-stats-votes",
+        helpful = stats.votes.helpful,
+        not_helpful = stats.votes.not_helpful,
+    );
+    let mut text = format!("{totals}\n{share}\n{votes}\n\n");
     // The asker's own verdict, apart from bystanders' votes.
-    text.push_str("`entry                      shown  👍   👎   helpful  asker 👍/👎`\n");
+    text.push_str(&format!("`{}`\n", text!(language, "kb-stats-header")));
     for entry in &stats.entries {
         let percent = entry
             .helpful_percent()
@@ -283,24 +328,25 @@ pub async fn unanswered(ctx: Context<'_>) -> Result<(), Error> {
         .assistant
         .recent_unanswered(Some(&server), 15)
         .await?;
+    let language = theirs(&ctx);
     let mut text = String::new();
     for question in &recent {
         let line = match &question.question {
             Some(asked) => render::for_staff(&asked.replace('\n', " "), 200),
-            None => "(removed)".to_owned(),
+            None => text!(language, "kb-unanswered-removed"),
         };
         let place = question
             .channel_id
             .as_deref()
-            .map(|c| format!(" in <#{c}>"))
+            .map(|c| format!(" {}", text!(language, "kb-unanswered-in", channel = c)))
             .unwrap_or_default();
         text.push_str(&format!("• {line}{place}\n"));
     }
     if text.is_empty() {
-        text.push_str("No unanswered questions. 🎉");
+        text.push_str(&text!(language, "kb-nothing-unanswered"));
     }
     let embed = CreateEmbed::new()
-        .title("Recent unanswered questions")
+        .title(text!(language, "kb-unanswered-title"))
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
     ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
@@ -313,23 +359,38 @@ pub async fn gaps(ctx: Context<'_>) -> Result<(), Error> {
         return Ok(()); // `staff_only` has refused it already.
     };
     let gaps = ctx.data().assistant.gaps(Some(&server)).await?;
+    let language = theirs(&ctx);
     let mut text = String::new();
     for gap in gaps.iter().take(10) {
         let nearest = gap.nearest.as_ref().map_or_else(
-            || "no entry near".to_owned(),
-            |n| format!("nearest `{}` ({:.2})", n.entry, n.confidence),
+            || text!(language, "kb-gaps-none-near"),
+            |n| {
+                let confidence = format!("{:.2}", n.confidence);
+                text!(
+                    language,
+                    "kb-gaps-nearest",
+                    entry = n.entry.as_str(),
+                    confidence = confidence
+                )
+            },
         );
-        text.push_str(&format!("**{}×**, {nearest}\n", gap.count));
+        let group = text!(
+            language,
+            "kb-gaps-group",
+            count = gap.count,
+            nearest = nearest
+        );
+        text.push_str(&format!("{group}\n"));
         for sample in &gap.samples {
             let sample = render::for_staff(&sample.replace('\n', " "), 150);
             text.push_str(&format!("> {sample}\n"));
         }
     }
     if text.is_empty() {
-        text.push_str("No unanswered questions. 🎉");
+        text.push_str(&text!(language, "kb-nothing-unanswered"));
     }
     let embed = CreateEmbed::new()
-        .title("What the knowledge does not cover yet")
+        .title(text!(language, "kb-gaps-title"))
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION));
     ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
@@ -344,7 +405,7 @@ async fn entry_ids<'a>(ctx: Context<'a>, partial: &'a str) -> Vec<String> {
     ctx.data()
         .assistant
         .brain()
-        .knowledge
+        .knowledge_in(theirs(&ctx))
         .entries()
         .iter()
         .filter(|e| e.id.contains(&partial) || e.title.to_lowercase().contains(&partial))
@@ -362,10 +423,13 @@ pub async fn show(
     entry: String,
 ) -> Result<(), Error> {
     let brain = ctx.data().assistant.brain();
-    let Some(found) = brain.knowledge.entry(&entry) else {
-        ctx.send(ephemeral(&format!(
-            "There is no entry `{}`.",
-            truncate(&entry, 100)
+    let language = theirs(&ctx);
+    let Some((found, _)) = brain.entry_in(language, &entry) else {
+        let entry = truncate(&entry, 100);
+        ctx.send(ephemeral(&text!(
+            language,
+            "kb-show-missing",
+            entry = entry
         )))
         .await?;
         return Ok(());
@@ -373,9 +437,13 @@ pub async fn show(
     let embed = CreateEmbed::new()
         .title(truncate(&found.title, render::MAX_EMBED_TITLE))
         .description(truncate(&found.body, render::MAX_EMBED_DESCRIPTION))
-        .field("id", format!("`{}`", found.id), true)
         .field(
-            "tags",
+            text!(language, "kb-show-id"),
+            format!("`{}`", found.id),
+            true,
+        )
+        .field(
+            text!(language, "kb-show-tags"),
             if found.tags.is_empty() {
                 "-".to_owned()
             } else {
@@ -383,7 +451,11 @@ pub async fn show(
             },
             true,
         )
-        .field("examples", found.examples.len().to_string(), true);
+        .field(
+            text!(language, "kb-show-examples"),
+            found.examples.len().to_string(),
+            true,
+        );
     ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
@@ -396,22 +468,22 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     };
     // The knowledge is shared by every server: only the staff of the
     // server that holds the triage channel may reload it.
+    let language = theirs(&ctx);
     if !super::triage::is_home(ctx.serenity_context(), ctx.data(), &server).await {
-        ctx.send(ephemeral(
-            "The knowledge is shared by every server this bot is in, so only the support team of its home server can reload it.",
-        ))
-        .await?;
+        ctx.send(ephemeral(&text!(language, "kb-reload-not-home")))
+            .await?;
         return Ok(());
     }
     let text = match ctx.data().reload() {
-        Ok(entries) => format!(
-            "Reloaded {entries} entries from `{}`.",
-            knowledge_source(&ctx.data().config)
+        Ok(entries) => text!(
+            language,
+            "kb-reload-done",
+            entries = entries,
+            source = knowledge_source(&ctx.data().config),
         ),
         Err(errors) => {
             warn!(errors = errors.0.len(), "knowledge reload refused");
-            let mut text =
-                String::from("The knowledge has errors, so I kept the previous version:\n```\n");
+            let mut text = format!("{}\n```\n", text!(language, "kb-reload-errors"));
             for problem in &errors.0 {
                 text.push_str(&format!("{problem}\n"));
             }
@@ -440,6 +512,7 @@ pub async fn learned(
     };
     let mut learned = ctx.data().assistant.learned(Some(&server)).await?;
     learned.reverse();
+    let language = theirs(&ctx);
     let pages = learned.len().div_ceil(LEARNED_PAGE).max(1);
     let page = usize::try_from(page.unwrap_or(1))
         .unwrap_or(usize::MAX)
@@ -450,28 +523,35 @@ pub async fn learned(
         .skip((page - 1) * LEARNED_PAGE)
         .take(LEARNED_PAGE)
     {
-        let entry = example
-            .entry
-            .as_deref()
-            .map_or_else(|| "not in scope".to_owned(), |e| format!("`{e}`"));
+        let entry = example.entry.as_deref().map_or_else(
+            || text!(language, "kb-learned-not-in-scope"),
+            |e| format!("`{e}`"),
+        );
         let question = render::for_staff(&example.text.replace('\n', " "), 200);
-        text.push_str(&format!(
-            "**#{}** → {entry}, by <@{}> <t:{}:R>\n> {question}\n",
-            example.id, example.taught_by, example.taught_at
-        ));
+        let line = text!(
+            language,
+            "kb-learned-line",
+            id = example.id,
+            entry = entry,
+            staff = example.taught_by.to_string(),
+            when = format!("<t:{}:R>", example.taught_at),
+        );
+        text.push_str(&format!("{line}\n> {question}\n"));
     }
     if text.is_empty() {
-        text.push_str(
-            "Nothing learned yet: answer a question from the triage channel to teach one.",
-        );
+        text.push_str(&text!(language, "kb-learned-none"));
     }
+    let footer = text!(
+        language,
+        "kb-learned-footer",
+        page = page,
+        pages = pages,
+        count = learned.len(),
+    );
     let embed = CreateEmbed::new()
-        .title("Learned from the support team")
+        .title(text!(language, "kb-learned-title"))
         .description(truncate(&text, render::MAX_EMBED_DESCRIPTION))
-        .footer(serenity::all::CreateEmbedFooter::new(format!(
-            "Page {page} of {pages} · {} learned · /kb unlearn <id> to undo one",
-            learned.len()
-        )));
+        .footer(serenity::all::CreateEmbedFooter::new(footer));
     ctx.send(ephemeral_embed(embed)).await?;
     Ok(())
 }
@@ -487,19 +567,17 @@ pub async fn unlearn(
     let Some(server) = staff_server(&ctx) else {
         return Ok(()); // `staff_only` has refused it already.
     };
+    let language = theirs(&ctx);
     let text = match ctx.data().assistant.unlearn(id, Some(&server)).await? {
         Some(example) => {
             info!(example = example.id, "learned example removed");
-            format!(
-                "Unlearned #{}: I no longer answer that question with {}.",
-                example.id,
-                example
-                    .entry
-                    .as_deref()
-                    .map_or_else(|| "\"not in scope\"".to_owned(), |e| format!("`{e}`"))
-            )
+            let entry = example.entry.as_deref().map_or_else(
+                || text!(language, "kb-unlearned-not-in-scope"),
+                |e| format!("`{e}`"),
+            );
+            text!(language, "kb-unlearned", id = example.id, entry = entry)
         }
-        None => format!("There is no learned example #{id} here; `/kb learned` lists them."),
+        None => text!(language, "kb-unlearn-missing", id = id),
     };
     ctx.send(ephemeral(&text)).await?;
     Ok(())
@@ -513,7 +591,8 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
     }
     let user = ctx.author().id.get().to_string();
     let report = ctx.data().assistant.forget(&user).await?;
-    let removed = super::triage::remove_traces(ctx.serenity_context(), &report.traces).await;
+    let staff = super::locale::for_staff(ctx.data());
+    let removed = super::triage::remove_traces(ctx.serenity_context(), &report.traces, staff).await;
     info!(
         votes = report.votes,
         questions = report.questions,
@@ -521,29 +600,24 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
         threads_renamed = removed.threads,
         "forgot a person's data on request"
     );
-    let mut text = format!(
-        "Done. I deleted {} and the text of {} you asked here. \
-         Anonymous counts stay in the statistics.",
-        plural(
-            report.votes,
-            "vote (with its comment)",
-            "votes (with their comments)"
-        ),
-        plural(report.questions, "question", "questions"),
+    let language = theirs(&ctx);
+    let mut text = text!(
+        language,
+        "kb-forgot",
+        votes = report.votes,
+        questions = report.questions,
     );
     if removed.staff_posts + removed.threads > 0 {
-        text.push_str(&format!(
-            " I also deleted {} for the support team and renamed {} named after your questions.",
-            plural(removed.staff_posts, "post", "posts"),
-            plural(removed.threads, "thread", "threads"),
-        ));
+        let traces = text!(
+            language,
+            "kb-forgot-traces",
+            posts = removed.staff_posts,
+            threads = removed.threads,
+        );
+        text.push_str(&format!(" {traces}"));
     }
     ctx.send(ephemeral(&text)).await?;
     Ok(())
-}
-
-fn plural(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Errors meant for people are shown; the rest are logged, and the person
@@ -552,11 +626,8 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
     match failure {
         poise::FrameworkError::Command { error, ctx, .. } => {
             error!(command = %ctx.command().qualified_name, error = %redact::chain(error.as_ref()), "command failed");
-            let _ = ctx
-                .send(ephemeral(
-                    "Sorry, something went wrong on my side. Please try again in a moment.",
-                ))
-                .await;
+            let sorry = text!(theirs(&ctx), "error-try-again");
+            let _ = ctx.send(ephemeral(&sorry)).await;
         }
         // The only command check: the server is not on HELPDESK_GUILDS.
         poise::FrameworkError::CommandCheckFailed {
@@ -564,7 +635,9 @@ pub async fn on_error(failure: poise::FrameworkError<'_, Data, Error>) {
             ctx,
             ..
         } if error.is::<NotStaff>() => {
-            let _ = ctx.send(ephemeral(NOT_STAFF)).await;
+            let _ = ctx
+                .send(ephemeral(&text!(theirs(&ctx), "kb-not-staff")))
+                .await;
         }
         poise::FrameworkError::CommandCheckFailed {
             error: None, ctx, ..

@@ -31,21 +31,33 @@ use super::{Data, Error};
 use crate::assistant::{
     DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Offered, Reply, StaffSubject,
 };
+use crate::language::Language;
 use crate::store::{AnswerId, AnswerRecord, SessionId};
+use crate::text;
 
-const STALE: &str = "This button belongs to a conversation that has moved on. Ask your question again, or use `/recommend` to start a fresh recommendation.";
-const NOT_YOURS: &str =
-    "This recommendation belongs to someone else. Start your own with `/recommend`!";
-/// Over the per-person budget ([`super::cooldown`]).
-pub(super) const SLOW_DOWN: &str =
-    "You're going faster than I can keep up. Please wait a minute, then try again.";
-const ONLY_ASKER_OR_STAFF: &str =
-    "Only the person who asked, or the support team, can call in a human for this answer.";
-const NOT_YOUR_QUESTION: &str =
-    "These suggestions are for the person who asked. Ask your own question and I'll answer you!";
-const TRY_AGAIN: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 /// Discord's error code for a second callback to one interaction.
 const ALREADY_ACKNOWLEDGED: isize = 40_060;
+
+/// Why a click or a submit is refused, in words for its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The conversation moved on (or the id is from an older version).
+    Stale,
+    /// Someone else's dialogue.
+    NotYours,
+    /// Something failed on the bot's side.
+    TryAgain,
+}
+
+impl Refusal {
+    fn text(self, language: Language) -> String {
+        match self {
+            Self::Stale => text!(language, "error-stale"),
+            Self::NotYours => text!(language, "error-not-yours"),
+            Self::TryAgain => text!(language, "error-try-again"),
+        }
+    }
+}
 
 fn ephemeral(text: &str) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
@@ -100,13 +112,14 @@ async fn respond(
     Ok(())
 }
 
-/// Tells the person their click failed: as the callback if none was sent
-/// yet, else (or if Discord says one was, its reply lost on the way) as an
-/// ephemeral follow-up. Never a second callback.
-async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>) {
+/// Tells the person their click failed, in `language`: as the callback if
+/// none was sent yet, else (or if Discord says one was, its reply lost on
+/// the way) as an ephemeral follow-up. Never a second callback.
+async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>, language: Language) {
+    let sorry = Refusal::TryAgain.text(language);
     if !interaction.is_acknowledged() {
         match interaction
-            .create_response(&ctx.http, ephemeral(TRY_AGAIN))
+            .create_response(&ctx.http, ephemeral(&sorry))
             .await
         {
             Ok(()) => return,
@@ -118,7 +131,7 @@ async fn apologise(ctx: &SerenityContext, interaction: &Click<'_>) {
         }
     }
     let followup = CreateInteractionResponseFollowup::new()
-        .content(TRY_AGAIN)
+        .content(sorry)
         .ephemeral(true)
         .allowed_mentions(no_mentions());
     if let Err(error) = interaction.create_followup(&ctx.http, followup).await {
@@ -132,6 +145,8 @@ pub async fn on_component(
     interaction: &ComponentInteraction,
 ) -> Result<(), Error> {
     let interaction = &Click::new(interaction);
+    // Until the conversation is known: the person's own language.
+    let theirs = super::locale::personal(data, &interaction.locale, None);
     let custom_id = interaction.data.custom_id.as_str();
     let action = match Action::parse(custom_id) {
         Ok(action) => action,
@@ -140,10 +155,10 @@ pub async fn on_component(
             // visible as escapes, so it cannot forge log lines.
             warn!(?custom_id, user = interaction.user.id.get(), %problem, "unusable component id");
             let text = match problem {
-                ParseError::ForeignVersion => STALE,
-                ParseError::Malformed => "Sorry, I don't recognise that button.",
+                ParseError::ForeignVersion => Refusal::Stale.text(theirs),
+                ParseError::Malformed => text!(theirs, "error-unknown-button"),
             };
-            return respond(ctx, interaction, ephemeral(text)).await;
+            return respond(ctx, interaction, ephemeral(&text)).await;
         }
     };
     if data
@@ -151,7 +166,8 @@ pub async fn on_component(
         .check(interaction.user.id.get(), spend_of(&action), Instant::now())
         != Verdict::Allowed
     {
-        return respond(ctx, interaction, ephemeral(SLOW_DOWN)).await;
+        let slow_down = text!(theirs, "cooldown-clicks");
+        return respond(ctx, interaction, ephemeral(&slow_down)).await;
     }
     match data
         .ledger
@@ -170,13 +186,14 @@ pub async fn on_component(
         }
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not record the interaction");
-            return respond(ctx, interaction, ephemeral(TRY_AGAIN)).await;
+            let sorry = Refusal::TryAgain.text(theirs);
+            return respond(ctx, interaction, ephemeral(&sorry)).await;
         }
     }
     let result = act(ctx, data, interaction, action).await;
     if let Err(error) = &result {
         warn!(error = %redact::chain(error.as_ref()), "component failed");
-        apologise(ctx, interaction).await;
+        apologise(ctx, interaction, theirs).await;
     }
     Ok(())
 }
@@ -209,7 +226,7 @@ async fn act(
         Action::Choose { answer } => choose(ctx, data, interaction, answer).await,
         Action::Human { answer } => human(ctx, data, interaction, answer).await,
         Action::Alternative { answer } => alternative(ctx, data, interaction, answer).await,
-        Action::Improve { .. } => respond(ctx, interaction, ephemeral(STALE)).await,
+        Action::Improve { .. } => refuse(ctx, data, interaction, Refusal::Stale, None).await,
         Action::DialogueAnswer {
             session,
             slot,
@@ -230,6 +247,19 @@ async fn act(
     }
 }
 
+/// Refuses a click, in its person's language (`stored`: the
+/// conversation's, if known).
+async fn refuse(
+    ctx: &SerenityContext,
+    data: &Data,
+    interaction: &Click<'_>,
+    refusal: Refusal,
+    stored: Option<Language>,
+) -> Result<(), Error> {
+    let language = super::locale::personal(data, &interaction.locale, stored);
+    respond(ctx, interaction, ephemeral(&refusal.text(language))).await
+}
+
 /// Loads the answer a component points at, or tells the user it is stale.
 async fn load_answer(
     ctx: &SerenityContext,
@@ -242,7 +272,7 @@ async fn load_answer(
         Some(record) => record_entry(&record.entry),
         None => {
             warn!(answer = answer.0, "component for an unknown answer");
-            respond(ctx, interaction, ephemeral(STALE)).await?;
+            refuse(ctx, data, interaction, Refusal::Stale, None).await?;
         }
     }
     Ok(record)
@@ -268,15 +298,17 @@ async fn vote(
     let user = interaction.user.id.get().to_string();
     let tally = data.assistant.vote(answer, &user, helpful).await?;
     // The vote is stored: acknowledge it before anything else can fail.
+    let theirs = super::locale::personal(data, &interaction.locale, Some(record.language));
     let response = if helpful {
-        ephemeral("Thanks for your vote! Glad it helped. 🎉")
+        ephemeral(&text!(theirs, "vote-thanks"))
     } else {
-        CreateInteractionResponse::Modal(render::improvement_modal(answer))
+        CreateInteractionResponse::Modal(render::improvement_modal(answer, theirs))
     };
     respond(ctx, interaction, response).await?;
     if !is_ephemeral(interaction) {
         if let Some(embed) = interaction.message.embeds.first() {
-            let embed = render::with_tally(CreateEmbed::from(embed.clone()), tally);
+            let embed = CreateEmbed::from(embed.clone());
+            let embed = render::with_tally(embed, tally, record.language);
             let edit = EditMessage::new().embed(embed);
             let _ = with_retry("PATCH /channels/{channel_id}/messages/{message_id}", || {
                 interaction
@@ -317,20 +349,23 @@ async fn choose(
     interaction: &Click<'_>,
     answer: AnswerId,
 ) -> Result<(), Error> {
-    let origin = origin::of_click(interaction);
+    // The dialogue speaks the answer's language, whoever clicks.
+    let origin = origin::of_click(interaction, data.assistant.default_language());
     let view = match data
         .assistant
         .start_offered_dialogue(answer, origin)
         .await?
     {
         Offered::Started(view) => *view,
-        Offered::NotYours => return respond(ctx, interaction, ephemeral(NOT_YOURS)).await,
+        Offered::NotYours => {
+            return refuse(ctx, data, interaction, Refusal::NotYours, None).await;
+        }
         Offered::Nothing => {
             warn!(
                 answer = answer.0,
                 "Help me choose for an answer without a dialogue"
             );
-            return respond(ctx, interaction, ephemeral(STALE)).await;
+            return refuse(ctx, data, interaction, Refusal::Stale, None).await;
         }
     };
     let (embed, components) = render::dialogue_message(&view);
@@ -394,8 +429,10 @@ async fn human(
     };
     let clicker = interaction.user.id.get();
     let is_asker = record.user_id == clicker.to_string();
+    let theirs = super::locale::personal(data, &interaction.locale, Some(record.language));
     if !is_asker && !data.is_staff(interaction.member.as_ref()) {
-        return respond(ctx, interaction, ephemeral(ONLY_ASKER_OR_STAFF)).await;
+        let refusal = text!(theirs, "human-only-asker-or-staff");
+        return respond(ctx, interaction, ephemeral(&refusal)).await;
     }
     // The role is pinged only where the bot answers in public: never in a
     // channel where the answer was private to the asker.
@@ -407,6 +444,7 @@ async fn human(
                 .thread(&channel.get().to_string())
                 .await?
                 .is_some());
+    let not_kept = text!(super::locale::for_staff(data), "triage-text-not-kept");
     let told = triage::escalate(
         ctx,
         data,
@@ -414,26 +452,20 @@ async fn human(
             guild: interaction.guild_id.map(|g| g.get()),
             thread: channel.get(),
             asker: record.user_id.parse().unwrap_or(clicker),
-            question: record
-                .question
-                .as_deref()
-                .unwrap_or("(the question's text is not kept)"),
+            question: record.question.as_deref().unwrap_or(&not_kept),
             entry: Some(&record.entry),
             subject: StaffSubject::Human(answer),
             ping_in_thread: public_here,
+            language: record.language,
         },
     )
     .await;
     let text = match told {
-        Told::Staff => "I've asked the support team to take a look. Someone will reply here.",
-        Told::Already => {
-            "The support team has already been asked to look at this. Someone will reply here."
-        }
-        Told::Nobody => {
-            "There's no support team configured here yet, sorry. A moderator may still help if you ask in the channel."
-        }
+        Told::Staff => text!(theirs, "human-asked"),
+        Told::Already => text!(theirs, "human-already"),
+        Told::Nobody => text!(theirs, "human-nobody"),
     };
-    respond(ctx, interaction, ephemeral(text)).await?;
+    respond(ctx, interaction, ephemeral(&text)).await?;
     if told == Told::Staff {
         tag_forum_post(ctx, data, interaction, &data.config.escalation_tag).await?;
     }
@@ -449,19 +481,24 @@ async fn alternative(
     let Some(record) = load_answer(ctx, data, interaction, answer).await? else {
         return Ok(());
     };
+    let stale = Refusal::Stale;
+    let language = Some(record.language);
     let ComponentInteractionDataKind::StringSelect { values } = &interaction.data.kind else {
-        return respond(ctx, interaction, ephemeral(STALE)).await;
+        return refuse(ctx, data, interaction, stale, language).await;
     };
     let Some(entry) = values.first() else {
-        return respond(ctx, interaction, ephemeral(STALE)).await;
+        return refuse(ctx, data, interaction, stale, language).await;
     };
     if record.user_id != interaction.user.id.get().to_string() {
-        return respond(ctx, interaction, ephemeral(NOT_YOUR_QUESTION)).await;
+        let theirs = super::locale::personal(data, &interaction.locale, language);
+        let refusal = text!(theirs, "error-not-your-question");
+        return respond(ctx, interaction, ephemeral(&refusal)).await;
     }
-    let origin = origin::of_click(interaction);
+    // The other answer speaks the conversation's language.
+    let origin = origin::of_click(interaction, record.language);
     let question = record.question.as_deref().unwrap_or_default();
     let Some(chosen) = data.assistant.answer_with(entry, question, origin).await? else {
-        return respond(ctx, interaction, ephemeral(STALE)).await;
+        return refuse(ctx, data, interaction, stale, language).await;
     };
     let embed = render::answer_embed(&chosen, Default::default());
     let components = render::answer_components(&chosen);
@@ -494,7 +531,7 @@ async fn step(
             session = session.0,
             "dialogue click while another is handled"
         );
-        return respond(ctx, interaction, ephemeral(STALE)).await;
+        return refuse(ctx, data, interaction, Refusal::Stale, None).await;
     };
     let view = match apply_step(data, interaction, session, event, &in_flight).await {
         Ok(Ok(view)) => view,
@@ -502,7 +539,7 @@ async fn step(
         // not hold the session once its sender can see the refusal.
         Ok(Err(refusal)) => {
             drop(in_flight);
-            return respond(ctx, interaction, ephemeral(refusal)).await;
+            return refuse(ctx, data, interaction, refusal, None).await;
         }
         Err(error) => {
             drop(in_flight);
@@ -520,12 +557,12 @@ async fn step(
     };
     // An answered step keeps its question and the choice, without buttons,
     // and the next step (or the result) follows as a message of its own.
-    let prompt = view
-        .dialogue
-        .question(&slot)
-        .map(|q| q.prompt.clone())
-        .unwrap_or_default();
-    let label = crate::dialogue::answer_label(&view.dialogue, &slot, &value).to_owned();
+    let question = view.dialogue.question(&slot);
+    let prompt = question.map(|q| q.prompt.clone()).unwrap_or_default();
+    let label = match question {
+        Some(question) => render::option_label(question, &value, view.language),
+        None => crate::dialogue::answer_label(&view.dialogue, &slot, &value).to_owned(),
+    };
     let update = CreateInteractionResponseMessage::new()
         .embed(render::answered_step(&prompt, &label))
         .components(Vec::new());
@@ -548,18 +585,19 @@ async fn apply_step(
     session: SessionId,
     event: DialogueEvent,
     in_flight: &StepInFlight<'_>,
-) -> Result<Result<DialogueView, &'static str>, Error> {
+) -> Result<Result<DialogueView, Refusal>, Error> {
     let answered = match &event {
         DialogueEvent::Answer { slot, value } => Some((slot.clone(), value.clone())),
         _ => None,
     };
-    let origin = origin::of_click(interaction);
+    // The session keeps the language it started in.
+    let origin = origin::of_click(interaction, data.assistant.default_language());
     match data.assistant.dialogue_event(session, origin, event).await {
         Ok(view) => {
             in_flight.forget();
             Ok(Ok(view))
         }
-        Err(DialogueFailure::NotYours) => Ok(Err(NOT_YOURS)),
+        Err(DialogueFailure::NotYours) => Ok(Err(Refusal::NotYours)),
         Err(DialogueFailure::Stale) if answered.is_some() => {
             let (slot, value) = answered.unwrap_or_default();
             let replayed = if in_flight.acknowledged(&slot, &value) {
@@ -578,11 +616,11 @@ async fn apply_step(
             } else {
                 warn!(session = session.0, "stale dialogue click");
             }
-            Ok(replayed.ok_or(STALE))
+            Ok(replayed.ok_or(Refusal::Stale))
         }
         Err(DialogueFailure::Stale | DialogueFailure::Unknown | DialogueFailure::Invalid(_)) => {
             warn!(session = session.0, "stale dialogue click");
-            Ok(Err(STALE))
+            Ok(Err(Refusal::Stale))
         }
         Err(DialogueFailure::Store(error)) => Err(error.into()),
     }
@@ -637,7 +675,8 @@ pub async fn on_modal(
     ) {
         // Debug-formatted, as for components: escaped, never raw.
         warn!(custom_id = ?modal.data.custom_id, "unusable modal id");
-        respond_modal(ctx, modal, STALE).await;
+        let theirs = super::locale::personal(data, &modal.locale, None);
+        respond_modal(ctx, modal, &Refusal::Stale.text(theirs)).await;
         return Ok(());
     }
     if !admit_modal(ctx, data, modal).await {
@@ -648,7 +687,8 @@ pub async fn on_modal(
             let result = staff::on_control(ctx, data, Used::Modal(modal), post, act).await;
             if let Err(error) = &result {
                 warn!(error = %redact::chain(error.as_ref()), "staff search failed");
-                respond_modal(ctx, modal, TRY_AGAIN).await;
+                let theirs = super::locale::personal(data, &modal.locale, None);
+                respond_modal(ctx, modal, &Refusal::TryAgain.text(theirs)).await;
             }
             Ok(())
         }
@@ -668,12 +708,13 @@ async fn respond_modal(ctx: &SerenityContext, modal: &ModalInteraction, text: &s
 /// Whether a modal submit is handled: within its person's budget, and not
 /// handled before (a replay is dropped without a word).
 async fn admit_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteraction) -> bool {
+    let theirs = super::locale::personal(data, &modal.locale, None);
     if data
         .limiter
         .check(modal.user.id.get(), Spend::Click, Instant::now())
         != Verdict::Allowed
     {
-        respond_modal(ctx, modal, SLOW_DOWN).await;
+        respond_modal(ctx, modal, &text!(theirs, "cooldown-clicks")).await;
         return false;
     }
     // Nothing has answered the submit yet: a failing store gets the
@@ -686,7 +727,7 @@ async fn admit_modal(ctx: &SerenityContext, data: &Data, modal: &ModalInteractio
         Ok(claimed) => claimed,
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not record the modal submit");
-            respond_modal(ctx, modal, TRY_AGAIN).await;
+            respond_modal(ctx, modal, &Refusal::TryAgain.text(theirs)).await;
             false
         }
     }
@@ -704,25 +745,17 @@ async fn improve(
     let record = match store_comment(data, answer, modal.user.id.get(), &comment).await {
         Ok(record) => record,
         Err(refusal) => {
-            respond_modal(ctx, modal, refusal).await;
+            let theirs = super::locale::personal(data, &modal.locale, None);
+            respond_modal(ctx, modal, &refusal.text(theirs)).await;
             return Ok(());
         }
     };
+    let theirs = super::locale::personal(data, &modal.locale, Some(record.language));
     if comment.trim().is_empty() {
-        respond_modal(
-            ctx,
-            modal,
-            "Thanks for your vote! It helps us improve the answers.",
-        )
-        .await;
+        respond_modal(ctx, modal, &text!(theirs, "improve-thanks-vote")).await;
         return Ok(());
     }
-    respond_modal(
-        ctx,
-        modal,
-        "Thanks! I've passed your suggestion on to the support team.",
-    )
-    .await;
+    respond_modal(ctx, modal, &text!(theirs, "improve-thanks-comment")).await;
     pass_on_comment(ctx, data, modal, &record, &comment).await;
     Ok(())
 }
@@ -734,13 +767,13 @@ async fn store_comment(
     answer: AnswerId,
     user: u64,
     comment: &str,
-) -> Result<AnswerRecord, &'static str> {
+) -> Result<AnswerRecord, Refusal> {
     let record = match data.assistant.answer(answer).await {
         Ok(Some(record)) => record,
-        Ok(None) => return Err(STALE),
+        Ok(None) => return Err(Refusal::Stale),
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not load the answer of a modal submit");
-            return Err(TRY_AGAIN);
+            return Err(Refusal::TryAgain);
         }
     };
     let stored = data
@@ -749,7 +782,7 @@ async fn store_comment(
         .await;
     if let Err(error) = stored {
         warn!(error = %redact::chain(&error), "could not store the comment");
-        return Err(TRY_AGAIN);
+        return Err(Refusal::TryAgain);
     }
     Ok(record)
 }
@@ -786,11 +819,15 @@ async fn pass_on_comment(
 ) {
     let user = modal.user.id.get();
     let guild = modal.guild_id.map(|g| g.get());
-    let mut text = format!(
-        "Improvement suggestion for `{}` from <@{user}> ({}):\n",
-        record.entry,
-        super::link(guild, modal.channel_id.get()),
+    let staff = super::locale::for_staff(data);
+    let mut text = text!(
+        staff,
+        "triage-comment",
+        entry = record.entry.as_str(),
+        user = user.to_string(),
+        link = super::link(guild, modal.channel_id.get()),
     );
+    text.push('\n');
     let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
     text.push_str(&render::quote_for_staff(comment.trim(), room));
     let subject = StaffSubject::Comment {
@@ -808,17 +845,18 @@ async fn pass_on_comment(
 }
 
 /// Replies to a slash command's answer are rendered like message answers;
-/// `scope` is what the help desk says it can help with.
+/// `scope` is what the help desk says it can help with, in `language`.
 pub fn reply_for(
     reply: &Reply,
     scope: Option<&str>,
+    language: Language,
 ) -> (CreateEmbed, Vec<serenity::all::CreateActionRow>) {
     match reply {
         Reply::Answer(answer) => (
             render::answer_embed(answer, Default::default()),
             render::answer_components(answer),
         ),
-        Reply::NoAnswer(_) => (render::no_answer_embed(false, scope), Vec::new()),
+        Reply::NoAnswer(_) => (render::no_answer_embed(false, scope, language), Vec::new()),
     }
 }
 

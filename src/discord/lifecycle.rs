@@ -56,8 +56,6 @@ use crate::operations::{metric, Health};
 /// seconds Discord gives it.
 pub const INTERACTION_WAIT: Duration = Duration::from_secs(1);
 
-const BUSY: &str = "I'm busy, please try again in a moment.";
-
 /// Whether the process still takes events, and how many it is handling.
 #[derive(Debug)]
 pub struct Lifecycle {
@@ -246,7 +244,7 @@ impl Framework for TrackedFramework {
                 match self.lifecycle.slot_for_interaction(INTERACTION_WAIT).await {
                     Some(slot) => Some(slot),
                     None => {
-                        busy(&ctx, interaction).await;
+                        busy(&ctx, self.inner.user_data().await, interaction).await;
                         return;
                     }
                 }
@@ -331,9 +329,16 @@ fn load_of(event: &FullEvent) -> Load<'_> {
     }
 }
 
-/// Tells the person at once that the bot is too busy for their click,
-/// modal or command: one attempt, no store, no retry.
-async fn busy(ctx: &SerenityContext, interaction: &Interaction) {
+/// Tells the person at once, in their language, that the bot is too busy
+/// for their click, modal or command: one attempt, no store, no retry.
+async fn busy(ctx: &SerenityContext, data: &Data, interaction: &Interaction) {
+    let locale = match interaction {
+        Interaction::Command(command) => command.locale.as_str(),
+        Interaction::Component(component) => component.locale.as_str(),
+        Interaction::Modal(modal) => modal.locale.as_str(),
+        _ => "",
+    };
+    let language = super::locale::personal(data, locale, None);
     let (kind, response) = (
         match interaction {
             Interaction::Command(_) => "command",
@@ -342,7 +347,7 @@ async fn busy(ctx: &SerenityContext, interaction: &Interaction) {
         },
         CreateInteractionResponse::Message(
             CreateInteractionResponseMessage::new()
-                .content(BUSY)
+                .content(crate::text!(language, "busy"))
                 .ephemeral(true)
                 .allowed_mentions(no_mentions()),
         ),

@@ -21,7 +21,9 @@ use super::retry::{discord_code, with_retry};
 use super::triage::{self, Escalation, Told};
 use super::{Data, Error};
 use crate::assistant::{Answer, NoAnswer, Reply, StaffSubject};
+use crate::language::Language;
 use crate::store::{Tally, ThreadRecord};
+use crate::text;
 
 /// Discord's error code when a message already has a thread.
 const THREAD_ALREADY_CREATED: isize = 160_004;
@@ -31,8 +33,31 @@ const THREAD_ALREADY_CREATED: isize = 160_004;
 pub(super) enum Place {
     /// Start a thread from the question's message.
     NewThread,
-    /// Answer inside an existing thread (a forum post or a follow-up).
-    Thread { forum: Option<u64> },
+    /// Answer inside an existing thread (a forum post or a follow-up);
+    /// `language` is the one a thread the bot answered in keeps.
+    Thread {
+        forum: Option<u64>,
+        language: Option<Language>,
+    },
+}
+
+/// The language a question is answered in: its thread's, if the bot
+/// answers in it already; else the question's own, the server's preferred
+/// one, or the default ([`super::locale::for_question`]).
+pub(super) fn language_of(
+    ctx: &SerenityContext,
+    data: &Data,
+    message: &Message,
+    place: Place,
+    question: &str,
+) -> Language {
+    match place {
+        Place::Thread {
+            language: Some(language),
+            ..
+        } => language,
+        _ => super::locale::for_question(ctx, data, message.guild_id, question),
+    }
 }
 
 pub async fn on_message(
@@ -47,6 +72,7 @@ pub async fn on_message(
     let Some((place, question)) = place_of(ctx, data, message, bot).await? else {
         return Ok(());
     };
+    let language = language_of(ctx, data, message, place, &question);
     match data
         .limiter
         .check(message.author.id.get(), Spend::Question, Instant::now())
@@ -55,7 +81,7 @@ pub async fn on_message(
         Verdict::Quiet => return Ok(()),
         Verdict::Notify => {
             let notice = CreateMessage::new()
-                .content("You're asking faster than I can keep up. Please wait a minute, then ask again.")
+                .content(text!(language, "cooldown-questions"))
                 .reference_message(message)
                 .allowed_mentions(no_mentions());
             let _ = with_retry("POST /channels/{channel_id}/messages", || {
@@ -65,7 +91,7 @@ pub async fn on_message(
             return Ok(());
         }
     }
-    answer(ctx, data, message, place, &question).await
+    answer(ctx, data, message, place, &question, language).await
 }
 
 /// A message read back after the bot was away ([`super::catch_up`]):
@@ -81,7 +107,10 @@ pub(super) async fn on_missed_message(
         return Ok(());
     }
     match place_of(ctx, data, message, bot).await? {
-        Some((place, question)) => answer(ctx, data, message, place, &question).await,
+        Some((place, question)) => {
+            let language = language_of(ctx, data, message, place, &question);
+            answer(ctx, data, message, place, &question, language).await
+        }
         None => Ok(()),
     }
 }
@@ -143,12 +172,11 @@ pub(super) async fn place_of(
             if let Some(thread) = channel.guild() {
                 if let Some(parent) = thread.parent_id.filter(|p| data.is_watched(*p)) {
                     let question = format!("{}\n{}", thread.name, message.content);
-                    return Ok(Some((
-                        Place::Thread {
-                            forum: Some(parent.get()),
-                        },
-                        question,
-                    )));
+                    let place = Place::Thread {
+                        forum: Some(parent.get()),
+                        language: None,
+                    };
+                    return Ok(Some((place, question)));
                 }
             }
         }
@@ -159,8 +187,11 @@ pub(super) async fn place_of(
         .await?
     {
         if thread.asker_id == message.author.id.get().to_string() {
-            let forum = thread.forum_id.and_then(|id| id.parse().ok());
-            return Ok(Some((Place::Thread { forum }, question)));
+            let place = Place::Thread {
+                forum: thread.forum_id.and_then(|id| id.parse().ok()),
+                language: Some(thread.language),
+            };
+            return Ok(Some((place, question)));
         }
         return Ok(None);
     }
@@ -174,14 +205,15 @@ async fn answer(
     message: &Message,
     place: Place,
     question: &str,
+    language: Language,
 ) -> Result<(), Error> {
-    let origin = super::origin::of_message(message);
+    let origin = super::origin::of_message(message, language);
     let reply = match data.assistant.ask(question, origin).await {
         Ok(reply) => reply,
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not store the question");
             let sorry = CreateMessage::new()
-                .content(SORRY)
+                .content(text!(language, "error-cannot-answer"))
                 .reference_message(message)
                 .allowed_mentions(no_mentions());
             let _ = message.channel_id.send_message(&ctx.http, sorry).await;
@@ -204,7 +236,7 @@ async fn answer(
     }
     // From here on the asker gets the answer or, in a thread, an apology:
     // a failing store only costs bookkeeping, logged.
-    let at = settle(ctx, data, message, place, question).await;
+    let at = settle(ctx, data, message, place, question, language).await;
     match reply {
         Reply::Answer(answer) => show_answer(ctx, data, message, &at, &answer).await,
         Reply::NoAnswer(none) => show_no_answer(ctx, data, message, &at, &none, question).await,
@@ -259,20 +291,24 @@ pub(super) struct Destination {
     /// False when no thread could be started and the reply goes to the
     /// question's channel.
     in_thread: bool,
+    /// The conversation's language.
+    pub(super) language: Language,
 }
 
-/// Starts the question's thread if it needs one, and remembers it (the
-/// asker's next message there is a follow-up).
+/// Starts the question's thread if it needs one, and remembers it with
+/// the conversation's `language` (the asker's next message there is a
+/// follow-up, answered in it).
 pub(super) async fn settle(
     ctx: &SerenityContext,
     data: &Data,
     message: &Message,
     place: Place,
     question: &str,
+    language: Language,
 ) -> Destination {
     let (thread, forum) = match place {
-        Place::Thread { forum } => (message.channel_id, forum),
-        Place::NewThread => (open_thread(ctx, message, question).await, None),
+        Place::Thread { forum, .. } => (message.channel_id, forum),
+        Place::NewThread => (open_thread(ctx, message, question, language).await, None),
     };
     let in_thread = matches!(place, Place::Thread { .. }) || thread != message.channel_id;
     if thread != message.channel_id || forum.is_some() {
@@ -282,6 +318,7 @@ pub(super) async fn settle(
                 thread_id: thread.get().to_string(),
                 asker_id: message.author.id.get().to_string(),
                 forum_id: forum.map(|f| f.to_string()),
+                language,
             })
             .await;
         if let Err(error) = recorded {
@@ -292,6 +329,7 @@ pub(super) async fn settle(
         thread,
         forum,
         in_thread,
+        language,
     }
 }
 
@@ -337,11 +375,10 @@ async fn show_no_answer(
     let settled = none.found.taught_out_of_scope;
     let escalates =
         !settled && (data.config.support_role.is_some() || data.config.triage_channel.is_some());
+    let brain = data.assistant.brain();
+    let scope = brain.knowledge_in(at.language).about().scope.as_deref();
     let create = CreateMessage::new()
-        .embed(render::no_answer_embed(
-            escalates,
-            data.assistant.brain().knowledge.about().scope.as_deref(),
-        ))
+        .embed(render::no_answer_embed(escalates, scope, at.language))
         .allowed_mentions(no_mentions());
     post_reply(ctx, data, message, at, &create).await?;
     debug!(confidence = none.found.confidence, "no answer");
@@ -356,6 +393,7 @@ async fn show_no_answer(
         entry: None,
         subject: StaffSubject::Unanswered(none.record.id),
         ping_in_thread: true,
+        language: at.language,
     };
     if triage::escalate(ctx, data, &escalation).await == Told::Staff {
         if let Err(error) = data.assistant.mark_escalated(none.record.id).await {
@@ -380,7 +418,10 @@ async fn post_reply(
     create: &CreateMessage,
 ) -> Result<Message, Error> {
     let Destination {
-        thread, in_thread, ..
+        thread,
+        in_thread,
+        language,
+        ..
     } = *at;
     let sent = with_retry("POST /channels/{channel_id}/messages", || {
         thread.send_message(&ctx.http, create.clone())
@@ -389,20 +430,17 @@ async fn post_reply(
     if sent.is_err() {
         data.in_hand.release(message.id.get());
         if in_thread {
-            apologise(ctx, thread).await;
+            apologise(ctx, thread, language).await;
         }
     }
     Ok(sent?)
 }
 
-/// What the asker gets in a thread when the answer could not be sent.
-const SORRY: &str = "Sorry, I can't answer right now. Please try again in a moment.";
-
-/// Says sorry in the thread the answer could not be sent to: one attempt,
-/// as Discord just refused several.
-async fn apologise(ctx: &SerenityContext, thread: ChannelId) {
+/// Says sorry, in `language`, in the thread the answer could not be sent
+/// to: one attempt, as Discord just refused several.
+async fn apologise(ctx: &SerenityContext, thread: ChannelId, language: Language) {
     let sorry = CreateMessage::new()
-        .content(SORRY)
+        .content(text!(language, "error-cannot-answer"))
         .allowed_mentions(no_mentions());
     if let Err(error) = thread.send_message(&ctx.http, sorry).await {
         warn!(error = %redact::chain(&error), thread = thread.get(), "could not apologise in the thread");
@@ -417,12 +455,13 @@ pub(super) async fn open_thread(
     ctx: &SerenityContext,
     message: &Message,
     question: &str,
+    language: Language,
 ) -> ChannelId {
     if let Some(thread) = &message.thread {
         return thread.id;
     }
-    let builder = CreateThread::new(render::thread_name(question, &message.author.name))
-        .auto_archive_duration(AutoArchiveDuration::OneDay);
+    let name = render::thread_name(question, &message.author.name, language);
+    let builder = CreateThread::new(name).auto_archive_duration(AutoArchiveDuration::OneDay);
     let created = with_retry(
         "POST /channels/{channel_id}/messages/{message_id}/threads",
         || {

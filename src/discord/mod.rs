@@ -14,6 +14,7 @@ pub mod custom_id;
 mod in_hand;
 pub mod ledger;
 mod lifecycle;
+mod locale;
 mod messages;
 mod origin;
 pub mod redact;

@@ -11,8 +11,10 @@ use serenity::all::{
 use super::custom_id::{Action, TriageAct};
 use crate::assistant::{Answer, DialogueStep, DialogueView};
 use crate::dialogue::Recommendation;
-use crate::knowledge::Question;
+use crate::knowledge::{Question, UNSURE};
+use crate::language::Language;
 use crate::store::{AnswerId, Tally};
+use crate::text;
 
 /// Discord's limits: the one place the Discord front end writes them.
 pub const MAX_CONTENT: usize = 2000;
@@ -97,8 +99,9 @@ fn shows_nothing_alone(c: char) -> bool {
         )
 }
 
-/// A thread name from a question: one line, no markup, within the limit.
-pub fn thread_name(question: &str, asker: &str) -> String {
+/// A thread name from a question: one line, no markup, within the limit;
+/// "Question from …" in `language` if it has no visible words.
+pub fn thread_name(question: &str, asker: &str, language: Language) -> String {
     let visible: String = question
         .chars()
         .filter(|c| !hides_or_reorders(*c))
@@ -115,7 +118,10 @@ pub fn thread_name(question: &str, asker: &str) -> String {
         .collect();
     let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().all(shows_nothing_alone) {
-        truncate(&format!("Question from {asker}"), MAX_THREAD_NAME)
+        truncate(
+            &text!(language, "thread-name-fallback", asker = asker),
+            MAX_THREAD_NAME,
+        )
     } else {
         truncate(&line, MAX_THREAD_NAME)
     }
@@ -290,22 +296,39 @@ pub fn tally_line(tally: Tally) -> String {
     format!("👍 {} · 👎 {}", tally.helpful, tally.not_helpful)
 }
 
-fn footer(tally: Tally) -> CreateEmbedFooter {
-    CreateEmbedFooter::new(format!("Did this help? {}", tally_line(tally)))
+/// "Did this help? 👍 3 · 👎 1", in `language`.
+fn footer(tally: Tally, language: Language) -> CreateEmbedFooter {
+    CreateEmbedFooter::new(text!(
+        language,
+        "answer-footer",
+        helpful = tally.helpful,
+        not_helpful = tally.not_helpful,
+    ))
 }
 
-/// The embed of an answer.
+/// The embed of an answer, in its conversation's language; an entry shown
+/// in English because that language's knowledge lacks it says so first.
 pub fn answer_embed(answer: &Answer, tally: Tally) -> CreateEmbed {
+    let language = answer.record.language;
+    let body = if answer.shown_in == language {
+        answer.entry.body.clone()
+    } else {
+        format!(
+            "*{}*\n\n{}",
+            text!(language, "answer-untranslated"),
+            answer.entry.body
+        )
+    };
     CreateEmbed::new()
         .title(truncate(&answer.entry.title, MAX_EMBED_TITLE))
-        .description(truncate(&answer.entry.body, MAX_EMBED_DESCRIPTION))
+        .description(truncate(&body, MAX_EMBED_DESCRIPTION))
         .colour(ANSWER_COLOUR)
-        .footer(footer(tally))
+        .footer(footer(tally, language))
 }
 
-/// An existing embed with a new tally in its footer.
-pub fn with_tally(embed: CreateEmbed, tally: Tally) -> CreateEmbed {
-    embed.footer(footer(tally))
+/// An existing embed with a new tally in its footer, in `language`.
+pub fn with_tally(embed: CreateEmbed, tally: Tally, language: Language) -> CreateEmbed {
+    embed.footer(footer(tally, language))
 }
 
 fn button(action: &Action, label: &str, style: ButtonStyle) -> CreateButton {
@@ -314,14 +337,14 @@ fn button(action: &Action, label: &str, style: ButtonStyle) -> CreateButton {
         .style(style)
 }
 
-fn vote_buttons(answer: AnswerId) -> Vec<CreateButton> {
+fn vote_buttons(answer: AnswerId, language: Language) -> Vec<CreateButton> {
     vec![
         button(
             &Action::Vote {
                 answer,
                 helpful: true,
             },
-            "Helpful",
+            &text!(language, "answer-button-helpful"),
             ButtonStyle::Success,
         )
         .emoji('👍'),
@@ -330,28 +353,30 @@ fn vote_buttons(answer: AnswerId) -> Vec<CreateButton> {
                 answer,
                 helpful: false,
             },
-            "Not helpful",
+            &text!(language, "answer-button-not-helpful"),
             ButtonStyle::Secondary,
         )
         .emoji('👎'),
     ]
 }
 
-/// The components of an answer: votes, the dialogue where offered, a
-/// person, and "Did you mean…" when runners-up are close.
+/// The components of an answer, in its conversation's language: votes,
+/// the dialogue where offered, a person, and "Did you mean…" when
+/// runners-up are close.
 pub fn answer_components(answer: &Answer) -> Vec<CreateActionRow> {
     let id = answer.record.id;
-    let mut buttons = vote_buttons(id);
+    let language = answer.record.language;
+    let mut buttons = vote_buttons(id, language);
     if answer.entry.dialogue.is_some() {
         buttons.push(button(
             &Action::Choose { answer: id },
-            "Help me choose",
+            &text!(language, "answer-button-choose"),
             ButtonStyle::Primary,
         ));
     }
     buttons.push(button(
         &Action::Human { answer: id },
-        "Talk to a human",
+        &text!(language, "answer-button-human"),
         ButtonStyle::Secondary,
     ));
     let mut rows = vec![CreateActionRow::Buttons(buttons)];
@@ -367,27 +392,26 @@ pub fn answer_components(answer: &Answer) -> Vec<CreateActionRow> {
                 Action::Alternative { answer: id }.encode(),
                 CreateSelectMenuKind::String { options },
             )
-            .placeholder("Did you mean…"),
+            .placeholder(text!(language, "answer-did-you-mean")),
         ));
     }
     rows
 }
 
-/// The honest reply when the knowledge has no answer.
-pub fn no_answer_embed(escalated: bool, scope: Option<&str>) -> CreateEmbed {
-    let next = if escalated {
-        "I've flagged it for the support team; someone will look at it here."
+/// The honest reply when the knowledge has no answer, in `language`;
+/// `scope` is what the knowledge in that language says it covers.
+pub fn no_answer_embed(escalated: bool, scope: Option<&str>, language: Language) -> CreateEmbed {
+    let sorry = if escalated {
+        text!(language, "no-answer-escalated")
     } else {
-        "I've noted it for the support team."
+        text!(language, "no-answer-noted")
     };
     CreateEmbed::new()
-        .title("I don't have an answer for that yet")
+        .title(text!(language, "no-answer-title"))
         .description(truncate(
             &match scope {
-                Some(scope) => {
-                    format!("Sorry, that's not something I know about. {next}\n\n{scope}")
-                }
-                None => format!("Sorry, that's not something I know about. {next}"),
+                Some(scope) => format!("{sorry}\n\n{scope}"),
+                None => sorry,
             },
             MAX_EMBED_DESCRIPTION,
         ))
@@ -395,8 +419,10 @@ pub fn no_answer_embed(escalated: bool, scope: Option<&str>) -> CreateEmbed {
 }
 
 /// A dialogue step: the question with a button per option, "Not sure",
-/// "Back" and "Restart"; or the recommendation with vote buttons.
+/// "Back" and "Restart"; or the recommendation with vote buttons; in the
+/// dialogue's language.
 pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let language = view.language;
     match &view.step {
         DialogueStep::Ask { question, number } => {
             let mut description = String::new();
@@ -407,7 +433,12 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
             description.push_str(&format!("**{}**", question.prompt));
             let embed = CreateEmbed::new()
                 .title(truncate(
-                    &format!("{} · question {number}", view.dialogue.title),
+                    &text!(
+                        language,
+                        "dialogue-step-title",
+                        title = view.dialogue.title.as_str(),
+                        number = *number,
+                    ),
                     MAX_EMBED_TITLE,
                 ))
                 .description(truncate(&description, MAX_EMBED_DESCRIPTION))
@@ -418,8 +449,8 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
             recommendation,
             answer_id,
         } => (
-            recommendation_embed(recommendation, Tally::default()),
-            vec![CreateActionRow::Buttons(vote_buttons(*answer_id))],
+            recommendation_embed(recommendation, Tally::default(), language),
+            vec![CreateActionRow::Buttons(vote_buttons(*answer_id, language))],
         ),
     }
 }
@@ -428,11 +459,12 @@ pub fn dialogue_message(view: &DialogueView) -> (CreateEmbed, Vec<CreateActionRo
 /// something was asked) and Restart.
 fn step_buttons(view: &DialogueView, question: &Question) -> Vec<CreateActionRow> {
     let session = view.session_id;
+    let language = view.language;
     let mut options: Vec<CreateButton> = question
         .values()
         .into_iter()
         .map(|value| {
-            let style = if value == crate::knowledge::UNSURE {
+            let style = if value == UNSURE {
                 ButtonStyle::Secondary
             } else {
                 ButtonStyle::Primary
@@ -442,30 +474,51 @@ fn step_buttons(view: &DialogueView, question: &Question) -> Vec<CreateActionRow
                 slot: question.slot.clone(),
                 value: value.to_owned(),
             };
-            button(&action, question.label_of(value), style)
+            button(&action, &option_label(question, value, language), style)
         })
         .collect();
     options.truncate(MAX_BUTTONS_PER_ROW);
     let mut navigation = Vec::new();
     if view.state.asked() > 0 {
         let back = Action::DialogueBack { session };
-        navigation.push(button(&back, "Back", ButtonStyle::Secondary));
+        let label = text!(language, "dialogue-back");
+        navigation.push(button(&back, &label, ButtonStyle::Secondary));
     }
     let restart = Action::DialogueRestart { session };
-    navigation.push(button(&restart, "Restart", ButtonStyle::Secondary));
+    let label = text!(language, "dialogue-restart");
+    navigation.push(button(&restart, &label, ButtonStyle::Secondary));
     vec![
         CreateActionRow::Buttons(options),
         CreateActionRow::Buttons(navigation),
     ]
 }
 
-pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbed {
-    let mut text = String::from("**Why:**\n");
+/// What an option of a dialogue question is called: its label (in the
+/// dialogue's language), or "Not sure" in `language`.
+pub fn option_label(question: &Question, value: &str, language: Language) -> String {
+    if value == UNSURE {
+        text!(language, "dialogue-not-sure")
+    } else {
+        question.label_of(value).to_owned()
+    }
+}
+
+/// A dialogue's result, in `language` (the reasons and notes are in the
+/// dialogue's own, which is the same).
+pub fn recommendation_embed(
+    result: &Recommendation,
+    tally: Tally,
+    language: Language,
+) -> CreateEmbed {
+    let mut text = format!("**{}**\n", text!(language, "dialogue-why"));
     for reason in &result.reasons {
         text.push_str(&format!("• {}\n", reason.text));
     }
     if !result.notes.is_empty() || !result.caveats.is_empty() {
-        text.push_str("\n**Keep in mind:**\n");
+        text.push_str(&format!(
+            "\n**{}**\n",
+            text!(language, "dialogue-keep-in-mind")
+        ));
     }
     for note in &result.notes {
         text.push_str(&format!("• {}\n", note.text));
@@ -478,12 +531,16 @@ pub fn recommendation_embed(result: &Recommendation, tally: Tally) -> CreateEmbe
     }
     CreateEmbed::new()
         .title(truncate(
-            &format!("My recommendation: {}", result.label),
+            &text!(
+                language,
+                "dialogue-recommendation",
+                label = result.label.as_str()
+            ),
             MAX_EMBED_TITLE,
         ))
         .description(truncate(&text, MAX_EMBED_DESCRIPTION))
         .colour(RESULT_COLOUR)
-        .footer(footer(tally))
+        .footer(footer(tally, language))
 }
 
 /// A line noting which answer was picked, for a step message once answered.
@@ -496,21 +553,21 @@ pub fn answered_step(prompt: &str, label: &str) -> CreateEmbed {
         .colour(ANSWER_COLOUR)
 }
 
-/// The "how can we improve this?" modal.
-pub fn improvement_modal(answer: AnswerId) -> CreateModal {
+/// The "how can we improve this?" modal, in `language`.
+pub fn improvement_modal(answer: AnswerId, language: Language) -> CreateModal {
     CreateModal::new(
         Action::Improve { answer }.encode(),
-        "How can we improve this answer?",
+        truncate(&text!(language, "improve-title"), MAX_INPUT_LABEL),
     )
     .components(vec![CreateActionRow::InputText(
         CreateInputText::new(
             InputTextStyle::Paragraph,
-            "What was missing or wrong? (optional)",
+            truncate(&text!(language, "improve-label"), MAX_INPUT_LABEL),
             COMMENT_FIELD,
         )
         .required(false)
         .max_length(MAX_COMMENT)
-        .placeholder("e.g. it didn't cover my mail app"),
+        .placeholder(text!(language, "improve-placeholder")),
     )])
 }
 
@@ -528,13 +585,15 @@ pub struct StaffControls<'a> {
     /// Whether the post is about an improvement comment (it offers
     /// "Edit entry").
     pub comment: bool,
+    /// The staff's language.
+    pub language: Language,
 }
 
 /// The controls under a post for staff: "Answer with…" (every entry if
 /// they fit one select, else the best 24 and "Search…"), then "Not in
 /// scope", "Claim", "Resolved" and, for a comment, "Edit entry".
 pub fn staff_controls(controls: &StaffControls<'_>) -> Vec<CreateActionRow> {
-    let post = controls.post;
+    let (post, language) = (controls.post, controls.language);
     let fits = controls.entries.len() <= MAX_SELECT_OPTIONS;
     let shown = if fits {
         MAX_SELECT_OPTIONS
@@ -544,59 +603,73 @@ pub fn staff_controls(controls: &StaffControls<'_>) -> Vec<CreateActionRow> {
     let mut options = entry_options(&controls.entries[..controls.entries.len().min(shown)]);
     if !fits {
         options.push(
-            CreateSelectMenuOption::new("Search…", SEARCH_OPTION)
-                .description("Find another entry by its id or words"),
+            CreateSelectMenuOption::new(text!(language, "staff-search"), SEARCH_OPTION)
+                .description(text!(language, "staff-search-description")),
         );
     }
     let mut rows = Vec::new();
     if !options.is_empty() {
-        rows.push(answer_with_select(post, options));
+        rows.push(answer_with_select(post, options, language));
     }
     let act = |act| Action::Triage { post, act };
     let mut buttons = vec![
         button(
             &act(TriageAct::OutOfScope),
-            "Not in scope",
+            &text!(language, "staff-button-out-of-scope"),
             ButtonStyle::Secondary,
         ),
-        button(&act(TriageAct::Claim), "Claim", ButtonStyle::Primary),
-        button(&act(TriageAct::Resolve), "Resolved", ButtonStyle::Success),
+        button(
+            &act(TriageAct::Claim),
+            &text!(language, "staff-button-claim"),
+            ButtonStyle::Primary,
+        ),
+        button(
+            &act(TriageAct::Resolve),
+            &text!(language, "staff-button-resolved"),
+            ButtonStyle::Success,
+        ),
     ];
     if controls.comment {
-        buttons.push(edit_entry_button(post));
+        buttons.push(edit_entry_button(post, language));
     }
     rows.push(CreateActionRow::Buttons(buttons));
     rows
 }
 
-fn edit_entry_button(post: i64) -> CreateButton {
+fn edit_entry_button(post: i64, language: Language) -> CreateButton {
     button(
         &Action::Triage {
             post,
             act: TriageAct::EditEntry,
         },
-        "Edit entry",
+        &text!(language, "staff-button-edit-entry"),
         ButtonStyle::Secondary,
     )
 }
 
 /// What stays under a post for staff once it is settled: nothing, or
 /// "Edit entry" for a comment.
-pub fn settled_controls(post: i64, comment: bool) -> Vec<CreateActionRow> {
+pub fn settled_controls(post: i64, comment: bool, language: Language) -> Vec<CreateActionRow> {
     if comment {
-        vec![CreateActionRow::Buttons(vec![edit_entry_button(post)])]
+        vec![CreateActionRow::Buttons(vec![edit_entry_button(
+            post, language,
+        )])]
     } else {
         Vec::new()
     }
 }
 
 /// The entries found for a search, to pick one from (privately).
-pub fn search_results(post: i64, entries: &[(String, String)]) -> Vec<CreateActionRow> {
+pub fn search_results(
+    post: i64,
+    entries: &[(String, String)],
+    language: Language,
+) -> Vec<CreateActionRow> {
     if entries.is_empty() {
         return Vec::new();
     }
     let options = entry_options(&entries[..entries.len().min(MAX_SELECT_OPTIONS)]);
-    vec![answer_with_select(post, options)]
+    vec![answer_with_select(post, options, language)]
 }
 
 /// Entries, as (id, title), as options of a select: the title, with the
@@ -612,7 +685,11 @@ fn entry_options(entries: &[(String, String)]) -> Vec<CreateSelectMenuOption> {
 }
 
 /// The "Answer with…" select of a post for staff.
-fn answer_with_select(post: i64, options: Vec<CreateSelectMenuOption>) -> CreateActionRow {
+fn answer_with_select(
+    post: i64,
+    options: Vec<CreateSelectMenuOption>,
+    language: Language,
+) -> CreateActionRow {
     CreateActionRow::SelectMenu(
         CreateSelectMenu::new(
             Action::Triage {
@@ -622,25 +699,29 @@ fn answer_with_select(post: i64, options: Vec<CreateSelectMenuOption>) -> Create
             .encode(),
             CreateSelectMenuKind::String { options },
         )
-        .placeholder("Answer with…"),
+        .placeholder(text!(language, "staff-answer-with")),
     )
 }
 
-/// The modal of the "Search…" option.
-pub fn search_modal(post: i64) -> CreateModal {
+/// The modal of the "Search…" option, in `language`.
+pub fn search_modal(post: i64, language: Language) -> CreateModal {
     CreateModal::new(
         Action::Triage {
             post,
             act: TriageAct::Search,
         }
         .encode(),
-        "Answer with another entry",
+        truncate(&text!(language, "staff-search-title"), MAX_INPUT_LABEL),
     )
     .components(vec![CreateActionRow::InputText(
-        CreateInputText::new(InputTextStyle::Short, "Entry id or words", SEARCH_FIELD)
-            .required(true)
-            .max_length(200)
-            .placeholder("e.g. mailbox-quota, or: mailbox full"),
+        CreateInputText::new(
+            InputTextStyle::Short,
+            truncate(&text!(language, "staff-search-label"), MAX_INPUT_LABEL),
+            SEARCH_FIELD,
+        )
+        .required(true)
+        .max_length(200)
+        .placeholder(text!(language, "staff-search-placeholder")),
     )])
 }
 
@@ -661,21 +742,26 @@ mod tests {
 
     #[test]
     fn thread_names_drop_markup_and_fit_the_limit() {
+        let en = Language::English;
         assert_eq!(
-            thread_name("**help** <@123> my `mail` is gone", "ann"),
+            thread_name("**help** <@123> my `mail` is gone", "ann", en),
             "help my mail is gone"
         );
-        assert_eq!(thread_name("<@123>", "ann"), "Question from ann");
+        assert_eq!(thread_name("<@123>", "ann", en), "Question from ann");
         assert_eq!(
-            thread_name("\u{202E}lluf\u{202C} my\u{200B} mail\u{7}box", "ann"),
+            thread_name("<@123>", "ann", Language::German),
+            "Frage von ann"
+        );
+        assert_eq!(
+            thread_name("\u{202E}lluf\u{202C} my\u{200B} mail\u{7}box", "ann", en),
             "lluf my mail box"
         );
         assert_eq!(
-            thread_name("\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}", "ann"),
+            thread_name("\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}", "ann", en),
             "Question from ann"
         );
         assert_eq!(
-            thread_name(&"word ".repeat(100), "ann").chars().count(),
+            thread_name(&"word ".repeat(100), "ann", en).chars().count(),
             MAX_THREAD_NAME
         );
     }
@@ -772,6 +858,7 @@ mod tests {
             post: 1,
             entries: &entries[..MAX_SELECT_OPTIONS],
             comment: false,
+            language: Language::English,
         });
         assert_eq!(options(&all).len(), MAX_SELECT_OPTIONS);
         assert!(!options(&all).contains(&SEARCH_OPTION.to_owned()));
@@ -779,6 +866,7 @@ mod tests {
             post: 1,
             entries: &entries,
             comment: true,
+            language: Language::English,
         });
         let offered = options(&many);
         assert_eq!(offered.len(), MAX_SELECT_OPTIONS);

@@ -23,14 +23,9 @@ use super::render::{self, no_mentions, truncate};
 use super::retry::with_retry;
 use super::{triage, Data, Error};
 use crate::assistant::{Lesson, StaffCase, StaffSubject, TeachFailure};
+use crate::language::Language;
 use crate::store::Origin;
-
-const NOT_STAFF: &str =
-    "Sorry, these controls are for the support team (the support role or Manage Server).";
-const GONE: &str = "This post belongs to a question I no longer have. Nothing was changed.";
-const TEXT_GONE: &str = "The question's text is no longer kept (its asker was forgotten, or it passed the retention period), so I can't answer it or learn from it. Please reply in the thread yourself.";
-const NO_THREAD: &str =
-    "I don't know which thread this question was asked in, so please reply there yourself.";
+use crate::text;
 
 /// The interaction a staff control came with: a click or select on the
 /// post (or on a search's results), or the search modal's submit.
@@ -52,6 +47,14 @@ impl Used<'_> {
         match self {
             Self::Component(c) => &c.user,
             Self::Modal(m) => &m.user,
+        }
+    }
+
+    /// The Discord locale of the person who used it.
+    fn locale(&self) -> &str {
+        match self {
+            Self::Component(c) => &c.locale,
+            Self::Modal(m) => &m.locale,
         }
     }
 
@@ -115,6 +118,12 @@ fn deferred() -> CreateInteractionResponse {
     CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true))
 }
 
+/// The language of what only the staff member who used a control sees:
+/// theirs if spoken, else the staff's.
+fn theirs(data: &Data, used: &Used<'_>) -> Language {
+    super::locale::personal(data, used.locale(), Some(super::locale::for_staff(data)))
+}
+
 /// Carries out a staff control, after the person and the post are checked:
 /// anyone else is refused and nothing changes.
 pub(super) async fn on_control(
@@ -124,34 +133,43 @@ pub(super) async fn on_control(
     post: i64,
     act: TriageAct,
 ) -> Result<(), Error> {
+    let language = theirs(data, &used);
+    let gone = || ephemeral(&text!(language, "staff-gone"));
     if !data.is_staff(used.member()) {
-        return used.respond(ctx, ephemeral(NOT_STAFF)).await;
+        return used
+            .respond(ctx, ephemeral(&text!(language, "staff-only")))
+            .await;
     }
     let Some(case) = data.assistant.staff_case(post).await? else {
         warn!(post, "staff control for an unknown post");
-        return used.respond(ctx, ephemeral(GONE)).await;
+        return used.respond(ctx, gone()).await;
     };
+    let staff = used.user().id.get().to_string();
+    let (when, on_post) = (now_markup(), super::locale::for_staff(data));
     match act {
         TriageAct::Answer => match chosen_entry(&used) {
             Some(entry) if entry == render::SEARCH_OPTION => {
-                let modal = CreateInteractionResponse::Modal(render::search_modal(post));
-                used.respond(ctx, modal).await
+                let modal = render::search_modal(post, language);
+                used.respond(ctx, CreateInteractionResponse::Modal(modal))
+                    .await
             }
             Some(entry) => answer_with(ctx, data, used, &case, &entry).await,
-            None => used.respond(ctx, ephemeral(GONE)).await,
+            None => used.respond(ctx, gone()).await,
         },
         TriageAct::Search => search(ctx, data, used, &case).await,
         TriageAct::OutOfScope => out_of_scope(ctx, data, used, &case).await,
         TriageAct::Claim => {
-            let line = format!("🙋 Claimed by <@{}> {}", used.user().id, now_markup());
-            mark_post(ctx, used, &case, &line, false).await;
-            used.respond(ctx, ephemeral("It's yours: the post says so."))
-                .await
+            let line = text!(on_post, "staff-claimed", staff = staff, when = when);
+            let line = format!("{CLAIM_MARK} {line}");
+            mark_post(ctx, data, used, &case, &line, false).await;
+            let reply = text!(language, "staff-claimed-reply");
+            used.respond(ctx, ephemeral(&reply)).await
         }
         TriageAct::Resolve => {
-            let line = format!("☑️ Resolved by <@{}> {}", used.user().id, now_markup());
-            mark_post(ctx, used, &case, &line, true).await;
-            used.respond(ctx, ephemeral("Marked resolved.")).await
+            let line = text!(on_post, "staff-resolved", staff = staff, when = when);
+            mark_post(ctx, data, used, &case, &format!("☑️ {line}"), true).await;
+            let reply = text!(language, "staff-resolved-reply");
+            used.respond(ctx, ephemeral(&reply)).await
         }
         TriageAct::EditEntry => edit_entry(ctx, data, used, &case).await,
     }
@@ -193,8 +211,11 @@ async fn search(
     used: Used<'_>,
     case: &StaffCase,
 ) -> Result<(), Error> {
+    let language = theirs(data, &used);
     let Used::Modal(modal) = used else {
-        return used.respond(ctx, ephemeral(GONE)).await;
+        return used
+            .respond(ctx, ephemeral(&text!(language, "staff-gone")))
+            .await;
     };
     let typed = search_text(modal);
     let typed = typed.trim();
@@ -206,19 +227,20 @@ async fn search(
         .matcher
         .suggestions(typed)
         .into_iter()
-        .filter_map(|id| Some((id.clone(), brain.knowledge.entry(&id)?.title.clone())))
+        .filter_map(|id| {
+            let (entry, _) = brain.entry_in(super::locale::for_staff(data), &id)?;
+            Some((id.clone(), entry.title.clone()))
+        })
         .collect();
     let text = if found.is_empty() {
-        format!(
-            "No entry matches `{}`. Try other words or an entry id.",
-            truncate(&typed.replace('`', "'"), 100)
-        )
+        let typed = truncate(&typed.replace('`', "'"), 100);
+        text!(language, "staff-no-match", typed = typed)
     } else {
-        "Pick the entry to answer with:".to_owned()
+        text!(language, "staff-pick-entry")
     };
     let message = CreateInteractionResponseMessage::new()
         .content(text)
-        .components(render::search_results(case.post.id, &found))
+        .components(render::search_results(case.post.id, &found, language))
         .ephemeral(true)
         .allowed_mentions(no_mentions());
     used.respond(ctx, CreateInteractionResponse::Message(message))
@@ -234,28 +256,24 @@ async fn answer_with(
     case: &StaffCase,
     entry: &str,
 ) -> Result<(), Error> {
+    let language = theirs(data, &used);
     let (Some(question), Some(thread)) = (case.question.as_deref(), thread_of(case)) else {
         let refusal = if case.question.is_none() {
-            TEXT_GONE
+            text!(language, "staff-text-gone")
         } else {
-            NO_THREAD
+            text!(language, "staff-no-thread")
         };
-        return used.respond(ctx, ephemeral(refusal)).await;
+        return used.respond(ctx, ephemeral(&refusal)).await;
     };
     used.respond(ctx, deferred()).await?;
     let staff = used.user().id.get().to_string();
-    if let Err(refusal) = teach(data, case, question, Some(entry), &staff).await? {
+    if let Err(refusal) = teach(data, case, question, Some(entry), &staff, language).await? {
         return used.finish(ctx, &refusal).await;
     }
-    let origin = Origin {
-        front_end: "discord",
-        guild_id: case.post.guild_id.clone(),
-        channel_id: Some(thread.get().to_string()),
-        user_id: case.asker.clone(),
-        source_message_id: None,
-    };
+    let language_there = conversation_language(data, thread, question).await;
+    let origin = asker_in(case, thread, language_there);
     let Some(answer) = data.assistant.answer_with(entry, question, origin).await? else {
-        return used.finish(ctx, GONE).await;
+        return used.finish(ctx, &text!(language, "staff-gone")).await;
     };
     let create = CreateMessage::new()
         .embed(render::answer_embed(&answer, Default::default()))
@@ -269,13 +287,47 @@ async fn answer_with(
         .link_message(answer.record.id, &sent.id.get().to_string())
         .await?;
     tag_forum_post(ctx, data, thread, &answer.entry.tags).await;
-    let line = format!("✅ Answered by <@{staff}> with `{entry}` {}", now_markup());
-    mark_post(ctx, used, case, &line, true).await;
-    let text = format!(
-        "Answered in <#{thread}> with **{}**. I'll answer this question with it from now on.",
-        answer.entry.title
+    let (on_post, when) = (super::locale::for_staff(data), now_markup());
+    let line = text!(
+        on_post,
+        "staff-answered",
+        staff = staff,
+        entry = entry,
+        when = when
+    );
+    mark_post(ctx, data, used, case, &format!("✅ {line}"), true).await;
+    let text = text!(
+        language,
+        "staff-answered-reply",
+        thread = thread.get().to_string(),
+        title = answer.entry.title.as_str(),
     );
     used.finish(ctx, &text).await
+}
+
+/// The asker of a case, in their thread, in its language.
+fn asker_in(case: &StaffCase, thread: ChannelId, language: Language) -> Origin {
+    Origin {
+        front_end: "discord",
+        guild_id: case.post.guild_id.clone(),
+        channel_id: Some(thread.get().to_string()),
+        user_id: case.asker.clone(),
+        source_message_id: None,
+        language,
+    }
+}
+
+/// The language of the asker's thread: the one it keeps, else the
+/// question's own.
+async fn conversation_language(data: &Data, thread: ChannelId, question: &str) -> Language {
+    match data.ledger.thread(&thread.get().to_string()).await {
+        Ok(Some(record)) => record.language,
+        Ok(None) => data.assistant.language_for(question, &[]),
+        Err(error) => {
+            warn!(error = %redact::chain(&error), "could not look up the thread");
+            data.assistant.language_for(question, &[])
+        }
+    }
 }
 
 /// "Not in scope": the question is learned as having no entry, so the
@@ -286,30 +338,32 @@ async fn out_of_scope(
     used: Used<'_>,
     case: &StaffCase,
 ) -> Result<(), Error> {
+    let language = theirs(data, &used);
     let Some(question) = case.question.as_deref() else {
-        return used.respond(ctx, ephemeral(TEXT_GONE)).await;
+        let refusal = text!(language, "staff-text-gone");
+        return used.respond(ctx, ephemeral(&refusal)).await;
     };
     used.respond(ctx, deferred()).await?;
     let staff = used.user().id.get().to_string();
-    if let Err(refusal) = teach(data, case, question, None, &staff).await? {
+    if let Err(refusal) = teach(data, case, question, None, &staff, language).await? {
         return used.finish(ctx, &refusal).await;
     }
-    let line = format!("🚫 Not in scope, said <@{staff}> {}", now_markup());
-    mark_post(ctx, used, case, &line, true).await;
-    used.finish(
-        ctx,
-        "Noted: this question is not in scope. Asked again, it gets \"no entry\" without calling the team.",
-    )
-    .await
+    let (on_post, when) = (super::locale::for_staff(data), now_markup());
+    let line = text!(on_post, "staff-out-of-scope", staff = staff, when = when);
+    mark_post(ctx, data, used, case, &format!("🚫 {line}"), true).await;
+    used.finish(ctx, &text!(language, "staff-out-of-scope-reply"))
+        .await
 }
 
-/// Teaches the matcher; `Ok(Err(text))` is a refusal to show staff.
+/// Teaches the matcher; `Ok(Err(text))` is a refusal to show staff, in
+/// `language`.
 async fn teach(
     data: &Data,
     case: &StaffCase,
     question: &str,
     entry: Option<&str>,
     staff: &str,
+    language: Language,
 ) -> Result<Result<(), String>, Error> {
     let lesson = Lesson {
         question,
@@ -321,8 +375,10 @@ async fn teach(
     match data.assistant.teach(lesson).await {
         Ok(_) => Ok(Ok(())),
         Err(TeachFailure::Store(error)) => Err(error.into()),
-        Err(refused) => Ok(Err(format!(
-            "I didn't change anything: {refused}. Unlearn that first (`/kb learned`, `/kb unlearn`) or edit the knowledge."
+        Err(refused) => Ok(Err(text!(
+            language,
+            "staff-refused",
+            reason = refused.to_string()
         ))),
     }
 }
@@ -335,19 +391,35 @@ async fn edit_entry(
     used: Used<'_>,
     case: &StaffCase,
 ) -> Result<(), Error> {
+    let language = theirs(data, &used);
+    let gone = || ephemeral(&text!(language, "staff-gone"));
     let StaffSubject::Comment { answer, .. } = &case.subject else {
-        return used.respond(ctx, ephemeral(GONE)).await;
+        return used.respond(ctx, gone()).await;
     };
     let Some(shown) = data.assistant.answer(*answer).await? else {
-        return used.respond(ctx, ephemeral(GONE)).await;
+        return used.respond(ctx, gone()).await;
     };
-    let mut text = format!("Edit `knowledge/{}.md`. The comment:\n", shown.entry);
+    let path = entry_path(data, &shown.entry, shown.language);
+    let mut text = text!(language, "staff-edit-entry", path = path);
+    text.push('\n');
     let room = render::MAX_CONTENT.saturating_sub(text.chars().count());
     match &case.comment {
         Some(comment) => text.push_str(&render::quote_for_staff(comment.trim(), room)),
-        None => text.push_str("(no longer kept)"),
+        None => text.push_str(&text!(language, "staff-comment-gone")),
     }
     used.respond(ctx, ephemeral(&text)).await
+}
+
+/// Where the entry shown in `language` lives under `knowledge/`, without
+/// `.md`: its translation's file (`de/ID`) if it was shown translated.
+fn entry_path(data: &Data, entry: &str, language: Language) -> String {
+    let brain = data.assistant.brain();
+    match brain.entry_in(language, entry) {
+        Some((_, shown_in)) if shown_in != Language::PRIMARY => {
+            format!("{}/{entry}", shown_in.code())
+        }
+        _ => entry.to_owned(),
+    }
 }
 
 fn thread_of(case: &StaffCase) -> Option<ChannelId> {
@@ -389,6 +461,7 @@ fn is_ephemeral(message: &Message) -> bool {
 
 async fn mark_post(
     ctx: &SerenityContext,
+    data: &Data,
     used: Used<'_>,
     case: &StaffCase,
     line: &str,
@@ -422,7 +495,8 @@ async fn mark_post(
         .allowed_mentions(no_mentions());
     if settled {
         let comment = matches!(case.subject, StaffSubject::Comment { .. });
-        let kept: Vec<CreateActionRow> = render::settled_controls(case.post.id, comment);
+        let language = super::locale::for_staff(data);
+        let kept: Vec<CreateActionRow> = render::settled_controls(case.post.id, comment, language);
         edit = edit.components(kept);
     }
     let edited = with_retry("PATCH /channels/{channel_id}/messages/{message_id}", || {

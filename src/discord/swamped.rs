@@ -24,13 +24,7 @@ use super::retry::with_retry;
 use super::triage;
 use super::Data;
 use crate::operations::metric;
-
-/// What the asker is told.
-pub const SWAMPED: &str = "I'm swamped right now, so a person from the support team will look at \
-                           this. Thanks for your patience!";
-
-/// What the asker is told if even that could not be recorded.
-const TRY_AGAIN: &str = "Sorry, I can't answer right now. Please try again in a moment.";
+use crate::text;
 
 /// Records `message`, if it is a question, for the support team and tells
 /// its asker so. Nothing if it is not a question, if its asker is over
@@ -65,7 +59,8 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
             return;
         }
     }
-    let origin = super::origin::of_message(message);
+    let language = messages::language_of(ctx, data, message, place, &question);
+    let origin = super::origin::of_message(message, language);
     let recorded = match data.assistant.set_aside(&question, origin).await {
         Ok(record) if !record.created => {
             info!(message = message.id.get(), "question already set aside");
@@ -82,11 +77,12 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
         }
     };
     if !recorded {
-        say(ctx, message, message.channel_id, TRY_AGAIN).await;
+        let sorry = text!(language, "error-cannot-answer");
+        say(ctx, message, message.channel_id, &sorry).await;
         return;
     }
-    let at = messages::settle(ctx, data, message, place, &question).await;
-    say(ctx, message, at.thread, SWAMPED).await;
+    let at = messages::settle(ctx, data, message, place, &question, language).await;
+    say(ctx, message, at.thread, &text!(language, "swamped")).await;
     if let Some(forum) = at.forum {
         let tag = data.config.escalation_tag.as_str();
         triage::add_forum_tags(ctx, forum, at.thread.get(), &[tag]).await;

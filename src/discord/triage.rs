@@ -12,8 +12,10 @@ use super::render::{self, no_mentions, only_role, truncate};
 use super::retry::with_retry;
 use super::{link, Data};
 use crate::assistant::{StaffPost, StaffSubject};
+use crate::language::Language;
 use crate::operations::metric;
 use crate::store::Traces;
+use crate::text;
 
 /// Quoted question text shown to staff is kept short (escaped, see
 /// [`render::for_staff`]).
@@ -34,6 +36,9 @@ pub struct Escalation<'a> {
     /// bot's own threads and watched channels, never where the reply was
     /// private.
     pub ping_in_thread: bool,
+    /// The conversation's language, which the ping in its thread speaks
+    /// (the post for staff speaks theirs).
+    pub language: Language,
 }
 
 /// What came of an escalation.
@@ -77,7 +82,11 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
         .filter(|_| escalation.ping_in_thread)
     {
         let message = CreateMessage::new()
-            .content(format!("<@&{role}> this question needs a human."))
+            .content(text!(
+                escalation.language,
+                "escalation-ping",
+                role = role.to_string()
+            ))
             .allowed_mentions(only_role(role));
         let sent = with_retry("POST /channels/{channel_id}/messages", || {
             ChannelId::new(escalation.thread).send_message(&ctx.http, message.clone())
@@ -87,7 +96,7 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
     }
     if let Some(triage) = triage_channel_for(ctx, data, escalation.guild).await {
         let controls = controls(data, post, Some(escalation.question), &escalation.subject);
-        let text = triage_text(escalation);
+        let text = triage_text(escalation, super::locale::for_staff(data));
         if let Some(sent) = post_for_staff(ctx, triage, text, controls).await {
             told = true;
             remember_post(data, post, triage, sent).await;
@@ -102,22 +111,24 @@ pub async fn escalate(ctx: &SerenityContext, data: &Data, escalation: &Escalatio
     Told::Nobody
 }
 
-/// The triage post of an escalation: who, about what, where, and the
-/// question quoted (escaped, see [`render::quote_for_staff`]).
-fn triage_text(escalation: &Escalation<'_>) -> String {
+/// The triage post of an escalation, in the staff's `language`: who,
+/// about what, where, and the question quoted (escaped, see
+/// [`render::quote_for_staff`]).
+fn triage_text(escalation: &Escalation<'_>, language: Language) -> String {
+    let asker = escalation.asker.to_string();
+    let link = link(escalation.guild, escalation.thread);
     let about = match escalation.entry {
-        Some(entry) => format!("asked for a human after the answer `{entry}`"),
-        None => "asked a question I had no answer for".to_owned(),
+        Some(entry) => text!(
+            language,
+            "triage-human",
+            asker = asker,
+            entry = entry,
+            link = link
+        ),
+        None => text!(language, "triage-no-answer", asker = asker, link = link),
     };
     let quote = render::quote_for_staff(&escalation.question.replace('\n', " "), QUOTE_CHARS);
-    truncate(
-        &format!(
-            "<@{}> {about}: {}\n{quote}",
-            escalation.asker,
-            link(escalation.guild, escalation.thread),
-        ),
-        render::MAX_CONTENT,
-    )
+    truncate(&format!("{about}\n{quote}"), render::MAX_CONTENT)
 }
 
 /// The triage channel, if it belongs to `guild`: one server's questions
@@ -177,14 +188,12 @@ pub struct Removed {
     pub threads: u64,
 }
 
-/// A thread's name once the question it was named after is forgotten.
-const FORGOTTEN_THREAD_NAME: &str = "Email question";
-
 /// Deletes the posts for staff that quoted a forgotten person and renames
-/// the threads named after their questions. Best effort: what Discord
-/// refuses (a post a moderator already deleted, an archived thread) is
-/// logged and skipped.
-pub async fn remove_traces(ctx: &SerenityContext, traces: &Traces) -> Removed {
+/// the threads named after their questions ("Email question", in
+/// `language`). Best effort: what Discord refuses (a post a moderator
+/// already deleted, an archived thread) is logged and skipped.
+pub async fn remove_traces(ctx: &SerenityContext, traces: &Traces, language: Language) -> Removed {
+    let forgotten_name = text!(language, "thread-name-forgotten");
     let mut removed = Removed::default();
     for (channel, message) in &traces.staff_posts {
         let (Some(channel), Some(message)) = (nonzero(channel), nonzero(message)) else {
@@ -208,7 +217,7 @@ pub async fn remove_traces(ctx: &SerenityContext, traces: &Traces) -> Removed {
             continue;
         };
         let renamed = with_retry("PATCH /channels/{channel_id}", || {
-            thread.edit_thread(&ctx.http, EditThread::new().name(FORGOTTEN_THREAD_NAME))
+            thread.edit_thread(&ctx.http, EditThread::new().name(forgotten_name.as_str()))
         })
         .await;
         match renamed {
@@ -232,6 +241,7 @@ fn controls(
         post: post.id(),
         entries: &entries,
         comment: matches!(subject, StaffSubject::Comment { .. }),
+        language: super::locale::for_staff(data),
     })
 }
 

@@ -11,10 +11,12 @@
 mod error;
 mod model;
 mod parse;
+mod translation;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::language::Language;
 use crate::phrase::Vocabulary;
 pub use error::{KnowledgeError, LoadErrors};
 pub use model::{
@@ -78,6 +80,13 @@ pub const MAX_ABOUT_CHARS: usize = 300;
 
 #[derive(Debug, Clone)]
 pub struct Knowledge {
+    /// The language it is written in: the top folder's is English, each
+    /// `<code>/` subfolder's its own.
+    language: Language,
+    /// The other languages' knowledge (`knowledge/de/`, `knowledge/es/`):
+    /// the same entry and dialogue ids in those words. Empty in a
+    /// translation itself.
+    translations: BTreeMap<Language, Knowledge>,
     about: About,
     entries: Vec<Entry>,
     dialogues: Vec<Dialogue>,
@@ -112,8 +121,54 @@ impl Knowledge {
     }
 
     /// Parses and validates a set of files; `root` only prefixes the paths
-    /// named in errors.
+    /// named in errors. Files under a folder named by a language code
+    /// (`de/pop.md`) are that language's translation.
     pub fn from_files(root: &Path, files: Vec<SourceFile>) -> Result<Self, LoadErrors> {
+        let mut own = Vec::new();
+        let mut translated: BTreeMap<Language, Vec<SourceFile>> = BTreeMap::new();
+        for file in files {
+            match translation_of(&file.path) {
+                Some((language, path)) => {
+                    translated.entry(language).or_default().push(SourceFile {
+                        path,
+                        text: file.text,
+                    })
+                }
+                None => own.push(file),
+            }
+        }
+        let mut errors = Vec::new();
+        let mut knowledge = match Self::from_language_files(root, own, Language::PRIMARY) {
+            Ok(knowledge) => Some(knowledge),
+            Err(LoadErrors(mut found)) => {
+                errors.append(&mut found);
+                None
+            }
+        };
+        for (language, files) in translated {
+            let folder = root.join(language.code());
+            match Self::from_language_files(&folder, files, language) {
+                Ok(translation) => {
+                    if let Some(primary) = &mut knowledge {
+                        errors.extend(translation::differences(primary, &translation));
+                        primary.translations.insert(language, translation);
+                    }
+                }
+                Err(LoadErrors(mut found)) => errors.append(&mut found),
+            }
+        }
+        match knowledge {
+            Some(knowledge) if errors.is_empty() => Ok(knowledge),
+            _ => Err(LoadErrors(errors)),
+        }
+    }
+
+    /// The folder of one language.
+    fn from_language_files(
+        root: &Path,
+        files: Vec<SourceFile>,
+        language: Language,
+    ) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
         let mut entries = Vec::new();
         let mut dialogues = Vec::new();
@@ -149,6 +204,7 @@ impl Knowledge {
         }
         let mut knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
         knowledge.about = about;
+        knowledge.language = language;
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -211,12 +267,31 @@ impl Knowledge {
             }
         }
         Self {
+            language: Language::PRIMARY,
+            translations: BTreeMap::new(),
             about: About::default(),
             entries,
             dialogues,
             out_of_scope,
             index,
         }
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The knowledge in `language`: its translation if there is one, else
+    /// this (English) knowledge.
+    pub fn in_language(&self, language: Language) -> &Knowledge {
+        self.translations.get(&language).unwrap_or(self)
+    }
+
+    /// The languages this knowledge is written in, its own first.
+    pub fn languages(&self) -> Vec<Language> {
+        std::iter::once(self.language)
+            .chain(self.translations.keys().copied())
+            .collect()
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -345,6 +420,16 @@ impl FileKind {
     }
 }
 
+/// A file under a language's folder (`de/pop.md`, `es/dialogues/x.toml`),
+/// and its path inside that folder.
+fn translation_of(path: &Path) -> Option<(Language, PathBuf)> {
+    let mut parts = path.components();
+    let first = parts.next()?.as_os_str().to_str()?;
+    let language: Language = first.parse().ok()?;
+    let rest = parts.as_path();
+    (!rest.as_os_str().is_empty()).then(|| (language, rest.to_path_buf()))
+}
+
 fn is_readme(path: &Path) -> bool {
     path.file_stem()
         .and_then(|s| s.to_str())
@@ -377,7 +462,8 @@ fn read_folder(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
     Ok(files)
 }
 
-/// Files of `dir` and of its `dialogues/` subfolder, as (relative, full) paths.
+/// Files of `dir`, of its `dialogues/` subfolder and of its language
+/// folders (`de/`, `de/dialogues/`), as (relative, full) paths.
 fn list(dir: &Path, relative: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
     let mut found = Vec::new();
     for item in std::fs::read_dir(dir)? {
@@ -385,7 +471,12 @@ fn list(dir: &Path, relative: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>>
         let name = item.file_name();
         let path = item.path();
         if item.file_type()?.is_dir() {
-            if relative.as_os_str().is_empty() && name == "dialogues" {
+            let top = relative.as_os_str().is_empty();
+            let language_folder = top
+                && name
+                    .to_str()
+                    .is_some_and(|name| name.parse::<Language>().is_ok());
+            if name == "dialogues" || language_folder {
                 found.extend(list(&path, &relative.join(&name))?);
             }
         } else {

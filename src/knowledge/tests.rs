@@ -980,3 +980,119 @@ fn a_bad_about_file_names_its_line_and_problem() {
         errors[0].message
     );
 }
+
+// ------------------------------------------------------------ translations
+
+/// English knowledge with a dialogue, and its German translation of
+/// `alpha` and the dialogue (`beta` left untranslated).
+fn with_german(german_dialogue: &str) -> Vec<SourceFile> {
+    vec![
+        file("alpha.md", entry_with("alpha", &["dialogue = \"pick\""])),
+        file("beta.md", entry_text("beta")),
+        file("dialogues/pick.toml", DIALOGUE),
+        file(
+            "de/alpha.md",
+            entry_with("alpha", &["dialogue = \"pick\""]).replace("All about", "Alles über"),
+        ),
+        file("de/dialogues/pick.toml", german_dialogue),
+        file("de/about.toml", "greeting = \"Hallo!\"\n"),
+    ]
+}
+
+#[test]
+fn a_language_folder_is_that_language_s_translation() {
+    let knowledge = load(with_german(
+        &DIALOGUE.replace("How big is it?", "Wie groß ist es?"),
+    ))
+    .unwrap();
+    assert_eq!(knowledge.language(), Language::English);
+    assert_eq!(knowledge.languages(), [Language::English, Language::German]);
+    let german = knowledge.in_language(Language::German);
+    assert_eq!(german.language(), Language::German);
+    assert_eq!(german.entry("alpha").unwrap().title, "Alles über alpha");
+    assert!(german.entry("beta").is_none(), "beta was not translated");
+    assert_eq!(german.about().greeting, "Hallo!");
+    let prompt = &german.dialogue("pick").unwrap().questions[0].prompt;
+    assert_eq!(prompt, "Wie groß ist es?");
+    // A language without a folder is the English knowledge.
+    let spanish = knowledge.in_language(Language::Spanish);
+    assert_eq!(spanish.language(), Language::English);
+    assert_eq!(
+        knowledge.entries().len(),
+        2,
+        "translations are not entries of their own"
+    );
+}
+
+#[test]
+fn a_translated_entry_must_have_an_english_id() {
+    let mut files = with_german(DIALOGUE);
+    files.push(file("de/gamma.md", entry_text("gamma")));
+    let errors = errors_of(files);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, Path::new(ROOT).join("de/gamma.md"));
+    assert_eq!(errors[0].line, Some(2), "{}", errors[0]);
+    assert_mentions(&errors[0], &["gamma", "English"]);
+}
+
+#[test]
+fn a_translated_dialogue_must_decide_as_the_english_one_does() {
+    let cases = [
+        (
+            DIALOGUE
+                .replace("value = \"large\"", "value = \"huge\"")
+                .replace("size = \"large\"", "size = \"huge\""),
+            "options of `size`",
+        ),
+        (DIALOGUE.replace("weight = 5", "weight = 4"), "rules"),
+        (
+            DIALOGUE
+                .replace("slot = \"fragile\"", "slot = \"heavy\"")
+                .replace("fragile = \"yes\"", "heavy = \"yes\""),
+            "questions",
+        ),
+    ];
+    for (german, problem) in cases {
+        let errors = errors_of(with_german(&german));
+        assert_eq!(errors.len(), 1, "{problem}: {errors:#?}");
+        assert_eq!(
+            errors[0].file,
+            Path::new(ROOT).join("de/dialogues/pick.toml")
+        );
+        assert_mentions(&errors[0], &["de", problem]);
+    }
+}
+
+#[test]
+fn an_error_in_a_translation_names_its_file_and_line() {
+    let mut files = with_german(DIALOGUE);
+    files.push(file(
+        "de/beta.md",
+        entry_with("beta", &["colour = \"blue\""]),
+    ));
+    let errors = errors_of(files);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, Path::new(ROOT).join("de/beta.md"));
+    assert_eq!(errors[0].line, Some(3));
+    assert_mentions(&errors[0], &["colour"]);
+}
+
+#[test]
+fn the_shipped_translations_cover_every_entry_and_the_dialogue() {
+    let knowledge = Knowledge::builtin().unwrap();
+    for language in [Language::German, Language::Spanish] {
+        let translation = knowledge.in_language(language);
+        assert_eq!(translation.language(), language);
+        for entry in knowledge.entries() {
+            let translated = translation.entry(&entry.id);
+            assert!(translated.is_some(), "{language}: no {}", entry.id);
+            assert_ne!(
+                translated.unwrap().body,
+                entry.body,
+                "{language}: {}",
+                entry.id
+            );
+        }
+        assert_eq!(translation.dialogues().len(), knowledge.dialogues().len());
+    }
+}

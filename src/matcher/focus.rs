@@ -5,38 +5,18 @@
 //! dilutes the evidence for the answer; the title and the sentences that
 //! ask carry it. This picks those out so the matcher can weigh them.
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::lexicon::Lexicon;
+
 /// Posts shorter than this many words are all question.
 const MIN_WORDS: usize = 25;
-
-/// Words that open a sentence that asks.
-const QUESTION_OPENERS: &[&str] = &[
-    "how", "why", "what", "where", "which", "when", "who", "should", "can", "could", "would",
-    "will", "is", "are", "does", "do", "did", "has", "have", "any", "anyone", "anybody", "shall",
-];
-
-/// Phrases that make a sentence a request, wherever they stand.
-const REQUEST_PHRASES: &[&str] = &[
-    "i want to",
-    "i would like",
-    "i'd like",
-    "i need to",
-    "i'm trying to",
-    "im trying to",
-    "i am trying to",
-    "is there a way",
-    "is there any way",
-    "is it possible",
-    "how do i",
-    "how can i",
-    "how to",
-    "please help",
-    "help me",
-];
 
 /// The title (a post's first line, when it is short) and the sentences
 /// that ask, joined; `None` when the post is short, or when nothing in it
 /// reads as a question (then the whole post is the question).
-pub fn asking_part(text: &str) -> Option<String> {
+pub fn asking_part(text: &str, lexicon: &Lexicon) -> Option<String> {
     if text.split_whitespace().count() < MIN_WORDS {
         return None;
     }
@@ -50,7 +30,7 @@ pub fn asking_part(text: &str) -> Option<String> {
         0
     };
     let rest = text.trim_start().get(rest_start..).unwrap_or_default();
-    let asking: Vec<&str> = sentences(rest).filter(|s| asks(s)).collect();
+    let asking: Vec<&str> = sentences(rest).filter(|s| asks(s, lexicon)).collect();
     if asking.is_empty() {
         return None;
     }
@@ -85,22 +65,36 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
         .filter(|sentence| !sentence.is_empty())
 }
 
-fn asks(sentence: &str) -> bool {
+fn asks(sentence: &str, lexicon: &Lexicon) -> bool {
     if sentence.ends_with('?') {
         return true;
     }
-    let lower = sentence.to_lowercase();
+    // Lowercase without accents, as the lexicon writes its words.
+    let lower: String = sentence
+        .to_lowercase()
+        .nfkd()
+        .filter(|&c| !is_combining_mark(c))
+        .collect();
     let first_word = lower
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .find(|word| !word.is_empty())
         .unwrap_or_default();
-    QUESTION_OPENERS.contains(&first_word)
-        || REQUEST_PHRASES.iter().any(|phrase| lower.contains(phrase))
+    lexicon.question_openers.contains(&first_word)
+        || lexicon
+            .request_phrases
+            .iter()
+            .any(|phrase| lower.contains(phrase))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::asking_part;
+    use super::asking_part as asking_part_in;
+    use crate::language::Language;
+    use crate::matcher::lexicon;
+
+    fn asking_part(text: &str) -> Option<String> {
+        asking_part_in(text, lexicon::of(Language::English))
+    }
 
     #[test]
     fn short_posts_are_all_question() {

@@ -13,6 +13,7 @@
 
 mod focus;
 mod fuzzy;
+mod lexicon;
 mod normalize;
 mod scratch;
 mod slots;
@@ -25,6 +26,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
+use crate::language::Language;
 use crate::phrase::{Phrase, PhraseSet};
 use fuzzy::FuzzyIndex;
 pub use normalize::normalize;
@@ -273,7 +275,7 @@ impl Matcher {
         // other, and each is about half of the work.
         std::thread::scope(|scope| {
             let compiled = scope.spawn(|| (phrase_sets(&texts), SlotExtractor::new(knowledge)));
-            Self::index(&texts, || {
+            Self::index(knowledge.language(), &texts, || {
                 compiled
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -283,10 +285,11 @@ impl Matcher {
 
     /// Indexes `texts`; `compiled` hands over the phrase sets at the end.
     fn index(
+        language: Language,
         texts: &[DocText<'_>],
         compiled: impl FnOnce() -> (PhraseSets, SlotExtractor),
     ) -> Self {
-        let terms = Terms::default();
+        let terms = Terms::new(language);
         let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
         let mut names: Vec<String> = Vec::new();
         let mut postings: Vec<Vec<Posting>> = Vec::new();
@@ -416,7 +419,7 @@ impl Matcher {
     /// blended with the part that asks.
     fn ranking(&self, question: &str, normalized: &str) -> Vec<(usize, f32)> {
         let mut ranked = self.rank(normalized);
-        if let Some(focus) = focus::asking_part(question) {
+        if let Some(focus) = focus::asking_part(question, self.terms.lexicon()) {
             ranked = blend(ranked, self.rank(&normalize(&focus)), FOCUS_SHARE);
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -4,363 +4,14 @@
 
 use rustc_hash::FxHashMap;
 
-use rust_stemmers::{Algorithm, Stemmer};
+use rust_stemmers::Stemmer;
 
-/// Words that say nothing about which answer is wanted: English function
-/// words plus the greetings, fillers and chat abbreviations of a support
-/// channel (with and without their apostrophes). Sorted at first use.
-const STOP_WORDS: &[&str] = &[
-    "a",
-    "about",
-    "above",
-    "actually",
-    "advance",
-    "after",
-    "again",
-    "ah",
-    "all",
-    "already",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "anybody",
-    "anyone",
-    "anyway",
-    "anyways",
-    "appreciate",
-    "appreciated",
-    "are",
-    "aren't",
-    "arent",
-    "as",
-    "asap",
-    "at",
-    "basically",
-    "be",
-    "because",
-    "been",
-    "before",
-    "being",
-    "below",
-    "between",
-    "bit",
-    "both",
-    "btw",
-    "but",
-    "by",
-    "can",
-    "can't",
-    "cant",
-    "cheers",
-    "could",
-    "couldn't",
-    "couldnt",
-    "curious",
-    "dear",
-    "did",
-    "didn't",
-    "didnt",
-    "do",
-    "does",
-    "doesn't",
-    "doesnt",
-    "doing",
-    "don't",
-    "dont",
-    "down",
-    "during",
-    "each",
-    "eh",
-    "else",
-    "etc",
-    "even",
-    "ever",
-    "every",
-    "everybody",
-    "everyone",
-    "few",
-    "folks",
-    "for",
-    "from",
-    "further",
-    "fyi",
-    "get",
-    "gets",
-    "getting",
-    "gonna",
-    "got",
-    "gotta",
-    "guys",
-    "had",
-    "hadn't",
-    "hadnt",
-    "has",
-    "hasn't",
-    "hasnt",
-    "have",
-    "haven't",
-    "havent",
-    "having",
-    "he",
-    "hello",
-    "help",
-    "her",
-    "here",
-    "here's",
-    "heres",
-    "hers",
-    "hey",
-    "hi",
-    "him",
-    "his",
-    "hiya",
-    "hmm",
-    "honestly",
-    "how",
-    "how's",
-    "hows",
-    "howdy",
-    "i",
-    "i'd",
-    "i'll",
-    "i'm",
-    "i've",
-    "idk",
-    "if",
-    "im",
-    "in",
-    "into",
-    "is",
-    "isn't",
-    "isnt",
-    "it",
-    "it's",
-    "its",
-    "ive",
-    "just",
-    "kinda",
-    "know",
-    "let",
-    "let's",
-    "lets",
-    "like",
-    "literally",
-    "lmao",
-    "lol",
-    "lot",
-    "lots",
-    "maybe",
-    "me",
-    "might",
-    "more",
-    "most",
-    "much",
-    "must",
-    "my",
-    "myself",
-    "need",
-    "no",
-    "nor",
-    "not",
-    "now",
-    "of",
-    "off",
-    "oh",
-    "ok",
-    "okay",
-    "omg",
-    "on",
-    "once",
-    "only",
-    "or",
-    "other",
-    "our",
-    "ours",
-    "out",
-    "over",
-    "own",
-    "people",
-    "please",
-    "pls",
-    "plz",
-    "pretty",
-    "probably",
-    "question",
-    "quick",
-    "really",
-    "regards",
-    "rn",
-    "same",
-    "says",
-    "seriously",
-    "she",
-    "should",
-    "shouldn't",
-    "shouldnt",
-    "so",
-    "some",
-    "someone",
-    "something",
-    "sorry",
-    "still",
-    "stuff",
-    "such",
-    "sure",
-    "tbh",
-    "team",
-    "than",
-    "thank",
-    "thanks",
-    "that",
-    "that's",
-    "thats",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "there's",
-    "theres",
-    "these",
-    "they",
-    "they're",
-    "theyre",
-    "thing",
-    "things",
-    "this",
-    "those",
-    "tho",
-    "though",
-    "through",
-    "thx",
-    "to",
-    "too",
-    "ty",
-    "tysm",
-    "u",
-    "ugh",
-    "uh",
-    "um",
-    "under",
-    "until",
-    "up",
-    "ur",
-    "us",
-    "very",
-    "wanna",
-    "want",
-    "was",
-    "wasn't",
-    "wasnt",
-    "we",
-    "were",
-    "what",
-    "what's",
-    "whats",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "who's",
-    "whos",
-    "why",
-    "will",
-    "with",
-    "wonder",
-    "wondering",
-    "won't",
-    "would",
-    "wouldn't",
-    "wouldnt",
-    "wtf",
-    "y'all",
-    "yall",
-    "yeah",
-    "yes",
-    "yet",
-    "yo",
-    "you",
-    "you're",
-    "youre",
-    "your",
-    "yours",
-];
-
-/// Two words people write apart that mean one ("e mail", "in box",
-/// "back up"): joined before anything else.
-const COMPOUNDS: &[(&str, &str, &str)] = &[
-    ("air", "plane", "airplane"),
-    ("back", "up", "backup"),
-    ("backed", "up", "backup"),
-    ("backing", "up", "backup"),
-    ("backs", "up", "backup"),
-    ("e", "mail", "email"),
-    ("e", "mails", "emails"),
-    ("in", "box", "inbox"),
-    ("k", "9", "k9"),
-    ("log", "in", "login"),
-    ("mail", "box", "mailbox"),
-    ("off", "line", "offline"),
-    ("pop", "3", "pop3"),
-    ("sign", "in", "login"),
-    ("web", "mail", "webmail"),
-    ("wi", "fi", "wifi"),
-];
-
-/// Stems that mean the same thing in questions about reading mail, folded
-/// onto the first stem of their group. General mail and device vocabulary
-/// only: synonyms specific to one entry belong in that entry's keywords.
-const SYNONYMS: &[&[&str]] = &[
-    // devices
-    &[
-        "comput", "pc", "pcs", "laptop", "desktop", "macbook", "imac", "mac", "notebook",
-    ],
-    &[
-        "phone",
-        "iphon",
-        "android",
-        "mobil",
-        "smartphon",
-        "cellphon",
-        "cell",
-    ],
-    &["tablet", "ipad"],
-    // what is read
-    &["mail", "email", "messag", "msg", "msgs"],
-    &["mailbox", "inbox"],
-    // the programs reading it
-    &[
-        "app",
-        "client",
-        "program",
-        "softwar",
-        "outlook",
-        "thunderbird",
-        "tbird",
-        "k9",
-    ],
-    // protocols
-    &["pop", "pop3", "pop3s"],
-    &["imap", "imap4", "imaps"],
-    // what happens to mail
-    &["delet", "remov", "eras", "wipe"],
-    &["disappear", "vanish", "miss"],
-    &["sync", "synch", "synchron", "synchronis", "synchroniz"],
-    // connections and travel
-    &["internet", "wifi", "signal", "recept"],
-    &["flight", "plane", "airplan", "aeroplan", "fli"],
-    // choosing
-    &["multipl", "sever"],
-    &["choos", "pick", "select", "decid"],
-    &["vs", "versus", "compar"],
-    &["better", "best"],
-];
+use super::lexicon::{self, Lexicon};
+use crate::language::Language;
 
 /// Turns normalised text into stemmed index terms.
 pub struct Terms {
+    lexicon: &'static Lexicon,
     stemmer: Stemmer,
     stop_words: Vec<&'static str>,
     synonyms: Vec<(&'static str, &'static str)>,
@@ -368,22 +19,34 @@ pub struct Terms {
 
 impl Default for Terms {
     fn default() -> Self {
-        let mut stop_words = STOP_WORDS.to_vec();
+        Self::new(Language::PRIMARY)
+    }
+}
+
+impl Terms {
+    /// The terms of a language: its stemmer and its [`Lexicon`].
+    pub fn new(language: Language) -> Self {
+        let lexicon = lexicon::of(language);
+        let mut stop_words = lexicon.stop_words.to_vec();
         stop_words.sort_unstable();
-        let mut synonyms: Vec<(&str, &str)> = SYNONYMS
+        let mut synonyms: Vec<(&str, &str)> = lexicon
+            .synonyms
             .iter()
             .flat_map(|group| group.iter().map(|&stem| (stem, group[0])))
             .collect();
         synonyms.sort_unstable();
         Self {
-            stemmer: Stemmer::create(Algorithm::English),
+            lexicon,
+            stemmer: Stemmer::create(language.stemmer()),
             stop_words,
             synonyms,
         }
     }
-}
 
-impl Terms {
+    pub fn lexicon(&self) -> &'static Lexicon {
+        self.lexicon
+    }
+
     /// The terms of normalised text, in order, repeats kept.
     pub fn of(&self, normalized: &str) -> Vec<String> {
         self.collect(normalized, |word| self.term(word))
@@ -432,8 +95,11 @@ impl Terms {
             let mut word = words[i];
             i += 1;
             if let Some(&next) = words.get(i) {
-                if let Some(&(_, _, joined)) =
-                    COMPOUNDS.iter().find(|&&(a, b, _)| a == word && b == next)
+                if let Some(&(_, _, joined)) = self
+                    .lexicon
+                    .compounds
+                    .iter()
+                    .find(|&&(a, b, _)| a == word && b == next)
                 {
                     word = joined;
                     i += 1;

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::discord::ledger::Ledger;
+use crate::language::Language;
 use serde::Serialize;
 
 pub use postgres::PostgresStore;
@@ -46,6 +47,9 @@ pub struct Origin {
     /// The message that asked, where there is one: an event replayed after
     /// a reconnect finds the answer already stored.
     pub source_message_id: Option<String>,
+    /// The language the conversation is in: stored with its answers and
+    /// dialogues, so what follows in it speaks the same.
+    pub language: Language,
 }
 
 impl Origin {
@@ -128,6 +132,8 @@ pub struct AnswerRecord {
     pub guild_id: Option<String>,
     pub channel_id: Option<String>,
     pub message_id: Option<String>,
+    /// The language it was shown in.
+    pub language: Language,
     /// False when the same source message had been answered before.
     pub created: bool,
 }
@@ -170,6 +176,7 @@ pub struct DialogueSession {
     pub state: String,
     pub finished: bool,
     pub result_answer_id: Option<AnswerId>,
+    pub language: Language,
 }
 
 /// A thread the bot answers in.
@@ -179,6 +186,8 @@ pub struct ThreadRecord {
     pub asker_id: String,
     /// The forum the thread is a post of, if it is one.
     pub forum_id: Option<String>,
+    /// The language its first answer was in, which the thread keeps.
+    pub language: Language,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

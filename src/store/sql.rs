@@ -15,6 +15,7 @@ use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use crate::discord::ledger::Ledger;
+use crate::language::Language;
 use crate::operations::metric;
 
 use super::{
@@ -125,7 +126,7 @@ where
 }
 
 const ANSWER_COLUMNS: &str =
-    "id, kind, entry, question, confidence, user_id, guild_id, channel_id, message_id";
+    "id, kind, entry, question, confidence, user_id, guild_id, channel_id, message_id, language";
 
 const UNANSWERED_COLUMNS: &str =
     "id, question, user_id, guild_id, channel_id, escalated, created_at";
@@ -136,7 +137,7 @@ const STAFF_POST_COLUMNS: &str =
 const LEARNED_COLUMNS: &str = "id, text, normalized, entry, taught_by, taught_at, guild_id";
 
 const SESSION_COLUMNS: &str =
-    "id, dialogue, user_id, guild_id, channel_id, state, finished, result_answer_id";
+    "id, dialogue, user_id, guild_id, channel_id, state, finished, result_answer_id, language";
 
 /// Helpful and not helpful votes per entry, all and the askers' own, most
 /// shown first; of one server's answers (`$1`), or of all when `$1` is NULL.
@@ -310,6 +311,7 @@ where
             guild_id: row.try_get("guild_id")?,
             channel_id: row.try_get("channel_id")?,
             message_id: row.try_get("message_id")?,
+            language: language_from_row(row)?,
             created,
         })
     }
@@ -349,6 +351,7 @@ where
             state: row.try_get("state")?,
             finished: row.try_get("finished")?,
             result_answer_id: row.try_get("result_answer_id")?,
+            language: language_from_row(row)?,
         })
     }
 }
@@ -378,11 +381,12 @@ where
                 channel_id,
                 user_id,
                 source_message_id,
+                language,
             } = answer.origin;
             let sql = format!(
                 "INSERT INTO answers (kind, entry, question, confidence, origin, guild_id, \
-                 channel_id, user_id, source_message_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 channel_id, user_id, source_message_id, created_at, language) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (source_message_id) DO NOTHING RETURNING {ANSWER_COLUMNS}"
             );
             let inserted = sqlx::query(&sql)
@@ -396,6 +400,7 @@ where
                 .bind(user_id)
                 .bind(source_message_id.clone())
                 .bind(self.clock.now())
+                .bind(language.code())
                 .fetch_optional(&self.pool)
                 .await?;
             // Not inserted: the source message was answered before, maybe
@@ -568,7 +573,8 @@ where
         timed("create_dialogue", async move {
             let sql = format!(
                 "INSERT INTO dialogue_sessions (dialogue, user_id, origin, guild_id, channel_id, \
-                 state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 state, created_at, updated_at, language) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
                  RETURNING {SESSION_COLUMNS}"
             );
             let row = sqlx::query(&sql)
@@ -579,6 +585,7 @@ where
                 .bind(origin.channel_id.clone())
                 .bind(state)
                 .bind(self.clock.now())
+                .bind(origin.language.code())
                 .fetch_one(&self.pool)
                 .await?;
             Self::session_from_row(&row)
@@ -1015,6 +1022,19 @@ where
     }
 }
 
+/// The `language` column of a row. A code this build does not know (a
+/// newer release's, on a shared database) reads as the primary language
+/// rather than failing the row.
+fn language_from_row<R>(row: &R) -> Result<Language, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Value<R::Database>,
+{
+    let code: String = row.try_get("language")?;
+    Ok(code.parse().unwrap_or(Language::PRIMARY))
+}
+
 /// Counts come back as i64 and are never negative.
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
@@ -1041,13 +1061,14 @@ where
     async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
         timed("record_thread", async move {
             sqlx::query(
-                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (thread_id) DO NOTHING",
+                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at, language) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (thread_id) DO NOTHING",
             )
             .bind(thread.thread_id.as_str())
             .bind(thread.asker_id.as_str())
             .bind(thread.forum_id.clone())
             .bind(self.clock.now())
+            .bind(thread.language.code())
             .execute(&self.pool)
             .await?;
             Ok(())
@@ -1058,7 +1079,7 @@ where
     async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
         timed("thread", async move {
             let row = sqlx::query(
-                "SELECT thread_id, asker_id, forum_id FROM threads WHERE thread_id = $1",
+                "SELECT thread_id, asker_id, forum_id, language FROM threads WHERE thread_id = $1",
             )
             .bind(thread_id)
             .fetch_optional(&self.pool)
@@ -1068,6 +1089,7 @@ where
                     thread_id: row.try_get("thread_id")?,
                     asker_id: row.try_get("asker_id")?,
                     forum_id: row.try_get("forum_id")?,
+                    language: language_from_row(&row)?,
                 })
             })
             .transpose()

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use helpdesk::language::Language;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -36,6 +37,8 @@ impl Sandbox {
             .env("USER", "tester")
             .env_remove("HELPDESK_KNOWLEDGE")
             .env_remove("HELPDESK_THRESHOLD")
+            .env_remove("HELPDESK_LANGUAGES")
+            .env_remove("HELPDESK_DEFAULT_LANGUAGE")
             .env_remove("RUST_LOG");
         command
     }
@@ -117,10 +120,21 @@ fn set<'a>(items: &[&'a str]) -> BTreeSet<&'a str> {
 fn assert_ask_line(line: &Value, question: &str) {
     assert_eq!(
         keys(line),
-        set(&["question", "entry", "confidence", "alternatives", "slots"]),
+        set(&[
+            "question",
+            "language",
+            "entry",
+            "confidence",
+            "alternatives",
+            "slots"
+        ]),
         "{line}"
     );
     assert_eq!(line["question"], question);
+    assert!(
+        ["en", "de", "es"].contains(&line["language"].as_str().unwrap()),
+        "{line}"
+    );
     assert!(
         line["entry"].is_string() || line["entry"].is_null(),
         "{line}"
@@ -163,6 +177,30 @@ fn ask_json_answers_arguments() {
     assert!(lines[2]["slots"].as_object().unwrap().is_empty());
     // `ask` needs no database.
     assert!(!sandbox.path().join("helpdesk.db").exists());
+}
+
+#[test]
+fn ask_json_says_which_language_each_question_was_matched_in() {
+    let sandbox = Sandbox::new();
+    let german = "Soll ich für meine E-Mails POP oder IMAP verwenden? Ich lese sie auf dem Handy und dem Laptop.";
+    let spanish = "Mi buzón está lleno y los correos que me mandan rebotan, ¿qué hago?";
+    let stdout = sandbox.ok(&["ask", "--json", german, spanish, ENTRY_EXAMPLE], "");
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for (line, question) in lines.iter().zip([german, spanish, ENTRY_EXAMPLE]) {
+        assert_ask_line(line, question);
+    }
+    assert_eq!(lines[0]["language"], "de", "{}", lines[0]);
+    assert_eq!(lines[0]["entry"], "which-protocol", "{}", lines[0]);
+    assert_eq!(lines[1]["language"], "es", "{}", lines[1]);
+    assert_eq!(lines[1]["entry"], "mailbox-quota", "{}", lines[1]);
+    assert_eq!(lines[2]["language"], "en", "{}", lines[2]);
+
+    // `--lang` matches every question in that language.
+    let stdout = sandbox.ok(&["ask", "--json", "--lang", "es", ENTRY_EXAMPLE], "");
+    assert_eq!(json_lines(&stdout)[0]["language"], "es", "{stdout}");
+    let (_, stderr) = sandbox.fails(&["ask", "--lang", "fr", ENTRY_EXAMPLE]);
+    assert!(stderr.contains("unknown language \"fr\""), "{stderr}");
 }
 
 #[test]
@@ -469,6 +507,45 @@ fn check_reports_every_problem_of_a_broken_copy_with_file_and_line() {
     // Every command refuses the broken ./knowledge rather than guessing.
     let (_, stderr) = sandbox.fails(&["ask", "what is imap"]);
     assert!(stderr.contains(&pop), "{stderr}");
+}
+
+#[test]
+fn chat_talks_in_the_language_of_the_first_question_or_of_lang() {
+    let knowledge = helpdesk::knowledge::Knowledge::builtin().unwrap();
+    let german = knowledge.in_language(Language::German);
+    let dialogue = german.dialogue("which-protocol").unwrap();
+    let text = |id: &str| helpdesk::i18n::translations().text(Language::German, id, None);
+    let sandbox = Sandbox::new();
+    let stdin = [
+        "Soll ich für meine E-Mails POP oder IMAP nehmen? Ich richte gerade Thunderbird ein.",
+        "j",
+        "2",
+        "j",
+        "",
+    ]
+    .join("\n")
+        + "\n";
+    let stdout = sandbox.ok(&["chat"], &stdin);
+    let title = &german.entry("which-protocol").unwrap().title;
+    for expected in [
+        title.as_str(),
+        text("chat-offer-dialogue").as_str(),
+        dialogue.questions[0].prompt.as_str(),
+        dialogue.questions[0].options[1].label.as_str(),
+        text("chat-did-this-help").as_str(),
+        text("chat-thanks").as_str(),
+        text("chat-bye").as_str(),
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("Did this help?"), "{stdout}");
+
+    // `--lang es` from the greeting on, whatever the question's language.
+    let stdout = sandbox.ok(&["chat", "--lang", "es"], &format!("{NONSENSE}\n\n"));
+    let spanish = |id: &str| helpdesk::i18n::translations().text(Language::Spanish, id, None);
+    let greeting = &knowledge.in_language(Language::Spanish).about().greeting;
+    assert!(stdout.starts_with(greeting.as_str()), "{stdout}");
+    assert!(stdout.contains(&spanish("chat-no-answer")), "{stdout}");
 }
 
 #[test]
@@ -975,6 +1052,20 @@ fn serve_honours_the_global_flags_over_the_environment() {
     let stderr = serve_fails(&sandbox, &["--threshold", "1.5", "serve"]);
     assert!(
         stderr.contains("HELPDESK_THRESHOLD (--threshold) is malformed: must be between 0 and 1"),
+        "{stderr}"
+    );
+
+    let stderr = serve_fails(&sandbox, &["--languages", "en,fr", "serve"]);
+    assert!(
+        stderr.contains("HELPDESK_LANGUAGES (--languages) is malformed: unknown language \"fr\""),
+        "{stderr}"
+    );
+    let stderr = serve_fails(
+        &sandbox,
+        &["--languages", "en,de", "--default-language", "es", "serve"],
+    );
+    assert!(
+        stderr.contains("HELPDESK_DEFAULT_LANGUAGE (--default-language) is malformed: `es` is not one of HELPDESK_LANGUAGES (en,de)"),
         "{stderr}"
     );
 

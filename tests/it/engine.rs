@@ -11,6 +11,7 @@ use helpdesk::assistant::{
     Assistant, Brain, DialogueEvent, DialogueFailure, DialogueStep, DialogueView, Reply,
 };
 use helpdesk::knowledge::Knowledge;
+use helpdesk::language::Language;
 use helpdesk::matcher::DEFAULT_THRESHOLD;
 use helpdesk::store::{self, AnswerKind, Origin, Store, Tally};
 use helpdesk::store::{AnswerId, SessionId};
@@ -42,6 +43,7 @@ fn from_message(user_id: &str, message: &str) -> Origin {
         channel_id: Some("c".to_owned()),
         user_id: user_id.to_owned(),
         source_message_id: Some(message.to_owned()),
+        language: Language::English,
     }
 }
 

@@ -8,11 +8,12 @@
 //!   `engine`: the assistant through its library API; `store`: both storage
 //!   backends (PostgreSQL included); `matcher_quality`: the held-out
 //!   figures; `properties`: the fuzz targets' invariants under proptest.
-//! - `discord`, `faults`, `hostile`, `learning`, `operations`,
-//!   `staff_stats`: the real
+//! - `discord`, `faults`, `hostile`, `languages`, `learning`,
+//!   `operations`, `staff_stats`: the real
 //!   `helpdesk serve` against the local Discord stand-in (`tests/standin/`,
 //!   the `helpdesk-standin` crate); `learning` is staff answering from the
-//!   triage channel and the bot learning from it.
+//!   triage channel and the bot learning from it; `languages` the bot
+//!   speaking German and Spanish beside English.
 //!
 //! Shared: `common` (knowledge and held-out data), `support` (the stand-in's
 //! harness, and the bot's component ids read and written with its own
@@ -27,6 +28,7 @@ mod discord;
 mod engine;
 mod faults;
 mod hostile;
+mod languages;
 mod layout;
 mod learning;
 mod matcher_quality;

@@ -11,9 +11,11 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use helpdesk::assistant::Brain;
 use helpdesk::evaluation::{self, RealQuestion, Split, Tally};
 use helpdesk::knowledge::Knowledge;
-use helpdesk::matcher::Matcher;
+use helpdesk::language::{Detector, Language};
+use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
 use serde::Deserialize;
 
 use common::Heldout;
@@ -526,4 +528,134 @@ fn without_phrases_the_real_test_split_stays_near_the_floors() {
         "no entry without phrases: {}",
         test.no_entry
     );
+}
+
+// ---------------------------------------------------------------- languages
+
+/// Each language's held-out questions (`tests/data/lang/<code>.jsonl`),
+/// written apart from its knowledge, and the floors they are held to: the
+/// figures measured when the set was first scored (see the README).
+const LANGUAGE_FLOORS: [(Language, f64, f64); 2] = [
+    (Language::German, GERMAN_IN_SCOPE, GERMAN_NO_ENTRY),
+    (Language::Spanish, SPANISH_IN_SCOPE, SPANISH_NO_ENTRY),
+];
+const GERMAN_IN_SCOPE: f64 = 0.74;
+const GERMAN_NO_ENTRY: f64 = 0.88;
+const SPANISH_IN_SCOPE: f64 = 0.82;
+const SPANISH_NO_ENTRY: f64 = 1.0;
+/// Share of each set whose language is told from the question alone (and
+/// of the English sets not taken for another language).
+const LANGUAGE_DETECTED: f64 = 0.98;
+
+fn language_questions(language: Language) -> Vec<RealQuestion> {
+    let path = common::data_file(&format!("lang/{}.jsonl", language.code()));
+    evaluation::read_corpus(&path).unwrap()
+}
+
+fn brain() -> &'static Brain {
+    static BRAIN: OnceLock<Brain> = OnceLock::new();
+    BRAIN.get_or_init(|| Brain::new(knowledge().clone(), DEFAULT_THRESHOLD))
+}
+
+#[test]
+fn each_language_has_its_knowledge_and_a_held_out_set() {
+    for (language, _, _) in LANGUAGE_FLOORS {
+        assert!(
+            knowledge().languages().contains(&language),
+            "no knowledge/{language}/"
+        );
+        let questions = language_questions(language);
+        let in_scope = questions.iter().filter(|q| q.expected().is_some()).count();
+        let outside = questions.len() - in_scope;
+        assert!(
+            questions.len() >= 40,
+            "{language}: {} questions",
+            questions.len()
+        );
+        assert!(
+            outside >= 10,
+            "{language}: {outside} out-of-scope look-alikes"
+        );
+        for question in &questions {
+            assert_eq!(question.split, Split::Test, "{}", question.id);
+            if let Some(entry) = question.expected() {
+                assert!(
+                    knowledge().entry(entry).is_some(),
+                    "{}: {entry}",
+                    question.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_language_test_question_nearly_repeats_its_knowledge() {
+    for (language, _, _) in LANGUAGE_FLOORS {
+        let own = knowledge().in_language(language);
+        let examples: Vec<&str> = own
+            .entries()
+            .iter()
+            .flat_map(|entry| entry.examples.iter().map(String::as_str))
+            .chain(
+                own.out_of_scope()
+                    .iter()
+                    .flat_map(|topic| topic.examples.iter().map(String::as_str)),
+            )
+            .collect();
+        let leaked: Vec<String> = language_questions(language)
+            .into_iter()
+            .filter(|q| {
+                examples
+                    .iter()
+                    .any(|e| evaluation::nearly_repeats(&q.text, e))
+            })
+            .map(|q| q.id)
+            .collect();
+        assert!(leaked.is_empty(), "{language}: {leaked:?}");
+    }
+}
+
+#[test]
+fn each_language_answers_its_held_out_questions() {
+    let detector = Detector::new(&Language::ALL);
+    for (language, in_scope_floor, no_entry_floor) in LANGUAGE_FLOORS {
+        let questions = language_questions(language);
+        let score = evaluation::score_with(|q| brain().find(q, language), &questions);
+        print_score(&format!("{language} held-out"), &score);
+        let detected = questions
+            .iter()
+            .filter(|q| detector.detect(&q.text) == Some(language))
+            .count();
+        let detected = rate(detected, questions.len());
+        println!("  language told from the question alone: {detected:.3}");
+        assert!(
+            score.in_scope.rate() >= in_scope_floor,
+            "{language}, in scope: {} < {in_scope_floor}",
+            score.in_scope
+        );
+        assert!(
+            score.no_entry.rate() >= no_entry_floor,
+            "{language}, no entry: {} < {no_entry_floor}",
+            score.no_entry
+        );
+        assert!(
+            detected >= LANGUAGE_DETECTED,
+            "{language}: detected {detected:.3}"
+        );
+    }
+}
+
+#[test]
+fn english_held_out_questions_are_told_as_english() {
+    let detector = Detector::new(&Language::ALL);
+    let questions = all_heldout();
+    let english = questions
+        .iter()
+        .filter(|q| detector.detect(&q.question) != Some(Language::German))
+        .filter(|q| detector.detect(&q.question) != Some(Language::Spanish))
+        .count();
+    let share = rate(english, questions.len());
+    println!("English held-out questions not taken for German or Spanish: {share:.3}");
+    assert!(share >= LANGUAGE_DETECTED, "{share:.3}");
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::database::{self, TestDatabase};
 use helpdesk::discord::ledger::Ledger;
+use helpdesk::language::Language;
 use helpdesk::store::{
     self, AnswerId, AnswerKind, EntryStats, ForgetReport, NewAnswer, NewUnanswered, Origin,
     PurgeReport, SessionId, Stats, Store, StoreError, Tally, ThreadRecord, Traces, FORGOTTEN_USER,
@@ -148,6 +149,9 @@ fn origin(user: &str, source: Option<&str>) -> Origin {
         channel_id: Some("channel-1".to_owned()),
         user_id: user.to_owned(),
         source_message_id: source.map(str::to_owned),
+        // Not the default, so that every answer and session read back
+        // shows the language column round-trips.
+        language: Language::Spanish,
     }
 }
 
@@ -289,6 +293,11 @@ async fn attached_messages_are_read_back(fresh: Fresh) {
     store.attach_message(answer.id, "reply-1").await.unwrap();
     let stored = store.answer(answer.id).await.unwrap().unwrap();
     assert_eq!(stored.message_id.as_deref(), Some("reply-1"));
+    assert_eq!(
+        stored.language,
+        Language::Spanish,
+        "the conversation's language"
+    );
     assert!(!stored.created);
     assert!(store
         .answer(AnswerId(answer.id.0 + 100))
@@ -592,6 +601,7 @@ async fn dialogue_sessions_round_trip_and_update(fresh: Fresh) {
         .unwrap();
     let stored = store.dialogue_session(created.id).await.unwrap().unwrap();
     assert_eq!(stored.state, state);
+    assert_eq!(stored.language, Language::Spanish);
     assert!(!stored.finished);
 
     let result = store
@@ -639,6 +649,7 @@ async fn a_thread_is_recorded_once(fresh: Fresh) {
         thread_id: "t1".to_owned(),
         asker_id: "u1".to_owned(),
         forum_id: Some("forum-1".to_owned()),
+        language: Language::English,
     };
     store.record_thread(&post).await.unwrap();
     // A replay (or someone else's message) does not change who asked.
@@ -653,6 +664,7 @@ async fn a_thread_is_recorded_once(fresh: Fresh) {
         thread_id: "t2".to_owned(),
         asker_id: "u2".to_owned(),
         forum_id: None,
+        language: Language::German,
     };
     store.record_thread(&plain).await.unwrap();
     assert_eq!(store.thread("t2").await.unwrap(), Some(plain));
@@ -779,6 +791,7 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
                 thread_id: thread.to_owned(),
                 asker_id: asker.to_owned(),
                 forum_id: None,
+                language: Language::English,
             })
             .await
             .unwrap();
@@ -788,6 +801,7 @@ async fn forgetting_a_person_erases_their_traces_and_keeps_the_counts(fresh: Fre
             thread_id: "t-ann-forum-post".to_owned(),
             asker_id: ANN.to_owned(),
             forum_id: Some("forum".to_owned()),
+            language: Language::English,
         })
         .await
         .unwrap();
@@ -1157,6 +1171,7 @@ async fn every_operation_records_its_duration_once(fresh: Fresh) {
         thread_id: "t1".to_owned(),
         asker_id: "u1".to_owned(),
         forum_id: None,
+        language: Language::English,
     };
     store.record_thread(&thread).await.unwrap();
     store.thread("t1").await.unwrap();

@@ -89,6 +89,7 @@ pub struct StandInBuilder {
     echo_events: bool,
     validate_requests: bool,
     check_responses: bool,
+    guild_locale: String,
 }
 
 impl Default for StandInBuilder {
@@ -104,6 +105,7 @@ impl Default for StandInBuilder {
             echo_events: true,
             validate_requests: true,
             check_responses: true,
+            guild_locale: "en-US".to_owned(),
         }
     }
 }
@@ -188,6 +190,13 @@ impl StandInBuilder {
         self
     }
 
+    /// The guilds' preferred locale (default `en-US`): GUILD_CREATE's
+    /// `preferred_locale` and interactions' `guild_locale`.
+    pub fn guild_locale(mut self, locale: &str) -> Self {
+        self.guild_locale = locale.to_owned();
+        self
+    }
+
     /// Binds 127.0.0.1:0 and starts serving.
     pub async fn start(self) -> StandIn {
         // Load the contract now, so a missing file fails here with a clear
@@ -222,6 +231,7 @@ impl StandInBuilder {
             echo_events: self.echo_events,
             validate_requests: self.validate_requests,
             check_responses: self.check_responses,
+            guild_locale: self.guild_locale,
         };
 
         let mut state = State::default();
@@ -599,6 +609,7 @@ impl StandIn {
                 roles: &roles,
                 channels: &channels,
                 members: std::slice::from_ref(&bot),
+                preferred_locale: &config.guild_locale,
             });
             dispatch_or_panic(config, s, "GUILD_CREATE", Some(guild_id), data)
         })

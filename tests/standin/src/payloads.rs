@@ -67,6 +67,9 @@ pub(super) struct Config {
     pub validate_requests: bool,
     /// Validate the stand-in's own responses against openapi.json.
     pub check_responses: bool,
+    /// The guilds' preferred locale (GUILD_CREATE's `preferred_locale`,
+    /// interactions' `guild_locale`).
+    pub guild_locale: String,
 }
 
 impl Config {
@@ -88,6 +91,9 @@ pub struct UserSpec {
     /// [`permissions::MEMBER`], which lacks Manage Server (0x20).
     pub permissions: u64,
     pub nick: Option<String>,
+    /// The Discord client's locale, sent as interactions' `locale`
+    /// (default `en-US`).
+    pub locale: String,
 }
 
 impl UserSpec {
@@ -103,7 +109,14 @@ impl UserSpec {
             roles: Vec::new(),
             permissions: permissions::MEMBER,
             nick: None,
+            locale: "en-US".to_owned(),
         }
+    }
+
+    /// The locale the user's Discord client runs in (`de`, `es-ES`, ...).
+    pub fn with_locale(mut self, locale: &str) -> Self {
+        self.locale = locale.to_owned();
+        self
     }
 
     pub fn bot(mut self) -> Self {
@@ -322,6 +335,7 @@ pub(super) struct GuildSpec<'a> {
     pub channels: &'a [ChannelInfo],
     /// Its members, roles included.
     pub members: &'a [UserSpec],
+    pub preferred_locale: &'a str,
 }
 
 /// GUILD_CREATE data: a full, available guild with the extra fields the
@@ -377,7 +391,7 @@ pub(super) fn guild_create_json(guild: &GuildSpec<'_>) -> Value {
         "banner": null,
         "premium_tier": 0,
         "premium_subscription_count": 0,
-        "preferred_locale": "en-US",
+        "preferred_locale": guild.preferred_locale,
         "public_updates_channel_id": null,
         "max_video_channel_users": 25,
         "max_stage_video_channel_users": 50,
@@ -762,7 +776,7 @@ pub(super) fn interaction_json(
         "version": 1,
         "channel_id": id(channel_id),
         "data": data,
-        "locale": "en-US",
+        "locale": user.locale,
         "entitlements": [],
         "attachment_size_limit": 26_214_400,
         "app_permissions": app_permissions.to_string(),
@@ -792,7 +806,7 @@ pub(super) fn interaction_json(
     match guild_id {
         Some(guild) => {
             v["guild_id"] = id(guild);
-            v["guild_locale"] = json!("en-US");
+            v["guild_locale"] = json!(config.guild_locale);
             v["member"] = member_json(user, true, true);
             v["context"] = json!(0);
             v["authorizing_integration_owners"] = json!({ "0": id(guild) });
@@ -830,6 +844,7 @@ mod tests {
             roles: &roles,
             channels: &channels,
             members: std::slice::from_ref(&bot),
+            preferred_locale: "de",
         });
         let frame = json!({ "op": 0, "s": 1, "t": "GUILD_CREATE", "d": data });
         super::super::gateway::check_payload(&frame.to_string()).unwrap();
@@ -837,6 +852,7 @@ mod tests {
             serde_json::from_value(data).unwrap();
         let guild = parsed.guild;
         assert_eq!(guild.id.get(), 5);
+        assert_eq!(guild.preferred_locale, "de");
         assert_eq!(guild.roles.len(), 2, "@everyone and the bot's role");
         assert!(guild
             .channels
