@@ -409,7 +409,10 @@ impl Assistant {
                 return Err(TeachFailure::UnknownEntry(entry.to_owned()));
             }
         }
-        if let Some(stands_for) = stands_as_example(&brain.knowledge, &normalized) {
+        let standing = brain.languages().iter().find_map(|&language| {
+            stands_as_example(brain.knowledge.in_language(language), &normalized)
+        });
+        if let Some(stands_for) = standing {
             if stands_for != Standing::of(lesson.entry) {
                 return Err(TeachFailure::Conflict(stands_for.describe()));
             }

@@ -639,3 +639,36 @@ async fn an_entry_a_language_lacks_is_answered_in_english() {
     assert_eq!(untranslated.shown_in, Language::English);
     assert_eq!(untranslated.record.language, Language::German, "the conversation stays German");
 }
+
+#[tokio::test]
+async fn a_taught_question_teaches_the_matcher_of_its_language() {
+    use helpdesk::assistant::{Lesson, TeachFailure};
+    let (assistant, _store) = assistant_with_store().await;
+    let lesson = |question| Lesson {
+        question,
+        entry: Some("mailbox-quota"),
+        taught_by: "staff",
+        asked_by: None,
+        guild: None,
+    };
+    let question = "Wie richte ich DKIM und SPF für meine eigene Domain bei Strato ein?";
+    let german = in_language("u1", Language::German);
+    assert!(matches!(
+        assistant.ask(question, german.clone()).await.unwrap(),
+        Reply::NoAnswer(_)
+    ));
+    assistant.teach(lesson(question)).await.unwrap();
+    let Reply::Answer(answer) = assistant.ask(question, german).await.unwrap() else {
+        panic!("the German matcher did not learn {question:?}");
+    };
+    assert_eq!(answer.entry.id, "mailbox-quota");
+    assert_eq!(answer.shown_in, Language::German);
+
+    // A German knowledge example stands for its entry already.
+    let example = Knowledge::builtin().unwrap().in_language(Language::German).entry("pop").unwrap().examples[0].clone();
+    let refused = assistant.teach(lesson(&example)).await;
+    assert!(
+        matches!(refused, Err(TeachFailure::Conflict(ref why)) if why.contains("`pop`")),
+        "{refused:?}"
+    );
+}
