@@ -81,7 +81,13 @@ impl Brain {
                 .get(&language)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            Matcher::with_taught(knowledge.in_language(language), lessons).with_threshold(threshold)
+            let own = knowledge.in_language(language);
+            let untranslated: Vec<&Entry> = knowledge
+                .entries()
+                .iter()
+                .filter(|entry| own.entry(&entry.id).is_none())
+                .collect();
+            Matcher::with_borrowed(own, &untranslated, lessons).with_threshold(threshold)
         };
         let matcher = build(Language::PRIMARY);
         let translated = languages
@@ -100,8 +106,10 @@ impl Brain {
     }
 
     /// Matches a question asked in `language`. Where that language's
-    /// knowledge lacks an entry, the English matcher may find it: its
-    /// entry is the answer, shown in English ([`Self::entry_in`]).
+    /// knowledge lacks an entry, its matcher ranks the English entry in
+    /// its place, and the English matcher may also find it (a question in
+    /// English words): that entry is the answer, shown in English
+    /// ([`Self::entry_in`]).
     pub fn find(&self, question: &str, language: Language) -> Match {
         let found = self.matcher_in(language).find(question);
         if found.entry.is_some() || language == Language::PRIMARY || !self.speaks(language) {

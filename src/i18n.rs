@@ -95,10 +95,7 @@ impl Translations {
                     for error in errors {
                         // The unparsed entry's start, where there is one.
                         let at = error.slice.as_ref().unwrap_or(&error.pos).start;
-                        let line = source[..at.min(source.len())]
-                            .matches('\n')
-                            .count()
-                            + 1;
+                        let line = source[..at.min(source.len())].matches('\n').count() + 1;
                         problems.push(format!("{file}:{line}: {error}"));
                     }
                     resource
@@ -198,7 +195,7 @@ impl Translations {
 }
 
 /// A message in a language: `text!(language, "vote-thanks")`, or with
-/// arguments, `text!(language, "dialogue-step", title = title, number = 2)`.
+/// arguments, `text!(language, "dialogue-step-title", title = title, number = 2)`.
 #[macro_export]
 macro_rules! text {
     ($language:expr, $id:literal) => {

@@ -202,7 +202,7 @@ impl Knowledge {
         if entries.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::new(root, None, "no entries (*.md) found"));
         }
-        let mut knowledge = Self::assemble(entries, dialogues, out_of_scope, &mut errors);
+        let mut knowledge = Self::assemble(language, entries, dialogues, out_of_scope, &mut errors);
         knowledge.about = about;
         knowledge.language = language;
         if errors.is_empty() {
@@ -212,7 +212,11 @@ impl Knowledge {
         }
     }
 
+    /// A translation's `related` and `dialogue` may name what only the
+    /// English knowledge has: they are checked against it
+    /// ([`translation::differences`]).
     fn assemble(
+        language: Language,
         entries: Vec<Entry>,
         dialogues: Vec<Dialogue>,
         out_of_scope: Vec<OutOfScopeTopic>,
@@ -236,7 +240,8 @@ impl Knowledge {
             }
         }
         let dialogue_ids: BTreeSet<&str> = dialogues.iter().map(|d| d.id.as_str()).collect();
-        for entry in &entries {
+        let translation = language != Language::PRIMARY;
+        for entry in entries.iter().filter(|_| !translation) {
             for related in &entry.related {
                 if !index.contains_key(related) {
                     errors.push(KnowledgeError::new(

@@ -1096,3 +1096,23 @@ fn the_shipped_translations_cover_every_entry_and_the_dialogue() {
         assert_eq!(translation.dialogues().len(), knowledge.dialogues().len());
     }
 }
+
+#[test]
+fn a_translation_may_relate_to_an_entry_only_english_has() {
+    let mut files = with_german(DIALOGUE);
+    let german_alpha = entry_with("alpha", &["dialogue = \"pick\"", "related = [\"beta\"]"]);
+    files[3] = file("de/alpha.md", german_alpha);
+    let knowledge = load(files.clone()).unwrap();
+    let german = knowledge.in_language(Language::German);
+    assert_eq!(german.entry("alpha").unwrap().related, ["beta"]);
+
+    files[3] = file(
+        "de/alpha.md",
+        entry_with("alpha", &["dialogue = \"pick\"", "related = [\"nope\"]"]),
+    );
+    let errors = errors_of(files);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, Path::new(ROOT).join("de/alpha.md"));
+    assert_eq!(errors[0].line, Some(4));
+    assert_mentions(&errors[0], &["nope"]);
+}

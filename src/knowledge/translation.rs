@@ -22,6 +22,17 @@ pub(super) fn differences(primary: &Knowledge, translation: &Knowledge) -> Vec<K
             ));
             continue;
         };
+        for related in entry
+            .related
+            .iter()
+            .filter(|id| primary.entry(id).is_none())
+        {
+            errors.push(KnowledgeError::new(
+                &entry.source,
+                entry.line_of_value("related", related),
+                format!("`related` names unknown entry `{related}`"),
+            ));
+        }
         if entry.dialogue != original.dialogue {
             errors.push(KnowledgeError::new(
                 &entry.source,

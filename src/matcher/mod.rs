@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Entry, Knowledge};
 use crate::language::Language;
 use crate::phrase::{Phrase, PhraseSet};
 use fuzzy::FuzzyIndex;
@@ -206,21 +206,26 @@ impl Matcher {
     /// more out-of-scope topic, [`TAUGHT_OUT_OF_SCOPE`]). A taught entry the
     /// knowledge no longer has is left out.
     pub fn with_taught(knowledge: &Knowledge, taught: &[Taught]) -> Self {
-        let mut matcher = Self::build(knowledge, taught);
+        Self::with_borrowed(knowledge, &[], taught)
+    }
+
+    /// [`Self::with_taught`] for a language's knowledge, also ranking
+    /// `borrowed`: the English entries it has no translation of, so a
+    /// question about one (in words the two languages share: IMAP,
+    /// Thunderbird, backup) still finds it.
+    pub fn with_borrowed(knowledge: &Knowledge, borrowed: &[&Entry], taught: &[Taught]) -> Self {
+        let mut matcher = Self::build(knowledge, borrowed, taught);
+        let known = |id: &str| knowledge.entry(id).is_some() || borrowed.iter().any(|e| e.id == id);
         matcher.taught = taught
             .iter()
-            .filter(|t| {
-                t.entry
-                    .as_ref()
-                    .is_none_or(|e| knowledge.entry(e).is_some())
-            })
+            .filter(|t| t.entry.as_deref().is_none_or(known))
             .map(|t| (normalize(&t.text), t.entry.clone()))
             .filter(|(normalized, _)| !normalized.is_empty())
             .collect();
         matcher
     }
 
-    fn build(knowledge: &Knowledge, taught: &[Taught]) -> Self {
+    fn build(knowledge: &Knowledge, borrowed: &[&Entry], taught: &[Taught]) -> Self {
         fn taught_for<'t>(taught: &'t [Taught], id: &'t str) -> impl Iterator<Item = &'t str> {
             taught
                 .iter()
@@ -230,6 +235,7 @@ impl Matcher {
         let mut texts: Vec<DocText<'_>> = knowledge
             .entries()
             .iter()
+            .chain(borrowed.iter().copied())
             .map(|entry| DocText {
                 id: &entry.id,
                 in_scope: true,

@@ -536,12 +536,18 @@ async fn a_question_is_answered_from_its_language_s_knowledge_and_keeps_it() {
     let german = Knowledge::builtin().unwrap();
     let german = german.in_language(Language::German);
     assert_eq!(answer.entry.id, "which-protocol");
-    assert_eq!(answer.entry.title, german.entry("which-protocol").unwrap().title);
+    assert_eq!(
+        answer.entry.title,
+        german.entry("which-protocol").unwrap().title
+    );
     assert_eq!(answer.shown_in, Language::German);
     assert_eq!(answer.record.language, Language::German);
     // The phone and the laptop were read in German: the dialogue, started
     // by anyone's click, runs in German with that answer filled in.
-    assert_eq!(answer.found.slots.get("devices").map(String::as_str), Some("several"));
+    assert_eq!(
+        answer.found.slots.get("devices").map(String::as_str),
+        Some("several")
+    );
     let Offered::Started(view) = assistant
         .start_offered_dialogue(answer.record.id, user("u1"))
         .await
@@ -550,12 +556,19 @@ async fn a_question_is_answered_from_its_language_s_knowledge_and_keeps_it() {
         panic!("the dialogue did not start");
     };
     assert_eq!(view.language, Language::German);
-    assert_eq!(view.dialogue.title, german.dialogue(DIALOGUE).unwrap().title);
+    assert_eq!(
+        view.dialogue.title,
+        german.dialogue(DIALOGUE).unwrap().title
+    );
     let (outcome, result) = done(&view);
     assert_eq!(outcome, "imap");
     let recorded = assistant.answer(result).await.unwrap().unwrap();
     assert_eq!(recorded.language, Language::German);
-    let session = store.dialogue_session(view.session_id).await.unwrap().unwrap();
+    let session = store
+        .dialogue_session(view.session_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.language, Language::German);
 }
 
@@ -566,10 +579,19 @@ async fn a_language_is_told_from_the_text_else_from_the_hints_else_the_default()
     let assistant = Assistant::new(brain, store).with_default_language(Language::Spanish);
     assert_eq!(assistant.default_language(), Language::Spanish);
     let english = "My mailbox is full and people say their mail bounces, what can I do?";
-    assert_eq!(assistant.language_for(english, &[Some(Language::German)]), Language::English);
-    assert_eq!(assistant.language_for("imap?", &[Some(Language::German)]), Language::German);
+    assert_eq!(
+        assistant.language_for(english, &[Some(Language::German)]),
+        Language::English
+    );
+    assert_eq!(
+        assistant.language_for("imap?", &[Some(Language::German)]),
+        Language::German
+    );
     assert_eq!(assistant.language_for("imap?", &[None]), Language::Spanish);
-    assert_eq!(assistant.language_of_locale("es-419"), Some(Language::Spanish));
+    assert_eq!(
+        assistant.language_of_locale("es-419"),
+        Some(Language::Spanish)
+    );
     assert_eq!(assistant.language_of_locale("fr"), None);
 }
 
@@ -583,7 +605,11 @@ async fn a_disabled_language_is_neither_told_nor_spoken() {
     );
     assert_eq!(brain.languages(), [Language::English, Language::Spanish]);
     let assistant = Assistant::new(brain, store).with_default_language(Language::German);
-    assert_eq!(assistant.default_language(), Language::English, "German is not spoken");
+    assert_eq!(
+        assistant.default_language(),
+        Language::English,
+        "German is not spoken"
+    );
     let german = "Soll ich für meine E-Mails POP oder IMAP verwenden? Ich lese sie auf dem Handy.";
     assert_ne!(assistant.language_for(german, &[]), Language::German);
     assert_eq!(assistant.language_of_locale("de"), None);
@@ -591,24 +617,64 @@ async fn a_disabled_language_is_neither_told_nor_spoken() {
 
 /// English knowledge with a German translation that lacks `pop`.
 fn half_translated() -> Knowledge {
-    let entry = |folder: &str, id: &str, title: &str, keywords: &[&str], examples: &[&str], body: &str| {
-        let mut file = common::entry_file(id, title, keywords, examples, body);
-        file.path = Path::new(folder).join(file.path);
-        file
-    };
+    let entry =
+        |folder: &str, id: &str, title: &str, keywords: &[&str], examples: &[&str], body: &str| {
+            let mut file = common::entry_file(id, title, keywords, examples, body);
+            file.path = Path::new(folder).join(file.path);
+            file
+        };
     let files = vec![
-        entry("", "imap", "What is IMAP?", &["imap", "sync", "server"], &[
-            "what is imap", "how does imap work", "imap explained", "does imap sync my folders",
-            "imap keeps mail on the server?", "what does imap stand for", "is imap better", "imap meaning",
-        ], "IMAP keeps your mail on the server."),
-        entry("", "pop", "What is POP?", &["pop", "pop3", "download"], &[
-            "what is pop3", "how does pop work", "pop explained", "does pop delete mail from the server",
-            "pop3 downloads my mail?", "what does pop stand for", "is pop old", "pop meaning",
-        ], "POP downloads your mail."),
-        entry("de", "imap", "Was ist IMAP?", &["imap", "synchronisieren", "server"], &[
-            "was ist imap", "wie funktioniert imap", "imap erklärt", "synchronisiert imap meine ordner",
-            "bleiben die mails bei imap auf dem server?", "wofür steht imap", "ist imap besser", "imap bedeutung",
-        ], "IMAP lässt deine Mails auf dem Server."),
+        entry(
+            "",
+            "imap",
+            "What is IMAP?",
+            &["imap", "sync", "server"],
+            &[
+                "what is imap",
+                "how does imap work",
+                "imap explained",
+                "does imap sync my folders",
+                "imap keeps mail on the server?",
+                "what does imap stand for",
+                "is imap better",
+                "imap meaning",
+            ],
+            "IMAP keeps your mail on the server.",
+        ),
+        entry(
+            "",
+            "pop",
+            "What is POP?",
+            &["pop", "pop3", "download"],
+            &[
+                "what is pop3",
+                "how does pop work",
+                "pop explained",
+                "does pop delete mail from the server",
+                "pop3 downloads my mail?",
+                "what does pop stand for",
+                "is pop old",
+                "pop meaning",
+            ],
+            "POP downloads your mail.",
+        ),
+        entry(
+            "de",
+            "imap",
+            "Was ist IMAP?",
+            &["imap", "synchronisieren", "server"],
+            &[
+                "was ist imap",
+                "wie funktioniert imap",
+                "imap erklärt",
+                "synchronisiert imap meine ordner",
+                "bleiben die mails bei imap auf dem server?",
+                "wofür steht imap",
+                "ist imap besser",
+                "imap bedeutung",
+            ],
+            "IMAP lässt deine Mails auf dem Server.",
+        ),
     ];
     Knowledge::from_files(Path::new("kb"), files).unwrap()
 }
@@ -618,7 +684,10 @@ async fn an_entry_a_language_lacks_is_answered_in_english() {
     let store = store::open("sqlite::memory:").await.unwrap();
     let assistant = Assistant::new(Brain::new(half_translated(), DEFAULT_THRESHOLD), store);
     let Reply::Answer(translated) = assistant
-        .ask("wie funktioniert imap eigentlich", in_language("u1", Language::German))
+        .ask(
+            "wie funktioniert imap eigentlich",
+            in_language("u1", Language::German),
+        )
         .await
         .unwrap()
     else {
@@ -628,7 +697,10 @@ async fn an_entry_a_language_lacks_is_answered_in_english() {
     assert_eq!(translated.shown_in, Language::German);
 
     let Reply::Answer(untranslated) = assistant
-        .ask("was macht pop3 mit meinen mails", in_language("u1", Language::German))
+        .ask(
+            "was macht pop3 mit meinen mails",
+            in_language("u1", Language::German),
+        )
         .await
         .unwrap()
     else {
@@ -637,7 +709,11 @@ async fn an_entry_a_language_lacks_is_answered_in_english() {
     assert_eq!(untranslated.entry.id, "pop");
     assert_eq!(untranslated.entry.title, "What is POP?");
     assert_eq!(untranslated.shown_in, Language::English);
-    assert_eq!(untranslated.record.language, Language::German, "the conversation stays German");
+    assert_eq!(
+        untranslated.record.language,
+        Language::German,
+        "the conversation stays German"
+    );
 }
 
 #[tokio::test]
@@ -665,7 +741,13 @@ async fn a_taught_question_teaches_the_matcher_of_its_language() {
     assert_eq!(answer.shown_in, Language::German);
 
     // A German knowledge example stands for its entry already.
-    let example = Knowledge::builtin().unwrap().in_language(Language::German).entry("pop").unwrap().examples[0].clone();
+    let example = Knowledge::builtin()
+        .unwrap()
+        .in_language(Language::German)
+        .entry("pop")
+        .unwrap()
+        .examples[0]
+        .clone();
     let refused = assistant.teach(lesson(&example)).await;
     assert!(
         matches!(refused, Err(TeachFailure::Conflict(ref why)) if why.contains("`pop`")),

@@ -145,3 +145,57 @@ fn the_module_map_names_every_module() {
         }
     }
 }
+
+/// The message ids the code asks for with `text!(language, "id", …)`, which
+/// rustfmt may spread over lines.
+fn message_ids_asked_for() -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for file in rust_files(&root().join("src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (start, _) in text.match_indices("text!(") {
+            let call = &text[start..];
+            // The id is the first string literal of the call.
+            let Some(open) = call.find('"') else { continue };
+            let rest = &call[open + 1..];
+            let Some(close) = rest.find('"') else {
+                continue;
+            };
+            let id = &rest[..close];
+            if !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                ids.insert(id.to_owned());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_message_the_code_asks_for_is_in_english_and_every_english_one_is_asked_for() {
+    use helpdesk::language::Language;
+    let english: std::collections::BTreeSet<String> = helpdesk::i18n::translations()
+        .ids(Language::English)
+        .map(str::to_owned)
+        .collect();
+    let asked = message_ids_asked_for();
+    assert!(asked.len() > 50, "the scan found only {asked:?}");
+    let missing: Vec<_> = asked.difference(&english).collect();
+    assert!(
+        missing.is_empty(),
+        "asked for but not in English: {missing:?}"
+    );
+    // The slash commands' names and descriptions are looked up by the
+    // command's own name (`cmd-<name>`, `cmd-<name>-description`), which
+    // `discord::locale`'s tests check against the registered commands.
+    let unused: Vec<_> = english
+        .difference(&asked)
+        .filter(|id| !id.starts_with("cmd-"))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "in English but never asked for: {unused:?}"
+    );
+}
