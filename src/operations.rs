@@ -48,6 +48,9 @@ pub mod metric {
     pub const DB_QUERY_DURATION: &str = "helpdesk_db_query_duration_seconds";
     /// Store operations that failed. Label `operation`.
     pub const DB_ERRORS: &str = "helpdesk_db_errors_total";
+    /// Writes committed together in one transaction by the store's group
+    /// commit (a histogram: one sample per transaction).
+    pub const STORE_COMMIT_BATCH_SIZE: &str = "helpdesk_store_commit_batch_size";
     /// Events Discord delivered again (a gateway resume's replay) and the
     /// bot had handled already. Label `event`.
     pub const REPLAYS: &str = "helpdesk_replays_total";
@@ -67,6 +70,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// Histogram buckets of the group commit's batch sizes, up to its most.
+const BATCH_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
 /// What `/readyz` says when the database does not answer.
 pub const DATABASE_UNAVAILABLE: &str = "database unavailable";
 
@@ -77,6 +83,10 @@ const DATABASE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 pub fn install_prometheus() -> Result<PrometheusHandle, BuildError> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full(metric::STORE_COMMIT_BATCH_SIZE.into()),
+            BATCH_SIZE_BUCKETS,
+        )?
         .install_recorder()?;
     describe_metrics();
     Ok(handle)
@@ -132,6 +142,11 @@ fn describe_metrics() {
         metric::DB_QUERY_DURATION,
         Unit::Seconds,
         "Time of one database operation"
+    );
+    describe_histogram!(
+        metric::STORE_COMMIT_BATCH_SIZE,
+        Unit::Count,
+        "Writes committed together in one transaction"
     );
 }
 

@@ -14,10 +14,21 @@
 //! person per answer, an interaction per id) are enforced by unique
 //! constraints in the schema and written as `INSERT … ON CONFLICT`, never
 //! read-then-write, so they hold with several processes writing at once.
+//! The writes of the hot path (answers and their messages, votes and
+//! comments, unanswered questions and escalations, dialogue sessions,
+//! posts for staff, and the Discord front end's threads and interactions)
+//! go through a group commit (`group.rs`): one writer task commits
+//! whatever writes are in flight in one transaction, one fsync for many,
+//! and each caller gets its result only once that transaction committed,
+//! so what it acknowledges to a person is on disk. Reads, and the rare
+//! writes that are transactions of their own (forgetting, retention,
+//! pruning, learned examples), use the pool.
+//!
 //! Every [`Store`] method records its duration in the
 //! `helpdesk_db_query_duration_seconds` histogram, labelled `operation`,
 //! and a failure also in `helpdesk_db_errors_total`.
 
+mod group;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -30,6 +41,7 @@ use crate::discord::ledger::Ledger;
 use crate::language::Language;
 use serde::Serialize;
 
+pub use group::{CommitCounts, MAX_BATCH};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

@@ -65,6 +65,8 @@ impl SqlStore<Postgres> {
             .test_before_acquire(true)
             .connect_with(options)
             .await?;
-        Ok(Self::new(pool))
+        let (store, writer) = Self::new(pool);
+        store.writer_started(tokio::spawn(writer));
+        Ok(store)
     }
 }

@@ -18,6 +18,7 @@ use crate::discord::ledger::Ledger;
 use crate::language::Language;
 use crate::operations::metric;
 
+use super::group::{CommitCounts, GroupCommit};
 use super::{
     AnswerId, AnswerKind, AnswerRecord, Clock, DailyQuestions, DialogueSession, EntryStats, Export,
     ExportedVote, ForgetReport, LearnedExample, LearnedMarker, NewAnswer, NewLearnedExample,
@@ -41,7 +42,10 @@ pub trait Dialect: Database {
 /// A [`Store`] on a sqlx pool of either backend.
 #[derive(Debug, Clone)]
 pub struct SqlStore<DB: Database> {
+    /// Reads, and the writes that are transactions of their own.
     pool: Pool<DB>,
+    /// The writes of the hot path, committed together: see `group.rs`.
+    writer: Arc<GroupCommit<DB>>,
     /// Where "now" comes from for every timestamp written.
     clock: Arc<dyn Clock>,
 }
@@ -75,12 +79,28 @@ async fn timed<T>(
 impl<DB: Dialect> SqlStore<DB>
 where
     DB::Connection: Migrate,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    pub(super) fn new(pool: Pool<DB>) -> Self {
-        Self {
+    /// The store on `pool`, and its writer's task: the backend's
+    /// `connect` spawns it and hands it to [`Self::writer_started`].
+    pub(super) fn new(pool: Pool<DB>) -> (Self, impl Future<Output = ()> + 'static) {
+        let (writer, task) = GroupCommit::new(pool.clone());
+        let store = Self {
+            writer: Arc::new(writer),
             pool,
             clock: Arc::new(SystemClock),
-        }
+        };
+        (store, task)
+    }
+
+    pub(super) fn writer_started(&self, task: tokio::task::JoinHandle<()>) {
+        self.writer.started(task);
+    }
+
+    /// How many transactions the group commit made, and of how many
+    /// writes.
+    pub fn commit_counts(&self) -> Arc<CommitCounts> {
+        self.writer.counts()
     }
 
     /// The same store, stamping rows with `clock`'s time: for tests that
@@ -120,6 +140,7 @@ where
     /// [`Self::migrate`], then closes the pool: for `helpdesk migrate`.
     pub(super) async fn migrate_and_close(self) -> Result<usize, StoreError> {
         let applied = self.migrate().await;
+        self.writer.close().await;
         self.pool.close().await;
         applied
     }
@@ -177,23 +198,37 @@ where
         column: &str,
         value: impl Value<DB>,
     ) -> Result<Option<AnswerRecord>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::answer_where_on(&mut conn, column, value).await
+    }
+
+    async fn answer_where_on(
+        conn: &mut DB::Connection,
+        column: &str,
+        value: impl Value<DB>,
+    ) -> Result<Option<AnswerRecord>, StoreError> {
         let sql = format!("SELECT {ANSWER_COLUMNS} FROM answers WHERE {column} = $1");
         let row = sqlx::query(&sql)
             .bind(value)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         row.map(|row| Self::answer_from_row(&row, false))
             .transpose()
     }
 
     async fn tally_of(&self, answer: AnswerId) -> Result<Tally, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::tally_on(&mut conn, answer).await
+    }
+
+    async fn tally_on(conn: &mut DB::Connection, answer: AnswerId) -> Result<Tally, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) FILTER (WHERE helpful) AS helpful, \
              COUNT(*) FILTER (WHERE NOT helpful) AS not_helpful \
              FROM votes WHERE answer_id = $1",
         )
         .bind(answer)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await?;
         Ok(Tally {
             helpful: count(row.try_get("helpful")?),
@@ -202,25 +237,51 @@ where
     }
 
     /// Runs an upsert of a vote whose values come from `SELECT … FROM
-    /// answers WHERE id = $1`: no row is written for an unknown answer.
-    async fn upsert_vote(
+    /// answers WHERE id = $1` (no row is written for an unknown answer),
+    /// then reads the answer's tally, in the group commit.
+    async fn upsert_vote<V: Value<DB> + 'static>(
         &self,
-        sql: &str,
+        sql: &'static str,
         answer: AnswerId,
         user_id: &str,
-        value: impl Value<DB>,
+        value: V,
     ) -> Result<Tally, StoreError> {
-        let result = sqlx::query(sql)
-            .bind(answer)
-            .bind(user_id.to_owned())
-            .bind(value)
-            .bind(self.clock.now())
-            .execute(&self.pool)
-            .await?;
-        if DB::rows_affected(&result) == 0 {
-            return Err(StoreError::NoSuchAnswer(answer));
-        }
-        self.tally_of(answer).await
+        let user_id = user_id.to_owned();
+        let now = self.clock.now();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let result = sqlx::query(sql)
+                        .bind(answer)
+                        .bind(user_id)
+                        .bind(value)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await?;
+                    if DB::rows_affected(&result) == 0 {
+                        return Err(StoreError::NoSuchAnswer(answer));
+                    }
+                    Self::tally_on(conn, answer).await
+                })
+            })
+            .await
+    }
+
+    /// Runs one statement in the group commit, for its effect alone.
+    async fn write_statement(
+        &self,
+        sql: &'static str,
+        bind: impl for<'c> FnOnce(
+                sqlx::query::Query<'c, DB, DB::Arguments<'c>>,
+            ) -> sqlx::query::Query<'c, DB, DB::Arguments<'c>>
+            + Send
+            + 'static,
+    ) -> Result<DB::QueryResult, StoreError> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { Ok(bind(sqlx::query(sql)).execute(&mut *conn).await?) })
+            })
+            .await
     }
 
     /// The stats, read on `conn` (a snapshot transaction).
@@ -374,59 +435,60 @@ where
     Option<AnswerId>: Value<DB>,
 {
     async fn record_answer(&self, answer: NewAnswer) -> Result<AnswerRecord, StoreError> {
-        timed("record_answer", async move {
-            let Origin {
-                front_end,
-                guild_id,
-                channel_id,
-                user_id,
-                source_message_id,
-                language,
-            } = answer.origin;
-            let sql = format!(
-                "INSERT INTO answers (kind, entry, question, confidence, origin, guild_id, \
+        let now = self.clock.now();
+        let write = self.writer.write(move |conn| {
+            Box::pin(async move {
+                let Origin {
+                    front_end,
+                    guild_id,
+                    channel_id,
+                    user_id,
+                    source_message_id,
+                    language,
+                } = answer.origin;
+                let sql = format!(
+                    "INSERT INTO answers (kind, entry, question, confidence, origin, guild_id, \
                  channel_id, user_id, source_message_id, created_at, language) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (source_message_id) DO NOTHING RETURNING {ANSWER_COLUMNS}"
-            );
-            let inserted = sqlx::query(&sql)
-                .bind(answer.kind.as_str())
-                .bind(answer.entry)
-                .bind(answer.question)
-                .bind(f64::from(answer.confidence))
-                .bind(front_end)
-                .bind(guild_id)
-                .bind(channel_id)
-                .bind(user_id)
-                .bind(source_message_id.clone())
-                .bind(self.clock.now())
-                .bind(language.code())
-                .fetch_optional(&self.pool)
-                .await?;
-            // Not inserted: the source message was answered before, maybe
-            // by another process a moment ago; its answer is committed.
-            match (inserted, source_message_id) {
-                (Some(row), _) => Self::answer_from_row(&row, true),
-                (None, Some(source)) => self
-                    .answer_where("source_message_id", source)
-                    .await?
-                    .ok_or(StoreError::Database(sqlx::Error::RowNotFound)),
-                (None, None) => Err(StoreError::Database(sqlx::Error::RowNotFound)),
-            }
-        })
-        .await
+                );
+                let inserted = sqlx::query(&sql)
+                    .bind(answer.kind.as_str())
+                    .bind(answer.entry)
+                    .bind(answer.question)
+                    .bind(f64::from(answer.confidence))
+                    .bind(front_end)
+                    .bind(guild_id)
+                    .bind(channel_id)
+                    .bind(user_id)
+                    .bind(source_message_id.clone())
+                    .bind(now)
+                    .bind(language.code())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                // Not inserted: the source message was answered before, maybe
+                // by another process a moment ago; its answer is committed.
+                match (inserted, source_message_id) {
+                    (Some(row), _) => Self::answer_from_row(&row, true),
+                    (None, Some(source)) => {
+                        Self::answer_where_on(conn, "source_message_id", source)
+                            .await?
+                            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+                    }
+                    (None, None) => Err(StoreError::Database(sqlx::Error::RowNotFound)),
+                }
+            })
+        });
+        timed("record_answer", write).await
     }
 
     async fn attach_message(&self, answer: AnswerId, message_id: &str) -> Result<(), StoreError> {
-        timed("attach_message", async move {
-            sqlx::query("UPDATE answers SET message_id = $1 WHERE id = $2")
-                .bind(message_id)
-                .bind(answer)
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        })
-        .await
+        let message_id = message_id.to_owned();
+        let write = self.write_statement(
+            "UPDATE answers SET message_id = $1 WHERE id = $2",
+            move |query| query.bind(message_id).bind(answer),
+        );
+        timed("attach_message", async move { write.await.map(drop) }).await
     }
 
     async fn answer(&self, id: AnswerId) -> Result<Option<AnswerRecord>, StoreError> {
@@ -488,48 +550,49 @@ where
         &self,
         question: NewUnanswered,
     ) -> Result<UnansweredRecord, StoreError> {
-        timed("record_unanswered", async move {
-            let origin = question.origin;
-            let sql = format!(
-                "INSERT INTO unanswered (question, confidence, origin, guild_id, channel_id, \
+        let now = self.clock.now();
+        let write = self.writer.write(move |conn| {
+            Box::pin(async move {
+                let origin = question.origin;
+                let sql = format!(
+                    "INSERT INTO unanswered (question, confidence, origin, guild_id, channel_id, \
                  user_id, source_message_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (source_message_id) DO NOTHING RETURNING {UNANSWERED_COLUMNS}"
-            );
-            let inserted = sqlx::query(&sql)
-                .bind(question.question)
-                .bind(f64::from(question.confidence))
-                .bind(origin.front_end)
-                .bind(origin.guild_id)
-                .bind(origin.channel_id)
-                .bind(origin.user_id)
-                .bind(origin.source_message_id.clone())
-                .bind(self.clock.now())
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some(row) = inserted {
-                return Self::unanswered_from_row(&row, true);
-            }
-            let sql =
-                format!("SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE source_message_id = $1");
-            let row = sqlx::query(&sql)
-                .bind(origin.source_message_id)
-                .fetch_one(&self.pool)
-                .await?;
-            Self::unanswered_from_row(&row, false)
-        })
-        .await
+                );
+                let inserted = sqlx::query(&sql)
+                    .bind(question.question)
+                    .bind(f64::from(question.confidence))
+                    .bind(origin.front_end)
+                    .bind(origin.guild_id)
+                    .bind(origin.channel_id)
+                    .bind(origin.user_id)
+                    .bind(origin.source_message_id.clone())
+                    .bind(now)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(row) = inserted {
+                    return Self::unanswered_from_row(&row, true);
+                }
+                let sql = format!(
+                    "SELECT {UNANSWERED_COLUMNS} FROM unanswered WHERE source_message_id = $1"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(origin.source_message_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Self::unanswered_from_row(&row, false)
+            })
+        });
+        timed("record_unanswered", write).await
     }
 
     async fn mark_escalated(&self, unanswered_id: i64) -> Result<(), StoreError> {
-        timed("mark_escalated", async move {
-            sqlx::query("UPDATE unanswered SET escalated = TRUE WHERE id = $1")
-                .bind(unanswered_id)
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        })
-        .await
+        let write = self.write_statement(
+            "UPDATE unanswered SET escalated = TRUE WHERE id = $1",
+            move |query| query.bind(unanswered_id),
+        );
+        timed("mark_escalated", async move { write.await.map(drop) }).await
     }
 
     async fn recent_unanswered(
@@ -570,27 +633,31 @@ where
         origin: &Origin,
         state: &str,
     ) -> Result<DialogueSession, StoreError> {
-        timed("create_dialogue", async move {
-            let sql = format!(
+        let (dialogue, origin, state) = (dialogue.to_owned(), origin.clone(), state.to_owned());
+        let now = self.clock.now();
+        let write = self.writer.write(move |conn| {
+            Box::pin(async move {
+                let sql = format!(
                 "INSERT INTO dialogue_sessions (dialogue, user_id, origin, guild_id, channel_id, \
                  state, created_at, updated_at, language) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
                  RETURNING {SESSION_COLUMNS}"
             );
-            let row = sqlx::query(&sql)
-                .bind(dialogue)
-                .bind(origin.user_id.as_str())
-                .bind(origin.front_end)
-                .bind(origin.guild_id.clone())
-                .bind(origin.channel_id.clone())
-                .bind(state)
-                .bind(self.clock.now())
-                .bind(origin.language.code())
-                .fetch_one(&self.pool)
-                .await?;
-            Self::session_from_row(&row)
-        })
-        .await
+                let row = sqlx::query(&sql)
+                    .bind(dialogue)
+                    .bind(origin.user_id)
+                    .bind(origin.front_end)
+                    .bind(origin.guild_id)
+                    .bind(origin.channel_id)
+                    .bind(state)
+                    .bind(now)
+                    .bind(origin.language.code())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Self::session_from_row(&row)
+            })
+        });
+        timed("create_dialogue", write).await
     }
 
     async fn dialogue_session(&self, id: SessionId) -> Result<Option<DialogueSession>, StoreError> {
@@ -612,21 +679,21 @@ where
         finished: bool,
         result_answer_id: Option<AnswerId>,
     ) -> Result<(), StoreError> {
-        timed("update_dialogue", async move {
-            sqlx::query(
-                "UPDATE dialogue_sessions SET state = $1, finished = $2, result_answer_id = $3, \
-                 updated_at = $4 WHERE id = $5",
-            )
-            .bind(state)
-            .bind(finished)
-            .bind(result_answer_id)
-            .bind(self.clock.now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        })
-        .await
+        let state = state.to_owned();
+        let now = self.clock.now();
+        let write = self.write_statement(
+            "UPDATE dialogue_sessions SET state = $1, finished = $2, result_answer_id = $3, \
+             updated_at = $4 WHERE id = $5",
+            move |query| {
+                query
+                    .bind(state)
+                    .bind(finished)
+                    .bind(result_answer_id)
+                    .bind(now)
+                    .bind(id)
+            },
+        );
+        timed("update_dialogue", async move { write.await.map(drop) }).await
     }
 
     async fn questions_per_day(
@@ -657,23 +724,27 @@ where
     }
 
     async fn claim_staff_post(&self, post: &NewStaffPost) -> Result<Option<i64>, StoreError> {
-        timed("claim_staff_post", async move {
-            let row = sqlx::query(
-                "INSERT INTO staff_posts (subject, user_id, guild_id, thread_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
-            )
-            .bind(post.subject.clone())
-            .bind(post.user_id.clone())
-            .bind(post.guild_id.clone())
-            .bind(post.thread_id.clone())
-            .bind(self.clock.now())
-            .fetch_optional(&self.pool)
-            .await?;
-            row.map(|row| row.try_get("id"))
-                .transpose()
-                .map_err(Into::into)
-        })
-        .await
+        let post = post.clone();
+        let now = self.clock.now();
+        let write = self.writer.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "INSERT INTO staff_posts (subject, user_id, guild_id, thread_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(post.subject)
+                .bind(post.user_id)
+                .bind(post.guild_id)
+                .bind(post.thread_id)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?;
+                row.map(|row| row.try_get("id"))
+                    .transpose()
+                    .map_err(Into::into)
+            })
+        });
+        timed("claim_staff_post", write).await
     }
 
     async fn attach_staff_post(
@@ -682,27 +753,19 @@ where
         channel_id: &str,
         message_id: &str,
     ) -> Result<(), StoreError> {
-        timed("attach_staff_post", async move {
-            sqlx::query("UPDATE staff_posts SET channel_id = $2, message_id = $3 WHERE id = $1")
-                .bind(id)
-                .bind(channel_id.to_owned())
-                .bind(message_id.to_owned())
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        })
-        .await
+        let (channel_id, message_id) = (channel_id.to_owned(), message_id.to_owned());
+        let write = self.write_statement(
+            "UPDATE staff_posts SET channel_id = $2, message_id = $3 WHERE id = $1",
+            move |query| query.bind(id).bind(channel_id).bind(message_id),
+        );
+        timed("attach_staff_post", async move { write.await.map(drop) }).await
     }
 
     async fn release_staff_post(&self, id: i64) -> Result<(), StoreError> {
-        timed("release_staff_post", async move {
-            sqlx::query("DELETE FROM staff_posts WHERE id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        })
-        .await
+        let write = self.write_statement("DELETE FROM staff_posts WHERE id = $1", move |query| {
+            query.bind(id)
+        });
+        timed("release_staff_post", async move { write.await.map(drop) }).await
     }
 
     async fn staff_post(&self, id: i64) -> Result<Option<StaffPostRecord>, StoreError> {
@@ -875,6 +938,9 @@ where
     }
 
     async fn close(&self) {
+        // The writes queued are committed (and their callers answered)
+        // before the pool closes.
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -1059,21 +1125,21 @@ where
     Option<AnswerId>: Value<DB>,
 {
     async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
-        timed("record_thread", async move {
-            sqlx::query(
-                "INSERT INTO threads (thread_id, asker_id, forum_id, created_at, language) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (thread_id) DO NOTHING",
-            )
-            .bind(thread.thread_id.as_str())
-            .bind(thread.asker_id.as_str())
-            .bind(thread.forum_id.clone())
-            .bind(self.clock.now())
-            .bind(thread.language.code())
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        })
-        .await
+        let thread = thread.clone();
+        let now = self.clock.now();
+        let write = self.write_statement(
+            "INSERT INTO threads (thread_id, asker_id, forum_id, created_at, language) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (thread_id) DO NOTHING",
+            move |query| {
+                query
+                    .bind(thread.thread_id)
+                    .bind(thread.asker_id)
+                    .bind(thread.forum_id)
+                    .bind(now)
+                    .bind(thread.language.code())
+            },
+        );
+        timed("record_thread", async move { write.await.map(drop) }).await
     }
 
     async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {
@@ -1098,16 +1164,14 @@ where
     }
 
     async fn claim_interaction(&self, interaction_id: &str) -> Result<bool, StoreError> {
+        let interaction_id = interaction_id.to_owned();
+        let now = self.clock.now();
+        let write = self.write_statement(
+            "INSERT INTO interactions (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            move |query| query.bind(interaction_id).bind(now),
+        );
         timed("claim_interaction", async move {
-            let result = sqlx::query(
-                "INSERT INTO interactions (id, created_at) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(interaction_id)
-            .bind(self.clock.now())
-            .execute(&self.pool)
-            .await?;
-            Ok(DB::rows_affected(&result) == 1)
+            Ok(DB::rows_affected(&write.await?) == 1)
         })
         .await
     }

@@ -75,7 +75,9 @@ impl SqlStore<Sqlite> {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        Ok(Self::new(pool))
+        let (store, writer) = Self::new(pool);
+        store.writer_started(tokio::spawn(writer));
+        Ok(store)
     }
 }
 

@@ -66,6 +66,24 @@ impl Fresh {
         self.open_with_clock(Arc::new(store::SystemClock)).await
     }
 
+    /// [`Self::open`], with the counts of its group commit.
+    async fn open_counted(&self) -> (Arc<dyn StoreAndLedger>, Arc<store::CommitCounts>) {
+        match self {
+            Self::Sqlite { url, .. } => {
+                let store = store::SqliteStore::open(url).await.expect("opens");
+                let counts = store.commit_counts();
+                (Arc::new(store), counts)
+            }
+            Self::Postgres(database) => {
+                let store = store::PostgresStore::open(database.url())
+                    .await
+                    .expect("opens");
+                let counts = store.commit_counts();
+                (Arc::new(store), counts)
+            }
+        }
+    }
+
     /// [`Self::open`], stamping rows with `clock`'s time.
     async fn open_with_clock(&self, clock: Arc<dyn store::Clock>) -> Arc<dyn StoreAndLedger> {
         match self {
@@ -140,6 +158,9 @@ on_both_backends! {
     learned_examples_are_kept_once_per_text_listed_per_server_and_unlearned,
     a_lesson_reaches_another_process_through_the_marker,
     a_post_for_staff_is_read_back_with_its_thread_and_question,
+    writes_at_once_are_committed_together,
+    a_failing_write_does_not_fail_the_others_committed_with_it,
+    a_write_is_acknowledged_only_once_committed,
 }
 
 fn origin(user: &str, source: Option<&str>) -> Origin {
@@ -1775,4 +1796,155 @@ async fn a_post_for_staff_is_read_back_with_its_thread_and_question(fresh: Fresh
         Some("say more")
     );
     assert_eq!(store.comment(answer, "ann").await.unwrap(), None);
+}
+
+/// Writes in flight at once: as many as a burst brings.
+const AT_ONCE: usize = 200;
+
+async fn writes_at_once_are_committed_together(fresh: Fresh) {
+    let (store, counts) = fresh.open_counted().await;
+    let answer = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    let (commits, writes) = (counts.commits(), counts.writes());
+
+    let votes: Vec<_> = (0..AT_ONCE)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_vote(answer, &format!("u{i}"), i % 2 == 0)
+                    .await
+            })
+        })
+        .collect();
+    for vote in votes {
+        vote.await.unwrap().expect("each vote is committed");
+    }
+
+    let (commits, writes) = (counts.commits() - commits, counts.writes() - writes);
+    assert_eq!(
+        writes, AT_ONCE as u64,
+        "every vote went through the group commit"
+    );
+    assert!(
+        commits < writes / 2,
+        "{writes} writes at once took {commits} transactions"
+    );
+    assert!(commits * store::MAX_BATCH as u64 >= writes);
+    let half = AT_ONCE as u64 / 2;
+    assert_eq!(store.tally(answer).await.unwrap(), tally(half, half));
+}
+
+async fn a_failing_write_does_not_fail_the_others_committed_with_it(fresh: Fresh) {
+    let (store, counts) = fresh.open_counted().await;
+    let answer = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    let session = store
+        .create_dialogue("which-protocol", &origin("u1", None), "before")
+        .await
+        .unwrap();
+    let missing = AnswerId(answer.0 + 1000);
+    let (commits, writes) = (counts.commits(), counts.writes());
+
+    // Good writes, and among them two kinds of bad ones: a vote on an
+    // answer that does not exist (refused by the store), and a dialogue
+    // update naming one (refused by the database's foreign key, which
+    // PostgreSQL follows by refusing the rest of the transaction unless
+    // the write was rolled back alone).
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for i in 0..AT_ONCE {
+        let store = store.clone();
+        match i % 10 {
+            3 => bad.push(tokio::spawn(async move {
+                store
+                    .record_vote(missing, &format!("u{i}"), true)
+                    .await
+                    .map(drop)
+            })),
+            7 => bad.push(tokio::spawn(async move {
+                store
+                    .update_dialogue(session.id, "after", true, Some(missing))
+                    .await
+            })),
+            _ => good.push(tokio::spawn(async move {
+                store
+                    .record_vote(answer, &format!("u{i}"), true)
+                    .await
+                    .map(drop)
+            })),
+        }
+    }
+    let good_count = good.len() as u64;
+    for write in good {
+        write.await.unwrap().expect("a good write is committed");
+    }
+    for write in bad {
+        assert!(write.await.unwrap().is_err(), "a bad write is refused");
+    }
+
+    let (commits, writes) = (counts.commits() - commits, counts.writes() - writes);
+    assert_eq!(writes, AT_ONCE as u64);
+    assert!(
+        commits < writes / 2,
+        "{writes} writes took {commits} transactions"
+    );
+    // What the good writes did is there, and nothing of the bad ones.
+    assert_eq!(store.tally(answer).await.unwrap(), tally(good_count, 0));
+    assert_eq!(store.tally(missing).await.unwrap(), tally(0, 0));
+    let stored = store.dialogue_session(session.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, "before");
+    assert!(!stored.finished);
+    // And the store goes on writing.
+    store.record_vote(answer, "later", false).await.unwrap();
+    assert_eq!(store.tally(answer).await.unwrap(), tally(good_count, 1));
+}
+
+async fn a_write_is_acknowledged_only_once_committed(fresh: Fresh) {
+    let writer = fresh.open().await;
+    // Another pool (another process) sees only what was committed.
+    let reader = fresh.open().await;
+    let answer = writer
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+
+    let checks: Vec<_> = (0..AT_ONCE)
+        .map(|i| {
+            let (writer, reader) = (writer.clone(), reader.clone());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let source = format!("m{i}");
+                    let stored = writer
+                        .record_answer(new_answer("imap", Some(&source)))
+                        .await
+                        .unwrap();
+                    let seen = reader.answer_for_source(&source).await.unwrap();
+                    assert_eq!(seen.map(|seen| seen.id), Some(stored.id), "answer {i}");
+                } else {
+                    let user = format!("u{i}");
+                    writer.record_vote(answer, &user, true).await.unwrap();
+                    writer
+                        .record_comment(answer, &user, "thanks")
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        reader.comment(answer, &user).await.unwrap().as_deref(),
+                        Some("thanks"),
+                        "vote {i}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for check in checks {
+        check.await.unwrap();
+    }
 }

@@ -1,0 +1,266 @@
+//! Group commit: one writer task commits the writes of everything in
+//! flight together, in one transaction (and so one fsync), on either
+//! backend.
+//!
+//! A write is a closure over a connection. [`GroupCommit::write`] queues
+//! it and waits; the writer takes the first write queued and whatever else
+//! is queued behind it (up to [`MAX_BATCH`]), and runs them on one pooled
+//! connection:
+//!
+//! ```sql
+//! BEGIN; SAVEPOINT w;
+//!   <write 1>; RELEASE SAVEPOINT w; SAVEPOINT w;   -- it succeeded
+//!   <write 2>; ROLLBACK TO SAVEPOINT w;            -- it failed: undone alone
+//!   …
+//! COMMIT;
+//! ```
+//!
+//! Each write's caller gets its result only once `COMMIT` has returned:
+//! what it then acknowledges to a person is on disk. A write that fails is
+//! rolled back to its savepoint, so it neither leaves half its changes nor
+//! aborts the others (PostgreSQL would otherwise refuse every later
+//! statement of the transaction). If the transaction itself fails (`BEGIN`,
+//! a savepoint, or `COMMIT`), every write of the batch gets the error and
+//! none of them is acknowledged.
+//!
+//! The connection is taken from the pool per batch, not held: an in-memory
+//! SQLite database has a single connection, which reads share.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sqlx::{Database, Executor, Pool};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::operations::metric;
+
+use super::StoreError;
+
+/// The most writes committed in one transaction.
+pub const MAX_BATCH: usize = 128;
+
+/// A boxed, sendable future borrowing for `'a`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+type Output = Box<dyn Any + Send>;
+
+type Work<DB> = Box<
+    dyn for<'c> FnOnce(
+            &'c mut <DB as Database>::Connection,
+        ) -> BoxFuture<'c, Result<Output, StoreError>>
+        + Send,
+>;
+
+/// One queued write and where its result goes.
+struct Op<DB: Database> {
+    work: Work<DB>,
+    reply: oneshot::Sender<Result<Output, StoreError>>,
+}
+
+/// How many transactions the writer committed, and how many writes they
+/// held: for tests and diagnostics (the same is in the
+/// `helpdesk_store_commit_batch_size` histogram).
+#[derive(Debug, Default)]
+pub struct CommitCounts {
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl CommitCounts {
+    /// Transactions committed.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Writes in the transactions committed (those that failed alone
+    /// included).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer of one store: its queue and its task.
+pub(super) struct GroupCommit<DB: Database> {
+    queue: Mutex<Option<mpsc::UnboundedSender<Op<DB>>>>,
+    task: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    counts: Arc<CommitCounts>,
+}
+
+impl<DB: Database> std::fmt::Debug for GroupCommit<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps a closure's signature higher-ranked over the connection's
+/// lifetime.
+fn work<C: ?Sized, F>(work: F) -> F
+where
+    F: for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Result<Output, StoreError>>,
+{
+    work
+}
+
+impl<DB: Database> GroupCommit<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// The writer on `pool`, and its task, for the caller to spawn
+    /// (where the backend is known: that the task is `Send` is proven for
+    /// each backend, not for every one) and hand back to [`Self::started`].
+    pub(super) fn new(pool: Pool<DB>) -> (Self, impl Future<Output = ()> + 'static) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let counts = Arc::new(CommitCounts::default());
+        let writer = Self {
+            queue: Mutex::new(Some(sender)),
+            task: tokio::sync::Mutex::new(None),
+            counts: counts.clone(),
+        };
+        (writer, run(pool, receiver, counts))
+    }
+
+    /// Keeps the writer's spawned task, for [`Self::close`] to wait on.
+    pub(super) fn started(&self, task: JoinHandle<()>) {
+        if let Ok(mut slot) = self.task.try_lock() {
+            *slot = Some(task);
+        }
+    }
+
+    pub(super) fn counts(&self) -> Arc<CommitCounts> {
+        self.counts.clone()
+    }
+
+    /// Runs `work` in the next group commit; its result once that
+    /// committed.
+    pub(super) async fn write<T, F>(&self, work_on: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let (reply, result) = oneshot::channel();
+        let op = Op {
+            work: Box::new(work(move |conn: &mut DB::Connection| {
+                Box::pin(async move { work_on(conn).await.map(|value| Box::new(value) as Output) })
+            })),
+            reply,
+        };
+        let sent = match &*self.queue.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(queue) => queue.send(op).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(StoreError::Database(sqlx::Error::PoolClosed));
+        }
+        let output = result
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??;
+        Ok(*output
+            .downcast::<T>()
+            .expect("a write's result has the type it was queued with"))
+    }
+
+    /// Stops taking writes, and waits until those queued are committed.
+    pub(super) async fn close(&self) {
+        drop(self.queue.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(task) = self.task.lock().await.take() {
+            task.await.ok();
+        }
+    }
+}
+
+/// The writer task: batch after batch until the queue is closed and empty.
+async fn run<DB: Database>(
+    pool: Pool<DB>,
+    mut queue: mpsc::UnboundedReceiver<Op<DB>>,
+    counts: Arc<CommitCounts>,
+) where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        metrics::histogram!(metric::STORE_COMMIT_BATCH_SIZE).record(batch.len() as f64);
+        commit(&pool, std::mem::take(&mut batch), &counts).await;
+    }
+}
+
+/// Runs one batch in one transaction and hands out the results once it
+/// committed.
+async fn commit<DB: Database>(pool: &Pool<DB>, ops: Vec<Op<DB>>, counts: &CommitCounts)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(error) => {
+            fail(ops.into_iter().map(|op| op.reply), &error);
+            return;
+        }
+    };
+    if let Err(error) = tx.execute("SAVEPOINT w").await {
+        fail(ops.into_iter().map(|op| op.reply), &error);
+        return;
+    }
+    let mut done = Vec::with_capacity(ops.len());
+    let mut ops = ops.into_iter();
+    while let Some(Op { work, reply }) = ops.next() {
+        let result = work(&mut *tx).await;
+        let next = if result.is_ok() {
+            "RELEASE SAVEPOINT w; SAVEPOINT w"
+        } else {
+            "ROLLBACK TO SAVEPOINT w"
+        };
+        if let Err(error) = tx.execute(next).await {
+            // The transaction is lost (the connection, most likely): none
+            // of the batch is committed.
+            let replies = done.into_iter().map(|(reply, _)| reply);
+            let rest = ops.map(|op| op.reply);
+            fail(replies.chain([reply]).chain(rest), &error);
+            return;
+        }
+        done.push((reply, result));
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            // Counted before anyone is answered, so that a caller reads
+            // counts that include its own write.
+            counts.commits.fetch_add(1, Ordering::Relaxed);
+            counts
+                .writes
+                .fetch_add(done.len() as u64, Ordering::Relaxed);
+            for (reply, result) in done {
+                // The caller may have stopped waiting; the write stands.
+                reply.send(result).ok();
+            }
+        }
+        Err(error) => fail(done.into_iter().map(|(reply, _)| reply), &error),
+    }
+}
+
+/// Tells every write of a batch that it was not committed.
+fn fail(
+    replies: impl Iterator<Item = oneshot::Sender<Result<Output, StoreError>>>,
+    error: &sqlx::Error,
+) {
+    for reply in replies {
+        reply.send(Err(StoreError::Database(copy(error)))).ok();
+    }
+}
+
+/// The batch's error, for each of its writes (`sqlx::Error` is not
+/// `Clone`): the pool's own errors as they are, others as their message.
+fn copy(error: &sqlx::Error) -> sqlx::Error {
+    match error {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
+        other => sqlx::Error::Protocol(format!("the group commit failed: {other}")),
+    }
+}
