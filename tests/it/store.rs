@@ -161,6 +161,7 @@ on_both_backends! {
     writes_at_once_are_committed_together,
     a_failing_write_does_not_fail_the_others_committed_with_it,
     a_write_is_acknowledged_only_once_committed,
+    closing_commits_the_writes_queued_before_it,
 }
 
 fn origin(user: &str, source: Option<&str>) -> Origin {
@@ -1947,4 +1948,38 @@ async fn a_write_is_acknowledged_only_once_committed(fresh: Fresh) {
     for check in checks {
         check.await.unwrap();
     }
+}
+
+async fn closing_commits_the_writes_queued_before_it(fresh: Fresh) {
+    let store = fresh.open().await;
+    let answer = store
+        .record_answer(new_answer("imap", None))
+        .await
+        .unwrap()
+        .id;
+    // `join!` polls in order: the three writes are queued before the close
+    // begins.
+    let (first, second, third, ()) = tokio::join!(
+        store.record_vote(answer, "u1", true),
+        store.record_vote(answer, "u2", false),
+        store.record_answer(new_answer("pop", Some("m-last"))),
+        store.close(),
+    );
+    assert_eq!(first.unwrap(), tally(1, 0));
+    assert_eq!(second.unwrap(), tally(1, 1));
+    let last = third.unwrap();
+    // Closed: a later write fails at once.
+    assert!(store.record_vote(answer, "u3", true).await.is_err());
+    drop(store);
+
+    let reopened = fresh.open().await;
+    assert_eq!(reopened.tally(answer).await.unwrap(), tally(1, 1));
+    assert_eq!(
+        reopened
+            .answer_for_source("m-last")
+            .await
+            .unwrap()
+            .map(|a| a.id),
+        Some(last.id)
+    );
 }
