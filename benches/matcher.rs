@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use helpdesk::assistant::Brain;
 use helpdesk::knowledge::{Knowledge, SourceFile};
-use helpdesk::matcher::Matcher;
+use helpdesk::language::Detector;
+use helpdesk::matcher::{Matcher, DEFAULT_THRESHOLD};
 use helpdesk_standin::rng::Rng;
 
 fn manifest_path(relative: &str) -> PathBuf {
@@ -40,7 +42,12 @@ fn question_mix() -> Vec<String> {
 /// long, noisy posts, the kind the bot meets. Timing reads them all; it
 /// tunes nothing.
 fn real_questions() -> Vec<String> {
-    let text = std::fs::read_to_string(manifest_path("tests/data/real/questions.jsonl")).unwrap();
+    texts_of("tests/data/real/questions.jsonl")
+}
+
+/// The `text` of every row of a corpus file.
+fn texts_of(relative: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest_path(relative)).unwrap();
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
@@ -79,7 +86,30 @@ fn shipped(c: &mut Criterion) {
         &matcher,
         &real_questions(),
     );
+    // A German and a Spanish question: the language told from the text,
+    // then that language's matcher (what `serve` does per message).
+    let brain = Brain::new(knowledge.clone(), DEFAULT_THRESHOLD);
+    let detector = Detector::new(brain.languages());
+    let mut others: Vec<String> = ["de", "es"]
+        .iter()
+        .flat_map(|code| language_questions(code))
+        .collect();
+    others.sort();
+    let mut next = 0;
+    group.bench_function("detect_and_find_german_spanish", |b| {
+        b.iter(|| {
+            let question = &others[next % others.len()];
+            next += 1;
+            let language = detector.choose(black_box(question), &[]);
+            black_box(brain.find(question, language))
+        })
+    });
     group.finish();
+}
+
+/// The held-out questions of one language (`tests/data/lang/`).
+fn language_questions(code: &str) -> Vec<String> {
+    texts_of(&format!("tests/data/lang/{code}.jsonl"))
 }
 
 fn loading(c: &mut Criterion) {
@@ -93,6 +123,13 @@ fn loading(c: &mut Criterion) {
         b.iter(|| {
             let knowledge = Knowledge::load_dir(black_box(&dir)).unwrap();
             black_box(Matcher::new(&knowledge))
+        })
+    });
+    // What `serve` builds: every language's knowledge and matcher.
+    group.bench_function("load_dir_and_brain_three_languages", |b| {
+        b.iter(|| {
+            let knowledge = Knowledge::load_dir(black_box(&dir)).unwrap();
+            black_box(Brain::new(knowledge, DEFAULT_THRESHOLD))
         })
     });
     group.bench_function("builtin_and_matcher", |b| {

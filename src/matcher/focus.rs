@@ -69,12 +69,17 @@ fn asks(sentence: &str, lexicon: &Lexicon) -> bool {
     if sentence.ends_with('?') {
         return true;
     }
-    // Lowercase without accents, as the lexicon writes its words.
-    let lower: String = sentence
-        .to_lowercase()
-        .nfkd()
-        .filter(|&c| !is_combining_mark(c))
-        .collect();
+    // Lowercase without accents, as the lexicon writes its words (ASCII,
+    // most posts, has none to drop).
+    let lower: String = if sentence.is_ascii() {
+        sentence.to_ascii_lowercase()
+    } else {
+        sentence
+            .to_lowercase()
+            .nfkd()
+            .filter(|&c| !is_combining_mark(c))
+            .collect()
+    };
     let first_word = lower
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .find(|word| !word.is_empty())
