@@ -23,15 +23,20 @@
 //! a savepoint, or `COMMIT`), every write of the batch gets the error and
 //! none of them is acknowledged.
 //!
+//! A write that panics is treated as one that failed: rolled back alone,
+//! its caller told, the writer still running.
+//!
 //! The connection is taken from the pool per batch, not held: an in-memory
 //! SQLite database has a single connection, which reads share.
 
 use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
 use sqlx::{Database, Executor, Pool};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -211,7 +216,17 @@ where
     let mut done = Vec::with_capacity(ops.len());
     let mut ops = ops.into_iter();
     while let Some(Op { work, reply }) = ops.next() {
-        let result = work(&mut *tx).await;
+        // A write that panics (a bug) fails alone, like one that errs:
+        // the writer lives on for everyone else.
+        let result = match AssertUnwindSafe(work(&mut *tx)).catch_unwind().await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::error!("a write panicked in the group commit; it was rolled back");
+                Err(StoreError::Database(sqlx::Error::Protocol(
+                    "the write panicked and was rolled back".to_owned(),
+                )))
+            }
+        };
         let next = if result.is_ok() {
             "RELEASE SAVEPOINT w; SAVEPOINT w"
         } else {
@@ -262,5 +277,74 @@ fn copy(error: &sqlx::Error) -> sqlx::Error {
         sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
         sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
         other => sqlx::Error::Protocol(format!("the group commit failed: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqliteConnection;
+
+    type Written = Result<(), StoreError>;
+
+    /// Keeps a test write's signature higher-ranked over the connection.
+    fn op<F>(work: F) -> F
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static,
+    {
+        work
+    }
+
+    fn insert(
+        n: i64,
+    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static
+    {
+        op(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_alone_and_the_writer_lives_on() {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (writer, task) = GroupCommit::new(pool.clone());
+        writer.started(tokio::spawn(task));
+        let panics = op(|conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES (99)")
+                    .execute(&mut *conn)
+                    .await?;
+                panic!("a bug in a write");
+            })
+        });
+        let (first, panicked, last) = tokio::join!(
+            writer.write(insert(1)),
+            writer.write(panics),
+            writer.write(insert(2))
+        );
+        assert!(first.is_ok() && last.is_ok(), "{first:?} {last:?}");
+        assert!(panicked.is_err());
+        // Later writes still go through.
+        writer.write(insert(3)).await.unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 2, 3], "the panicking write left nothing");
+        writer.close().await;
     }
 }
