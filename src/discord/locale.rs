@@ -9,6 +9,8 @@
 //!   spoken, else the conversation's ([`personal`]).
 //! - Posts for staff speak the default language ([`for_staff`]).
 
+use std::collections::HashMap;
+
 use serenity::all::{Context as SerenityContext, GuildId};
 
 use super::{Data, Error};
@@ -90,38 +92,43 @@ fn localize_one(command: &mut poise::Command<Data, Error>, parents: &str) {
         if language == Language::PRIMARY {
             continue;
         }
-        let texts = |id: &str| {
-            let name = translations().format(language, id, None)?;
-            let description =
-                translations().format(language, &format!("{id}-description"), None)?;
-            Some((name, description))
-        };
-        if let Some((name, description)) = texts(&id) {
-            for locale in language.discord_locales() {
-                command
-                    .name_localizations
-                    .insert((*locale).to_owned(), name.clone());
-                command
-                    .description_localizations
-                    .insert((*locale).to_owned(), description.clone());
-            }
-        }
+        translate(
+            language,
+            &id,
+            &mut command.name_localizations,
+            &mut command.description_localizations,
+        );
         for parameter in &mut command.parameters {
-            let id = command_id(&path, Some(&parameter.name));
-            if let Some((name, description)) = texts(&id) {
-                for locale in language.discord_locales() {
-                    parameter
-                        .name_localizations
-                        .insert((*locale).to_owned(), name.clone());
-                    parameter
-                        .description_localizations
-                        .insert((*locale).to_owned(), description.clone());
-                }
-            }
+            translate(
+                language,
+                &command_id(&path, Some(&parameter.name)),
+                &mut parameter.name_localizations,
+                &mut parameter.description_localizations,
+            );
         }
     }
     for subcommand in &mut command.subcommands {
         localize_one(subcommand, &path);
+    }
+}
+
+/// Gives a command's or an option's name and description (`id`,
+/// `id-description`) in `language`, under each of its Discord locales, if
+/// the language has both.
+fn translate(
+    language: Language,
+    id: &str,
+    names: &mut HashMap<String, String>,
+    descriptions: &mut HashMap<String, String>,
+) {
+    let name = translations().format(language, id, None);
+    let description = translations().format(language, &format!("{id}-description"), None);
+    let (Some(name), Some(description)) = (name, description) else {
+        return;
+    };
+    for locale in language.discord_locales() {
+        names.insert((*locale).to_owned(), name.clone());
+        descriptions.insert((*locale).to_owned(), description.clone());
     }
 }
 

@@ -72,7 +72,6 @@ pub async fn on_message(
     let Some((place, question)) = place_of(ctx, data, message, bot).await? else {
         return Ok(());
     };
-    let language = language_of(ctx, data, message, place, &question);
     match data
         .limiter
         .check(message.author.id.get(), Spend::Question, Instant::now())
@@ -80,6 +79,7 @@ pub async fn on_message(
         Verdict::Allowed => {}
         Verdict::Quiet => return Ok(()),
         Verdict::Notify => {
+            let language = language_of(ctx, data, message, place, &question);
             let notice = CreateMessage::new()
                 .content(text!(language, "cooldown-questions"))
                 .reference_message(message)
@@ -91,7 +91,7 @@ pub async fn on_message(
             return Ok(());
         }
     }
-    answer(ctx, data, message, place, &question, language).await
+    answer(ctx, data, message, place, &question).await
 }
 
 /// A message read back after the bot was away ([`super::catch_up`]):
@@ -107,10 +107,7 @@ pub(super) async fn on_missed_message(
         return Ok(());
     }
     match place_of(ctx, data, message, bot).await? {
-        Some((place, question)) => {
-            let language = language_of(ctx, data, message, place, &question);
-            answer(ctx, data, message, place, &question, language).await
-        }
+        Some((place, question)) => answer(ctx, data, message, place, &question).await,
         None => Ok(()),
     }
 }
@@ -205,8 +202,8 @@ async fn answer(
     message: &Message,
     place: Place,
     question: &str,
-    language: Language,
 ) -> Result<(), Error> {
+    let language = language_of(ctx, data, message, place, question);
     let origin = super::origin::of_message(message, language);
     let reply = match data.assistant.ask(question, origin).await {
         Ok(reply) => reply,
