@@ -18,7 +18,7 @@ use crate::operations::metric;
 use crate::store::{
     AnswerId, AnswerKind, AnswerRecord, DailyQuestions, Export, ForgetReport, LearnedExample,
     LearnedMarker, NewAnswer, NewLearnedExample, NewStaffPost, NewUnanswered, Origin, SessionId,
-    StaffPostRecord, Stats, Store, StoreError, Tally, UnansweredRecord,
+    StaffPostRecord, Stats, Store, StoreError, Tally, ThreadRecord, UnansweredRecord,
 };
 
 /// The knowledge and the matchers built from it and from what staff
@@ -191,6 +191,15 @@ pub struct Answer {
     pub found: Match,
     /// Runners-up worth offering as "Did you mean…", with their titles.
     pub close_alternatives: Vec<(String, String)>,
+}
+
+/// How an entry came to be shown: the question that found it (none when
+/// it was chosen from "Did you mean…"), who asked where, and the thread
+/// the answer goes to.
+struct Asked<'a> {
+    question: Option<&'a str>,
+    origin: Origin,
+    thread: Option<ThreadRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -680,6 +689,17 @@ impl Assistant {
     /// language's knowledge lacks the entry the question is about, the
     /// English entry is the answer.
     pub async fn ask(&self, question: &str, origin: Origin) -> Result<Reply, StoreError> {
+        self.ask_in_thread(question, origin, None).await
+    }
+
+    /// [`Self::ask`], remembering the `thread` the reply goes to in the
+    /// same commit: one write on a question's way to its answer.
+    pub async fn ask_in_thread(
+        &self,
+        question: &str,
+        origin: Origin,
+        thread: Option<ThreadRecord>,
+    ) -> Result<Reply, StoreError> {
         metrics::counter!(metric::QUESTIONS_RECEIVED).increment(1);
         let brain = self.brain();
         let language = origin.language;
@@ -691,7 +711,12 @@ impl Assistant {
         {
             Some((entry, shown_in)) => {
                 let entry = entry.clone();
-                self.record_answer(&brain, (entry, shown_in), found, Some(question), origin)
+                let asked = Asked {
+                    question: Some(question),
+                    origin,
+                    thread,
+                };
+                self.record_answer(&brain, (entry, shown_in), found, asked)
                     .await
             }
             None => {
@@ -701,6 +726,7 @@ impl Assistant {
                         question: question.to_owned(),
                         confidence: found.confidence,
                         origin,
+                        thread,
                     })
                     .await?;
                 if record.created {
@@ -713,11 +739,13 @@ impl Assistant {
 
     /// Records a question for the support team without looking for an
     /// answer (the bot is too busy to): it is listed with the unanswered
-    /// ones, at confidence 0. `created` is false if it was recorded before.
+    /// ones, at confidence 0, with the `thread` it is told so in.
+    /// `created` is false if it was recorded before.
     pub async fn set_aside(
         &self,
         question: &str,
         origin: Origin,
+        thread: Option<ThreadRecord>,
     ) -> Result<UnansweredRecord, StoreError> {
         metrics::counter!(metric::QUESTIONS_RECEIVED).increment(1);
         let record = self
@@ -726,6 +754,7 @@ impl Assistant {
                 question: question.to_owned(),
                 confidence: 0.0,
                 origin,
+                thread,
             })
             .await?;
         if record.created {
@@ -752,8 +781,13 @@ impl Assistant {
         let mut found = brain.matcher_in(origin.language).find(question);
         found.entry = Some(entry.id.clone());
         found.alternatives.clear();
+        let asked = Asked {
+            question: None,
+            origin,
+            thread: None,
+        };
         match self
-            .record_answer(&brain, (entry, shown_in), found, None, origin)
+            .record_answer(&brain, (entry, shown_in), found, asked)
             .await?
         {
             Reply::Answer(answer) => Ok(Some(answer)),
@@ -766,17 +800,17 @@ impl Assistant {
         brain: &Brain,
         (entry, shown_in): (Entry, Language),
         found: Match,
-        question: Option<&str>,
-        origin: Origin,
+        asked: Asked<'_>,
     ) -> Result<Reply, StoreError> {
         let record = self
             .store
             .record_answer(NewAnswer {
                 kind: AnswerKind::Entry,
                 entry: entry.id.clone(),
-                question: question.map(str::to_owned),
+                question: asked.question.map(str::to_owned),
                 confidence: found.confidence,
-                origin,
+                origin: asked.origin,
+                thread: asked.thread,
             })
             .await?;
         if record.created {
@@ -896,6 +930,7 @@ impl Assistant {
                             source_message_id: None,
                             ..origin.clone()
                         },
+                        thread: None,
                     })
                     .await?;
                 self.store

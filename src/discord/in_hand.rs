@@ -11,11 +11,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The questions this process is answering or has answered lately. The
-/// store tells a replayed MESSAGE_CREATE once the answer is linked to its
-/// message; this covers the rest: a replay (gateway resumes replay to the
-/// same process) that arrives while the answer is being sent, or after the
-/// store failed to link it. Bounded, oldest forgotten first.
+/// The questions this process is answering or has answered lately: a
+/// gateway resume replays events to the same process, and a replayed
+/// question found here is left before any request (no second thread, no
+/// second answer). The store tells the rest: a question read back after a
+/// restart. Bounded, oldest forgotten first.
 #[derive(Debug, Default)]
 pub struct Questions(Mutex<VecDeque<u64>>);
 

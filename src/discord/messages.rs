@@ -203,60 +203,83 @@ async fn answer(
     place: Place,
     question: &str,
 ) -> Result<(), Error> {
+    // A gateway resume replays events to the same process: a question in
+    // hand, or answered lately, is left before any request.
+    if !data.in_hand.take(message.id.get()) {
+        replayed(message);
+        return Ok(());
+    }
     let language = language_of(ctx, data, message, place, question);
+    // The thread first, then one commit: the question with its thread. A
+    // crash between the two loses nothing: the restart reads the question
+    // back (`catch_up`), finds its thread and answers there.
+    let at = settle(ctx, message, place, question, language).await;
     let origin = super::origin::of_message(message, language);
-    let reply = match data.assistant.ask(question, origin).await {
+    let asked = data
+        .assistant
+        .ask_in_thread(question, origin, at.remember.clone())
+        .await;
+    let reply = match asked {
         Ok(reply) => reply,
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not store the question");
-            let sorry = CreateMessage::new()
-                .content(text!(language, "error-cannot-answer"))
-                .reference_message(message)
-                .allowed_mentions(no_mentions());
-            let _ = message.channel_id.send_message(&ctx.http, sorry).await;
+            data.in_hand.release(message.id.get());
+            say(
+                ctx,
+                message,
+                at.thread,
+                &text!(language, "error-cannot-answer"),
+            )
+            .await;
             return Ok(());
         }
     };
     if let Reply::Answer(answer) = &reply {
         record_entry(&answer.entry.id);
     }
-    // A replayed event (after a gateway resume) finds its answer stored.
-    let replayed = match &reply {
-        Reply::Answer(answer) => !answer.record.created && answer.record.message_id.is_some(),
-        Reply::NoAnswer(none) => !none.record.created,
-    };
-    let replayed = replayed || sent_before_a_crash(ctx, data, message, &reply).await;
-    if replayed || !data.in_hand.take(message.id.get()) {
-        metrics::counter!(crate::operations::metric::REPLAYS, "event" => "message").increment(1);
-        info!(message = message.id.get(), "question already answered");
+    if replied_before(ctx, data, message, &reply).await {
+        replayed(message);
         return Ok(());
     }
     // From here on the asker gets the answer or, in a thread, an apology:
     // a failing store only costs bookkeeping, logged.
-    let at = settle(ctx, data, message, place, question, language).await;
     match reply {
         Reply::Answer(answer) => show_answer(ctx, data, message, &at, &answer).await,
         Reply::NoAnswer(none) => show_no_answer(ctx, data, message, &at, &none, question).await,
     }
 }
 
-/// Whether a question read back after a restart already has its answer in
-/// its thread: sent by a process that died before linking it to the
-/// question. The answer is linked now rather than sent twice.
-async fn sent_before_a_crash(
+/// Counts and logs a question handled before.
+fn replayed(message: &Message) {
+    metrics::counter!(crate::operations::metric::REPLAYS, "event" => "message").increment(1);
+    info!(message = message.id.get(), "question already answered");
+}
+
+/// Whether the question was replied to before: a replayed event (after a
+/// gateway resume) finds its answer linked to its message, or its
+/// unanswered record; a question read back after a restart (it comes with
+/// its thread) finds the reply in its thread, sent by a process that died
+/// before it could link it (the answer is linked now rather than sent
+/// twice), or finds none and gets it now.
+async fn replied_before(
     ctx: &SerenityContext,
     data: &Data,
     message: &Message,
     reply: &Reply,
 ) -> bool {
-    let (Reply::Answer(answer), Some(thread), Some(bot)) =
-        (reply, &message.thread, data.bot_id.get())
-    else {
-        return false;
+    let answer = match reply {
+        Reply::Answer(answer) if answer.record.created => return false,
+        Reply::Answer(answer) if answer.record.message_id.is_some() => return true,
+        Reply::Answer(answer) => Some(answer),
+        Reply::NoAnswer(none) if none.record.created => return false,
+        Reply::NoAnswer(_) => None,
     };
-    if answer.record.created || answer.record.message_id.is_some() {
-        return false;
-    }
+    let (Some(thread), Some(bot)) = (&message.thread, data.bot_id.get()) else {
+        // Not read back: an event delivered again that this process did
+        // not have in hand. A question recorded unanswered was replied
+        // to; an answer stored but not linked was not sent.
+        return answer.is_none();
+    };
     let Ok(said) = thread
         .id
         .messages(&ctx.http, GetMessages::new().limit(20))
@@ -264,11 +287,15 @@ async fn sent_before_a_crash(
     else {
         return false;
     };
+    // The reply is an embed; an apology is not one.
     let Some(sent) = said
         .iter()
         .find(|m| m.author.id == *bot && !m.embeds.is_empty())
     else {
         return false;
+    };
+    let Some(answer) = answer else {
+        return true;
     };
     let linked = data
         .assistant
@@ -290,14 +317,16 @@ pub(super) struct Destination {
     in_thread: bool,
     /// The conversation's language.
     pub(super) language: Language,
+    /// The thread to remember with the question (the asker's next message
+    /// there is a follow-up, answered in the same language); none for the
+    /// question's channel or a thread remembered already.
+    pub(super) remember: Option<ThreadRecord>,
 }
 
-/// Starts the question's thread if it needs one, and remembers it with
-/// the conversation's `language` (the asker's next message there is a
-/// follow-up, answered in it).
+/// Starts the question's thread if it needs one. Nothing is stored here:
+/// the thread is remembered with the question, in the same commit.
 pub(super) async fn settle(
     ctx: &SerenityContext,
-    data: &Data,
     message: &Message,
     place: Place,
     question: &str,
@@ -308,25 +337,36 @@ pub(super) async fn settle(
         Place::NewThread => (open_thread(ctx, message, question, language).await, None),
     };
     let in_thread = matches!(place, Place::Thread { .. }) || thread != message.channel_id;
-    if thread != message.channel_id || forum.is_some() {
-        let recorded = data
-            .ledger
-            .record_thread(&ThreadRecord {
-                thread_id: thread.get().to_string(),
-                asker_id: message.author.id.get().to_string(),
-                forum_id: forum.map(|f| f.to_string()),
-                language,
-            })
-            .await;
-        if let Err(error) = recorded {
-            warn!(error = %redact::chain(&error), thread = thread.get(), "could not record the thread; answering anyway");
-        }
-    }
+    let remember = (thread != message.channel_id || forum.is_some()).then(|| ThreadRecord {
+        thread_id: thread.get().to_string(),
+        asker_id: message.author.id.get().to_string(),
+        forum_id: forum.map(|f| f.to_string()),
+        language,
+    });
     Destination {
         thread,
         forum,
         in_thread,
         language,
+        remember,
+    }
+}
+
+/// Posts `text` in `thread`, as a reply to the question if that is the
+/// question's own channel, pinging nobody.
+pub(super) async fn say(ctx: &SerenityContext, message: &Message, thread: ChannelId, text: &str) {
+    let mut create = CreateMessage::new()
+        .content(text)
+        .allowed_mentions(no_mentions());
+    if thread == message.channel_id && message.id.get() != message.channel_id.get() {
+        create = create.reference_message(message);
+    }
+    let sent = with_retry("POST /channels/{channel_id}/messages", || {
+        thread.send_message(&ctx.http, create.clone())
+    })
+    .await;
+    if let Err(error) = sent {
+        warn!(error = %redact::chain(&error), thread = thread.get(), "could not reply to a question");
     }
 }
 
@@ -342,14 +382,16 @@ async fn show_answer(
         .components(render::answer_components(answer))
         .allowed_mentions(no_mentions());
     let sent = post_reply(ctx, data, message, at, &create).await?;
-    let linked = data
-        .assistant
-        .link_message(answer.record.id, &sent.id.get().to_string())
-        .await;
-    if let Err(error) = linked {
-        // Only `in_hand` tells a replay of this question answered now.
-        warn!(error = %redact::chain(&error), answer = answer.record.id.0, "could not link the answer to its message");
-    }
+    // Not waited for: the asker has the answer, and a crash before this
+    // commits loses nothing (a restart finds the answer in the thread,
+    // `sent_before_a_crash`; a replay meanwhile, `in_hand`).
+    let assistant = data.assistant.clone();
+    let (answer_id, message_id) = (answer.record.id, sent.id.get().to_string());
+    tokio::spawn(async move {
+        if let Err(error) = assistant.link_message(answer_id, &message_id).await {
+            warn!(error = %redact::chain(&error), answer = answer_id.0, "could not link the answer to its message");
+        }
+    });
     // Counted in helpdesk_answers_total; a log line each would cost more
     // than a bare bot spends on the whole question.
     debug!(entry = %answer.entry.id, confidence = answer.found.confidence, "answered");

@@ -13,14 +13,12 @@
 
 use std::time::Instant;
 
-use serenity::all::{ChannelId, Context as SerenityContext, CreateMessage, Message};
+use serenity::all::{Context as SerenityContext, Message};
 use tracing::{info, warn};
 
 use super::cooldown::{Spend, Verdict};
 use super::messages::{self, Place};
 use super::redact;
-use super::render::no_mentions;
-use super::retry::with_retry;
 use super::triage;
 use super::Data;
 use crate::operations::metric;
@@ -60,8 +58,15 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
         }
     }
     let language = messages::language_of(ctx, data, message, place, &question);
+    // As for an answer: the thread first, then the question with it in
+    // one commit.
+    let at = messages::settle(ctx, message, place, &question, language).await;
     let origin = super::origin::of_message(message, language);
-    let recorded = match data.assistant.set_aside(&question, origin).await {
+    match data
+        .assistant
+        .set_aside(&question, origin, at.remember.clone())
+        .await
+    {
         Ok(record) if !record.created => {
             info!(message = message.id.get(), "question already set aside");
             return;
@@ -69,40 +74,17 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
         Ok(_) => {
             metrics::counter!(metric::BUSY, "event" => "message").increment(1);
             warn!("too many questions waiting; set one aside for the support team");
-            true
         }
         Err(error) => {
             warn!(error = %redact::chain(&error), "could not store the question");
-            false
+            let sorry = text!(language, "error-cannot-answer");
+            messages::say(ctx, message, at.thread, &sorry).await;
+            return;
         }
-    };
-    if !recorded {
-        let sorry = text!(language, "error-cannot-answer");
-        say(ctx, message, message.channel_id, &sorry).await;
-        return;
     }
-    let at = messages::settle(ctx, data, message, place, &question, language).await;
-    say(ctx, message, at.thread, &text!(language, "swamped")).await;
+    messages::say(ctx, message, at.thread, &text!(language, "swamped")).await;
     if let Some(forum) = at.forum {
         let tag = data.config.escalation_tag.as_str();
         triage::add_forum_tags(ctx, forum, at.thread.get(), &[tag]).await;
-    }
-}
-
-/// Posts `text` in `thread`; as a reply to the question if that is the
-/// question's own channel.
-async fn say(ctx: &SerenityContext, message: &Message, thread: ChannelId, text: &str) {
-    let mut create = CreateMessage::new()
-        .content(text)
-        .allowed_mentions(no_mentions());
-    if thread == message.channel_id && message.id.get() != message.channel_id.get() {
-        create = create.reference_message(message);
-    }
-    let sent = with_retry("POST /channels/{channel_id}/messages", || {
-        thread.send_message(&ctx.http, create.clone())
-    })
-    .await;
-    if let Err(error) = sent {
-        warn!(error = %redact::chain(&error), thread = thread.get(), "could not tell the asker a person will look at their question");
     }
 }

@@ -131,6 +131,10 @@ pub struct NewAnswer {
     pub question: Option<String>,
     pub confidence: f32,
     pub origin: Origin,
+    /// The thread the answer goes to, remembered in the same commit (as
+    /// [`Ledger::record_thread`] would): the question and its thread are
+    /// on disk together or not at all.
+    pub thread: Option<ThreadRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +165,8 @@ pub struct NewUnanswered {
     pub question: String,
     pub confidence: f32,
     pub origin: Origin,
+    /// As [`NewAnswer::thread`].
+    pub thread: Option<ThreadRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

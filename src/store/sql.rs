@@ -216,6 +216,30 @@ where
             .transpose()
     }
 
+    /// Remembers the thread a reply goes to, if any; one remembered
+    /// before is kept as it was.
+    async fn remember_thread_on(
+        conn: &mut DB::Connection,
+        thread: Option<ThreadRecord>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(thread) = thread else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO threads (thread_id, asker_id, forum_id, created_at, language) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (thread_id) DO NOTHING",
+        )
+        .bind(thread.thread_id)
+        .bind(thread.asker_id)
+        .bind(thread.forum_id)
+        .bind(now)
+        .bind(thread.language.code())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     async fn tally_of(&self, answer: AnswerId) -> Result<Tally, StoreError> {
         let mut conn = self.pool.acquire().await?;
         Self::tally_on(&mut conn, answer).await
@@ -466,6 +490,7 @@ where
                     .bind(language.code())
                     .fetch_optional(&mut *conn)
                     .await?;
+                Self::remember_thread_on(conn, answer.thread, now).await?;
                 // Not inserted: the source message was answered before, maybe
                 // by another process a moment ago; its answer is committed.
                 match (inserted, source_message_id) {
@@ -571,6 +596,7 @@ where
                     .bind(now)
                     .fetch_optional(&mut *conn)
                     .await?;
+                Self::remember_thread_on(conn, question.thread, now).await?;
                 if let Some(row) = inserted {
                     return Self::unanswered_from_row(&row, true);
                 }
@@ -1127,19 +1153,10 @@ where
     async fn record_thread(&self, thread: &ThreadRecord) -> Result<(), StoreError> {
         let thread = thread.clone();
         let now = self.clock.now();
-        let write = self.write_statement(
-            "INSERT INTO threads (thread_id, asker_id, forum_id, created_at, language) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (thread_id) DO NOTHING",
-            move |query| {
-                query
-                    .bind(thread.thread_id)
-                    .bind(thread.asker_id)
-                    .bind(thread.forum_id)
-                    .bind(now)
-                    .bind(thread.language.code())
-            },
-        );
-        timed("record_thread", async move { write.await.map(drop) }).await
+        let write = self
+            .writer
+            .write(move |conn| Box::pin(Self::remember_thread_on(conn, Some(thread), now)));
+        timed("record_thread", write).await
     }
 
     async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, StoreError> {

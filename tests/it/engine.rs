@@ -136,11 +136,11 @@ async fn a_question_set_aside_is_listed_unanswered_once_even_if_it_has_an_answer
     // A question the knowledge answers: set aside, it is not matched.
     let question = "my mailbox is full";
     let first = assistant
-        .set_aside(question, from_message("u1", "m1"))
+        .set_aside(question, from_message("u1", "m1"), None)
         .await
         .unwrap();
     let again = assistant
-        .set_aside(question, from_message("u1", "m1"))
+        .set_aside(question, from_message("u1", "m1"), None)
         .await
         .unwrap();
     assert!(first.created);

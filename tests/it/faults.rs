@@ -46,18 +46,14 @@ fn answers_in(standin: &StandIn, channel: u64) -> Vec<StoredMessage> {
         .collect()
 }
 
-/// The bot's "try again" reply to question `question` in `channel`.
-async fn wait_try_again(standin: &StandIn, channel: u64, question: u64) -> StoredMessage {
+/// The bot's "try again" reply to question `question`, in the thread
+/// started from it (the thread comes before anything is stored).
+async fn wait_try_again(standin: &StandIn, question: u64) -> StoredMessage {
     let bot = standin.bot_user_id();
-    let reference = question.to_string();
     standin
         .wait_message_in(
-            channel,
-            |m| {
-                m.author_id() == bot
-                    && m.content().contains(TRY_AGAIN)
-                    && m.json["message_reference"]["message_id"].as_str() == Some(&reference)
-            },
+            question,
+            |m| m.author_id() == bot && m.content().contains(TRY_AGAIN),
             WAIT,
         )
         .await
@@ -479,7 +475,7 @@ async fn a_locked_sqlite_database_gets_a_try_again_and_recovers_by_itself() {
     ));
     let clicked = SystemTime::now();
     let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
-    let sorry = wait_try_again(&standin, TEXT, question).await;
+    let sorry = wait_try_again(&standin, question).await;
     assert!(sorry.content().chars().count() <= 200, "short");
     let reply = standin.wait_interaction_response(vote.id, WAIT).await;
     eprintln!(
@@ -496,7 +492,7 @@ async fn a_locked_sqlite_database_gets_a_try_again_and_recovers_by_itself() {
         support::counter(&bot, DB_ERRORS, r#"operation="record_answer""#) >= 1
     })
     .await;
-    assert!(standin.channel(question).is_none(), "no thread, no answer");
+    assert!(answers_in(&standin, question).is_empty(), "no answer");
 
     // The database is back: no restart, the next question and vote work.
     sqlx::query("ROLLBACK")
@@ -582,7 +578,7 @@ async fn an_unreachable_postgres_database_gets_a_try_again_and_recovers_by_itsel
     ));
     let clicked = SystemTime::now();
     let vote = standin.click_button(&voter(2), standin.guild_id(), thread, answer.id, &up);
-    wait_try_again(&standin, TEXT, question).await;
+    wait_try_again(&standin, question).await;
     let reply = standin.wait_interaction_response(vote.id, WAIT).await;
     eprintln!(
         "postgres: the vote was answered {:.2} s after the click (Discord allows 3 s)",
@@ -968,16 +964,45 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     )
     .await;
 
-    // The thread cannot be recorded: the answer goes out all the same,
-    // once, and a replay of the question adds nothing.
+    // The question is stored with its thread, in one commit, after the
+    // thread was started. When that commit fails (threads refused here),
+    // nothing of the question is stored and its thread gets one apology.
     break_sqlite(
         &workspace,
         "CREATE TRIGGER no_threads BEFORE INSERT ON threads \
          BEGIN SELECT RAISE(ABORT, 'injected: threads unavailable'); END",
     )
     .await;
-    answered_once_despite_a_replay(&standin, &bot, &voter(1), "what is pop3?").await;
-    assert!(support::counter(&bot, DB_ERRORS, r#"operation="record_thread""#) >= 1);
+    let bot_id = standin.bot_user_id();
+    let first = standin.send_message(MessageSpec::new(TEXT, &voter(1), "what is pop3?"));
+    let sorry = standin
+        .wait_message_in(first, |m| m.author_id() == bot_id, WAIT)
+        .await;
+    assert!(sorry.content().contains(TRY_AGAIN), "{}", sorry.content());
+    assert!(sorry.embeds().is_empty());
+    assert!(support::counter(&bot, DB_ERRORS, r#"operation="record_answer""#) >= 1);
+    let store = workspace.store().await;
+    let stored = store.answer_for_source(&first.to_string()).await.unwrap();
+    assert_eq!(stored, None, "nothing half stored");
+    // Repaired, the question read back (as a restart reads it) is
+    // answered in the same thread.
+    break_sqlite(&workspace, "DROP TRIGGER no_threads").await;
+    let mut event = standin.message(first).expect("the question").json;
+    event["guild_id"] = serde_json::json!(standin.guild_id().to_string());
+    standin.dispatch("MESSAGE_CREATE", Some(standin.guild_id()), event);
+    let answer = standin
+        .wait_message_in(
+            first,
+            |m| m.author_id() == bot_id && !m.embeds().is_empty(),
+            WAIT,
+        )
+        .await;
+    assert_eq!(answer.channel_id, first, "in the thread started first");
+    assert_eq!(
+        bot_messages_in(&standin, first).len(),
+        2,
+        "the apology, then the answer"
+    );
 
     // Nor can the answer be linked to its message: still one answer, also
     // after a replay (the store cannot tell it was answered).
@@ -994,7 +1019,6 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     // gets a short apology instead, pinging nobody.
     standin.fail_next(MESSAGES, 500, None, 4);
     let third = standin.send_message(MessageSpec::new(TEXT, &voter(3), "what is imap?"));
-    let bot_id = standin.bot_user_id();
     let sorry = standin
         .wait_message_in(third, |m| m.author_id() == bot_id, WAIT)
         .await;
@@ -1009,6 +1033,62 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     assert_eq!(allowed["parse"], serde_json::json!([]), "{allowed}");
     assert!(sorry.mentioned_user_ids().is_empty());
     assert!(!bot.has_exited());
+    standin.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_question_whose_reply_never_went_out_gets_it_after_a_restart() {
+    let standin = standin().start().await;
+    let workspace = Workspace::new();
+    let mut bot = Bot::start(&standin, &workspace, &[]).await;
+    // The question is recorded unanswered, but every attempt at its reply
+    // fails: the thread gets the apology only.
+    standin.fail_next(MESSAGES, 500, None, 4);
+    let question = standin.send_message(MessageSpec::new(
+        TEXT,
+        &asker(),
+        "how do I set up DKIM and SPF records for my domain?",
+    ));
+    let bot_id = standin.bot_user_id();
+    let sorry = standin
+        .wait_message_in(question, |m| m.author_id() == bot_id, WAIT)
+        .await;
+    assert!(sorry.embeds().is_empty(), "an apology, not the reply");
+    let store = workspace.store().await;
+    assert_eq!(store.recent_unanswered(None, 10).await.unwrap().len(), 1);
+    bot.kill();
+
+    // The new session reads the question back with its thread: the
+    // apology there is not the reply, so the reply is sent now, once.
+    let bot = Bot::start(&standin, &workspace, &[]).await;
+    let reply = standin
+        .wait_message_in(
+            question,
+            |m| m.author_id() == bot_id && !m.embeds().is_empty(),
+            WAIT,
+        )
+        .await;
+    assert!(
+        support::embed_title(&reply).contains("don't have an answer"),
+        "{reply:?}"
+    );
+    standin.wait_quiet(Duration::from_millis(300), WAIT).await;
+    let embeds = bot_messages_in(&standin, question)
+        .iter()
+        .filter(|m| !m.embeds().is_empty())
+        .count();
+    assert_eq!(embeds, 1, "one reply");
+    assert_eq!(store.recent_unanswered(None, 10).await.unwrap().len(), 1);
+
+    // Read back once more (another restart), it is left alone.
+    drop(bot);
+    let _bot = Bot::start(&standin, &workspace, &[]).await;
+    standin.wait_quiet(Duration::from_millis(500), WAIT).await;
+    let embeds = bot_messages_in(&standin, question)
+        .iter()
+        .filter(|m| !m.embeds().is_empty())
+        .count();
+    assert_eq!(embeds, 1, "still one reply");
     standin.assert_no_violations();
 }
 

@@ -278,6 +278,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
             question: Some("what is pop".into()),
             confidence: 0.9,
             origin: origin.clone(),
+            thread: None,
         })
         .await
         .unwrap();
@@ -290,6 +291,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
             question: "how do I set up dkim".into(),
             confidence: 0.1,
             origin: origin.clone(),
+            thread: None,
         })
         .await
         .unwrap();
@@ -301,6 +303,7 @@ async fn retention_purges_old_texts_and_keeps_the_counts() {
             question: Some("what is imap".into()),
             confidence: 0.9,
             origin,
+            thread: None,
         })
         .await
         .unwrap();
@@ -348,6 +351,7 @@ async fn old_answer(workspace: &Workspace) -> AnswerId {
             question: Some("what is pop".into()),
             confidence: 0.9,
             origin: Origin::terminal("someone"),
+            thread: None,
         })
         .await
         .unwrap();

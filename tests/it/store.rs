@@ -146,6 +146,7 @@ on_both_backends! {
     dialogue_sessions_round_trip_and_update,
     an_interaction_is_claimed_once,
     a_thread_is_recorded_once,
+    a_question_and_its_thread_are_one_commit_both_or_neither,
     acknowledged_writes_survive_closing_and_reopening,
     migrating_applies_each_migration_once,
     forgetting_a_person_erases_their_traces_and_keeps_the_counts,
@@ -184,6 +185,7 @@ fn answer_for(user: &str, entry: &str, source: Option<&str>) -> NewAnswer {
         question: Some(format!("a question about {entry}")),
         confidence: 0.8,
         origin: origin(user, source),
+        thread: None,
     }
 }
 
@@ -196,6 +198,7 @@ fn unanswered_for(user: &str, question: &str, source: Option<&str>) -> NewUnansw
         question: question.to_owned(),
         confidence: 0.1,
         origin: origin(user, source),
+        thread: None,
     }
 }
 
@@ -691,6 +694,106 @@ async fn a_thread_is_recorded_once(fresh: Fresh) {
     store.record_thread(&plain).await.unwrap();
     assert_eq!(store.thread("t2").await.unwrap(), Some(plain));
     assert_eq!(store.thread("t3").await.unwrap(), None);
+}
+
+/// Makes every insert into `threads` fail, on either backend.
+async fn refuse_threads(fresh: &Fresh) {
+    let statements: &[&str] = match fresh {
+        Fresh::Sqlite { .. } => &["CREATE TRIGGER no_threads BEFORE INSERT ON threads \
+             BEGIN SELECT RAISE(ABORT, 'injected: threads unavailable'); END"],
+        Fresh::Postgres(_) => &[
+            "CREATE FUNCTION no_threads() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected: threads unavailable'; END $$",
+            "CREATE TRIGGER no_threads BEFORE INSERT ON threads \
+             FOR EACH ROW EXECUTE FUNCTION no_threads()",
+        ],
+    };
+    match fresh {
+        Fresh::Sqlite { url, .. } => {
+            let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
+            for statement in statements {
+                sqlx::query(statement).execute(&mut db).await.unwrap();
+            }
+        }
+        Fresh::Postgres(database) => {
+            let mut db = PgConnection::connect(database.url()).await.unwrap();
+            for statement in statements {
+                sqlx::query(statement).execute(&mut db).await.unwrap();
+            }
+        }
+    }
+}
+
+async fn a_question_and_its_thread_are_one_commit_both_or_neither(fresh: Fresh) {
+    let (store, counts) = fresh.open_counted().await;
+    let thread = |id: &str, language| ThreadRecord {
+        thread_id: id.to_owned(),
+        asker_id: "asker".to_owned(),
+        forum_id: None,
+        language,
+    };
+    let commits = counts.commits();
+    let answer = store
+        .record_answer(NewAnswer {
+            thread: Some(thread("t1", Language::German)),
+            ..new_answer("imap", Some("m1"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(counts.commits() - commits, 1, "one commit for both");
+    assert_eq!(
+        store.thread("t1").await.unwrap(),
+        Some(thread("t1", Language::German))
+    );
+    // A replay finds both, and changes neither.
+    let replay = store
+        .record_answer(NewAnswer {
+            thread: Some(thread("t1", Language::English)),
+            ..new_answer("imap", Some("m1"))
+        })
+        .await
+        .unwrap();
+    assert_eq!((replay.id, replay.created), (answer.id, false));
+    assert_eq!(
+        store.thread("t1").await.unwrap(),
+        Some(thread("t1", Language::German))
+    );
+    store
+        .record_unanswered(NewUnanswered {
+            thread: Some(thread("t2", Language::Spanish)),
+            ..unanswered("how do I set up dkim", Some("m2"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.thread("t2").await.unwrap(),
+        Some(thread("t2", Language::Spanish))
+    );
+
+    // The thread cannot be stored: neither is the question.
+    refuse_threads(&fresh).await;
+    let refused = store
+        .record_answer(NewAnswer {
+            thread: Some(thread("t3", Language::English)),
+            ..new_answer("imap", Some("m3"))
+        })
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(store.answer_for_source("m3").await.unwrap(), None);
+    let refused = store
+        .record_unanswered(NewUnanswered {
+            thread: Some(thread("t4", Language::English)),
+            ..unanswered("how do I set up dkim", Some("m4"))
+        })
+        .await;
+    assert!(refused.is_err());
+    let listed = store.recent_unanswered(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1, "only m2's: {listed:?}");
+    // Without a thread, a question is still stored.
+    store
+        .record_answer(new_answer("pop", Some("m5")))
+        .await
+        .unwrap();
 }
 
 async fn acknowledged_writes_survive_closing_and_reopening(fresh: Fresh) {
