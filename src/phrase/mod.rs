@@ -48,7 +48,8 @@
 //! the phrase is kept in that form. When the matcher builds its sets, each
 //! phrase becomes a regular expression over normalised text
 //! ([`regex_syntax::hir::Hir`], never parsed from text): [`PhraseSet`]
-//! runs many at once as one forward lazy DFA that reports which fired, and
+//! runs many at once as one forward lazy DFA, anchored at each word, that
+//! reports which fired, and
 //! [`Finder`] finds where one phrase matches. Nobody writes or reads the
 //! regular expressions.
 

@@ -311,3 +311,103 @@ fn a_phrase_keeps_its_source_and_compares_by_it() {
     assert_ne!(a, phrase("read mail"));
     assert_eq!(format!("{a:?}"), "Phrase(\"read [my] mail\")");
 }
+
+/// Phrases of every form, for the set's anchored search to be checked
+/// against one unanchored search.
+const EVERY_FORM: &[&str] = &[
+    "pop",
+    "pop or imap",
+    "^ hello",
+    "thanks $",
+    "^ (hi | hello) [all] $",
+    "imap (please | $)",
+    "read [my] mail",
+    "travel* abroad",
+    "dis*pear*",
+    "# gb",
+    "#gb",
+    "mailbox .. full",
+    "mailbox .. .. full !of",
+    "inbox full !(of | with)",
+    "{device} sync*",
+    "same mail on {device} and {device}",
+    "* mail",
+    "mail *",
+];
+
+/// Text in normalised form (words and single spaces) from words the
+/// phrases use and some they do not.
+fn normalised_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let words = prop::sample::select(vec![
+        "pop",
+        "or",
+        "imap",
+        "hello",
+        "hi",
+        "all",
+        "thanks",
+        "please",
+        "read",
+        "my",
+        "mail",
+        "travels",
+        "abroad",
+        "disappear",
+        "64gb",
+        "64",
+        "gb",
+        "mailbox",
+        "is",
+        "full",
+        "of",
+        "inbox",
+        "with",
+        "phone",
+        "mac",
+        "work",
+        "pc",
+        "syncing",
+        "same",
+        "on",
+        "and",
+        "ünï",
+        "мой",
+        "a",
+    ]);
+    prop::collection::vec(words, 0..14).prop_map(|words| words.join(" "))
+}
+
+proptest::proptest! {
+    #[test]
+    fn anchored_at_each_word_a_set_fires_as_one_unanchored_search(text in normalised_text()) {
+        let phrases: Vec<Phrase> = EVERY_FORM.iter().map(|source| phrase(source)).collect();
+        let set = PhraseSet::new(&phrases).unwrap();
+        proptest::prop_assert_eq!(set.fired(&text), set.fired_unanchored(&text), "{}", text);
+    }
+}
+
+#[test]
+fn every_form_fires_where_it_should_with_the_anchored_search() {
+    let phrases: Vec<Phrase> = EVERY_FORM.iter().map(|source| phrase(source)).collect();
+    let set = PhraseSet::new(&phrases).unwrap();
+    let fired =
+        |text: &str| -> Vec<&str> { set.fired(text).into_iter().map(|i| EVERY_FORM[i]).collect() };
+    assert_eq!(
+        fired("hello my mailbox is full"),
+        ["^ hello", "mailbox .. full", "mailbox .. .. full !of"]
+    );
+    assert_eq!(fired("ok thanks"), ["thanks $"]);
+    assert_eq!(fired("my inbox full of spam"), Vec::<&str>::new());
+    assert_eq!(
+        fired("same mail on phone and mac syncing"),
+        [
+            "{device} sync*",
+            "same mail on {device} and {device}",
+            "* mail",
+            "mail *"
+        ]
+    );
+    assert_eq!(fired("i want 64 gb"), ["# gb"]);
+    assert!(fired("").is_empty());
+}
