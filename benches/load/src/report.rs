@@ -47,7 +47,7 @@ pub fn burst_table(out: &mut String, options: &Options, pairs: &[(&Burst, &Burst
     );
     let _ = writeln!(
         out,
-        "| bot | answered | set aside (\"swamped\") | no reply | first question → last answer | answers/s | ratio to the bare bot | answer latency p50 / p99 / max | bot VmHWM |\n|---|---|---|---|---|---|---|---|---|"
+        "| bot | answered | set aside (\"swamped\") | no reply | first question → last answer | answers/s | ratio to the bare bot | answer latency p50 / p99 / max | bot VmHWM (against the bare bot's) |\n|---|---|---|---|---|---|---|---|---|"
     );
     for (helpdesk, bare) in pairs {
         for b in [*helpdesk, *bare] {
@@ -65,13 +65,21 @@ pub fn burst_table(out: &mut String, options: &Options, pairs: &[(&Burst, &Burst
                 b.latency.p50,
                 b.latency.p99,
                 b.latency.max,
-                if b.hwm_kb == 0 {
-                    "–".to_owned()
-                } else {
-                    format!("{:.1} MB", mb(b.hwm_kb))
-                }
+                peak(b, bare)
             );
         }
+    }
+}
+
+/// A bot's peak memory over its burst, and for helpdesk its ratio to the
+/// bare bot's.
+fn peak(bot: &Burst, bare: &Burst) -> String {
+    match (bot.hwm_kb, bare.hwm_kb) {
+        (0, _) => "–".to_owned(),
+        (hwm, bare_hwm) if std::ptr::eq(bot, bare) || bare_hwm == 0 => {
+            format!("{:.1} MB", mb(hwm))
+        }
+        (hwm, bare_hwm) => format!("{:.1} MB ({:.1}×)", mb(hwm), hwm as f64 / bare_hwm as f64),
     }
 }
 

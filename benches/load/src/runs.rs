@@ -293,7 +293,7 @@ pub async fn bare_burst(options: &Options) -> Burst {
         "[bare serenity bot] burst: {} questions in {} s",
         options.burst, options.burst_seconds
     );
-    let result = burst(
+    let mut result = burst(
         &standin,
         "bare serenity bot",
         options.burst,
@@ -301,6 +301,7 @@ pub async fn bare_burst(options: &Options) -> Burst {
         options.seed,
     )
     .await;
+    result.hwm_kb = status_kb(child.id(), "VmHWM");
     let _ = child.kill();
     let _ = child.wait();
     result
