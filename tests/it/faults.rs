@@ -927,14 +927,32 @@ fn bot_messages_in(standin: &StandIn, thread: u64) -> Vec<StoredMessage> {
 }
 
 /// Sends question `question`'s MESSAGE_CREATE again, as a gateway resume
-/// replays it, and waits until the bot has handled it.
-async fn replay_question(standin: &StandIn, bot: &Bot, question: u64) {
-    let handled = || support::counter(bot, "helpdesk_replays_total", r#"event="message""#);
-    let before = handled();
+/// replays it (or a read-back hands it over again).
+fn dispatch_again(standin: &StandIn, question: u64) {
     let mut event = standin.message(question).expect("the question").json;
     event["guild_id"] = serde_json::json!(standin.guild_id().to_string());
     standin.dispatch("MESSAGE_CREATE", Some(standin.guild_id()), event);
+}
+
+/// [`dispatch_again`], then waits until the bot has handled it as a
+/// replay.
+async fn replay_question(standin: &StandIn, bot: &Bot, question: u64) {
+    let handled = || support::counter(bot, "helpdesk_replays_total", r#"event="message""#);
+    let before = handled();
+    dispatch_again(standin, question);
     poll("the replay to be handled", || handled() > before).await;
+}
+
+/// The bot's reply (a message with an embed) in `thread`, once there.
+async fn wait_reply(standin: &StandIn, thread: u64) -> StoredMessage {
+    let bot = standin.bot_user_id();
+    standin
+        .wait_message_in(
+            thread,
+            |m| m.author_id() == bot && !m.embeds().is_empty(),
+            WAIT,
+        )
+        .await
 }
 
 /// Asks `question`, replays it, and checks its thread holds exactly one
@@ -987,16 +1005,8 @@ async fn a_started_thread_gets_the_answer_or_an_apology_once_whatever_fails() {
     // Repaired, the question read back (as a restart reads it) is
     // answered in the same thread.
     break_sqlite(&workspace, "DROP TRIGGER no_threads").await;
-    let mut event = standin.message(first).expect("the question").json;
-    event["guild_id"] = serde_json::json!(standin.guild_id().to_string());
-    standin.dispatch("MESSAGE_CREATE", Some(standin.guild_id()), event);
-    let answer = standin
-        .wait_message_in(
-            first,
-            |m| m.author_id() == bot_id && !m.embeds().is_empty(),
-            WAIT,
-        )
-        .await;
+    dispatch_again(&standin, first);
+    let answer = wait_reply(&standin, first).await;
     assert_eq!(answer.channel_id, first, "in the thread started first");
     assert_eq!(
         bot_messages_in(&standin, first).len(),
@@ -1061,13 +1071,7 @@ async fn an_unanswered_question_whose_reply_never_went_out_gets_it_after_a_resta
     // The new session reads the question back with its thread: the
     // apology there is not the reply, so the reply is sent now, once.
     let bot = Bot::start(&standin, &workspace, &[]).await;
-    let reply = standin
-        .wait_message_in(
-            question,
-            |m| m.author_id() == bot_id && !m.embeds().is_empty(),
-            WAIT,
-        )
-        .await;
+    let reply = wait_reply(&standin, question).await;
     assert!(
         support::embed_title(&reply).contains("don't have an answer"),
         "{reply:?}"
