@@ -384,7 +384,7 @@ async fn show_answer(
     let sent = post_reply(ctx, data, message, at, &create).await?;
     // Not waited for: the asker has the answer, and a crash before this
     // commits loses nothing (a restart finds the answer in the thread,
-    // `sent_before_a_crash`; a replay meanwhile, `in_hand`).
+    // `replied_before`; a replay meanwhile, `in_hand`).
     let assistant = data.assistant.clone();
     let (answer_id, message_id) = (answer.record.id, sent.id.get().to_string());
     tokio::spawn(async move {
