@@ -332,19 +332,22 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn a_write_alone_that_fails_leaves_nothing_and_the_next_one_commits() {
+    /// A writer on a fresh in-memory database made by `schema`.
+    async fn writer_on(schema: &str) -> (sqlx::SqlitePool, GroupCommit<sqlx::Sqlite>) {
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(1)
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER CHECK (n < 10))")
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(schema).execute(&pool).await.unwrap();
         let (writer, task) = GroupCommit::new(pool.clone());
         writer.started(tokio::spawn(task));
+        (pool, writer)
+    }
+
+    #[tokio::test]
+    async fn a_write_alone_that_fails_leaves_nothing_and_the_next_one_commits() {
+        let (pool, writer) = writer_on("CREATE TABLE t (n INTEGER CHECK (n < 10))").await;
         // One after the other: each write is alone in its batch.
         writer.write(insert(1)).await.unwrap();
         let half = op(|conn| {
@@ -371,17 +374,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_that_panics_fails_alone_and_the_writer_lives_on() {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        let (writer, task) = GroupCommit::new(pool.clone());
-        writer.started(tokio::spawn(task));
+        let (pool, writer) = writer_on("CREATE TABLE t (n INTEGER)").await;
         let panics = op(|conn| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO t (n) VALUES (99)")
