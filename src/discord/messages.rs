@@ -213,11 +213,11 @@ async fn answer(
     // The thread first, then one commit: the question with its thread. A
     // crash between the two loses nothing: the restart reads the question
     // back (`catch_up`), finds its thread and answers there.
-    let at = settle(ctx, message, place, question, language).await;
+    let mut at = settle(ctx, message, place, question, language).await;
     let origin = super::origin::of_message(message, language);
     let asked = data
         .assistant
-        .ask_in_thread(question, origin, at.remember.clone())
+        .ask_in_thread(question, origin, at.remember.take())
         .await;
     let reply = match asked {
         Ok(reply) => reply,
@@ -319,7 +319,8 @@ pub(super) struct Destination {
     pub(super) language: Language,
     /// The thread to remember with the question (the asker's next message
     /// there is a follow-up, answered in the same language); none for the
-    /// question's channel or a thread remembered already.
+    /// question's channel or a thread remembered already. Taken when the
+    /// question is stored.
     pub(super) remember: Option<ThreadRecord>,
 }
 

@@ -60,11 +60,11 @@ pub async fn set_aside(ctx: &SerenityContext, data: &Data, message: &Message) {
     let language = messages::language_of(ctx, data, message, place, &question);
     // As for an answer: the thread first, then the question with it in
     // one commit.
-    let at = messages::settle(ctx, message, place, &question, language).await;
+    let mut at = messages::settle(ctx, message, place, &question, language).await;
     let origin = super::origin::of_message(message, language);
     match data
         .assistant
-        .set_aside(&question, origin, at.remember.clone())
+        .set_aside(&question, origin, at.remember.take())
         .await
     {
         Ok(record) if !record.created => {
