@@ -7,7 +7,7 @@
 //! constraints), once.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use crate::dialogue::{self, DialogueState, Recommendation, Step};
@@ -24,17 +24,24 @@ use crate::store::{
 /// The knowledge and the matchers built from it and from what staff
 /// taught, one for each language spoken, swapped whole on reload and
 /// whenever a taught question is added or removed.
+///
+/// The English matcher is built with the brain; another language's is
+/// built the first time a question in it arrives, so a bot whose servers
+/// speak only English never holds the others (about 3 MB each).
 #[derive(Debug)]
 pub struct Brain {
     pub knowledge: Knowledge,
     /// The matcher of the knowledge's own language (English).
     pub matcher: Matcher,
-    /// The matchers of the other languages spoken, over their translations.
-    translated: BTreeMap<Language, Matcher>,
+    /// The matchers of the other languages spoken, over their translations,
+    /// each built on first use.
+    translated: BTreeMap<Language, OnceLock<Matcher>>,
     /// The languages spoken: those the knowledge has, of those enabled.
     languages: Vec<Language>,
     /// What staff taught, as the matcher has it.
     taught: Vec<Taught>,
+    /// The taught questions of each language, for its matcher.
+    lessons: BTreeMap<Language, Vec<Taught>>,
     /// The store's learned examples this brain was built from.
     marker: LearnedMarker,
 }
@@ -76,24 +83,11 @@ impl Brain {
             let language = detector.choose(&lesson.text, &[Some(Language::PRIMARY)]);
             lessons.entry(language).or_default().push(lesson.clone());
         }
-        let build = |language: Language| {
-            let lessons = lessons
-                .get(&language)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let own = knowledge.in_language(language);
-            let untranslated: Vec<&Entry> = knowledge
-                .entries()
-                .iter()
-                .filter(|entry| own.entry(&entry.id).is_none())
-                .collect();
-            Matcher::with_borrowed(own, &untranslated, lessons).with_threshold(threshold)
-        };
-        let matcher = build(Language::PRIMARY);
+        let matcher = matcher_for(&knowledge, &lessons, Language::PRIMARY, threshold);
         let translated = languages
             .iter()
             .filter(|&&language| language != Language::PRIMARY)
-            .map(|&language| (language, build(language)))
+            .map(|&language| (language, OnceLock::new()))
             .collect();
         Self {
             knowledge,
@@ -101,8 +95,18 @@ impl Brain {
             translated,
             languages,
             taught,
+            lessons,
             marker,
         }
+    }
+
+    /// Builds every spoken language's matcher now rather than on its first
+    /// question: for checks that must see them all, and for benches.
+    pub fn built(self) -> Self {
+        for &language in &self.languages {
+            self.matcher_in(language);
+        }
+        self
     }
 
     /// Matches a question asked in `language`. Where that language's
@@ -129,7 +133,17 @@ impl Brain {
 
     /// The matcher of `language`, or English's if it is not spoken.
     pub fn matcher_in(&self, language: Language) -> &Matcher {
-        self.translated.get(&language).unwrap_or(&self.matcher)
+        match self.translated.get(&language) {
+            Some(cell) => cell.get_or_init(|| {
+                matcher_for(
+                    &self.knowledge,
+                    &self.lessons,
+                    language,
+                    self.matcher.threshold(),
+                )
+            }),
+            None => &self.matcher,
+        }
     }
 
     /// The knowledge in `language`, or English's if it is not spoken.
@@ -169,6 +183,27 @@ impl Brain {
             .dialogue(id)
             .or_else(|| self.knowledge.dialogue(id))
     }
+}
+
+/// The matcher of `language`: its translation's entries, the English
+/// entries it lacks, and the questions taught in it.
+fn matcher_for(
+    knowledge: &Knowledge,
+    lessons: &BTreeMap<Language, Vec<Taught>>,
+    language: Language,
+    threshold: f32,
+) -> Matcher {
+    let lessons = lessons
+        .get(&language)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let own = knowledge.in_language(language);
+    let untranslated: Vec<&Entry> = knowledge
+        .entries()
+        .iter()
+        .filter(|entry| own.entry(&entry.id).is_none())
+        .collect();
+    Matcher::with_borrowed(own, &untranslated, lessons).with_threshold(threshold)
 }
 
 /// The reply to a question.
@@ -1198,4 +1233,35 @@ fn stands_as_example(knowledge: &Knowledge, normalized: &str) -> Option<Standing
 fn encode(state: &DialogueState) -> String {
     // A state is plain strings and bools: serialising it cannot fail.
     serde_json::to_string(state).unwrap_or_else(|_| String::from("{\"answers\":[]}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(brain: &Brain) -> Vec<Language> {
+        brain
+            .translated
+            .iter()
+            .filter(|(_, cell)| cell.get().is_some())
+            .map(|(&language, _)| language)
+            .collect()
+    }
+
+    #[test]
+    fn a_languages_matcher_is_built_on_its_first_question_and_answers_as_if_built_at_once() {
+        let knowledge = Knowledge::builtin().unwrap();
+        let lazy = Brain::new(knowledge.clone(), 0.35);
+        assert!(built(&lazy).is_empty(), "nothing built before a question");
+
+        let question = "Mein Postfach ist voll und E-Mails kommen zurück";
+        let found = lazy.find(question, Language::German);
+        assert_eq!(built(&lazy), vec![Language::German]);
+
+        let eager = Brain::new(knowledge, 0.35).built();
+        assert_eq!(built(&eager), vec![Language::German, Language::Spanish]);
+        let expected = eager.find(question, Language::German);
+        assert_eq!(found.entry, expected.entry);
+        assert!(found.entry.is_some(), "{found:?}");
+    }
 }
