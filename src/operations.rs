@@ -51,6 +51,9 @@ pub mod metric {
     /// Writes committed together in one transaction by the store's group
     /// commit (a histogram: one sample per transaction).
     pub const STORE_COMMIT_BATCH_SIZE: &str = "helpdesk_store_commit_batch_size";
+    /// Batches of the group commit run a second time, write by write,
+    /// because one of their writes failed.
+    pub const STORE_BATCH_RERUNS: &str = "helpdesk_store_batch_reruns_total";
     /// Events Discord delivered again (a gateway resume's replay) and the
     /// bot had handled already. Label `event`.
     pub const REPLAYS: &str = "helpdesk_replays_total";
@@ -128,6 +131,10 @@ fn describe_metrics() {
     describe_counter!(
         metric::REPLAYS,
         "Events delivered again and handled already, by event"
+    );
+    describe_counter!(
+        metric::STORE_BATCH_RERUNS,
+        "Group-commit batches run again write by write after a write failed"
     );
     describe_counter!(
         metric::CAUGHT_UP,

@@ -5,7 +5,19 @@
 //! A write is a closure over a connection. [`GroupCommit::write`] queues
 //! it and waits; the writer takes the first write queued and whatever else
 //! is queued behind it (up to [`MAX_BATCH`]), and runs them on one pooled
-//! connection:
+//! connection, in one transaction:
+//!
+//! ```sql
+//! BEGIN; <write 1>; <write 2>; …; <last write>; COMMIT;
+//! ```
+//!
+//! A round trip to the database is what a write costs most, on
+//! PostgreSQL, and on SQLite a hand-off to its worker thread, so nothing
+//! is sent between the writes. If one of them fails (rare: the writes
+//! settle conflicts with `ON CONFLICT`), the transaction is rolled back
+//! and the batch is run again, each write behind a savepoint so that a
+//! failure is undone alone and does not abort the others (PostgreSQL would
+//! otherwise refuse every later statement of the transaction):
 //!
 //! ```sql
 //! BEGIN; SAVEPOINT w;
@@ -16,18 +28,15 @@
 //! COMMIT;
 //! ```
 //!
-//! A write alone in its batch (most of them, unless the bot is busy) runs
-//! as `BEGIN; <write>; COMMIT`, and a failure rolls the transaction back:
-//! a round trip to the database is what a write costs most, on
-//! PostgreSQL, and on SQLite a hand-off to its worker thread.
+//! A write is therefore a closure that can run twice; its first run was
+//! rolled back whole before the second. A write alone in its batch (most
+//! of them, unless the bot is busy) needs neither: a failure rolls back
+//! the transaction, which holds nothing else.
 //!
 //! Each write's caller gets its result only once `COMMIT` has returned:
-//! what it then acknowledges to a person is on disk. A write that fails is
-//! rolled back to its savepoint, so it neither leaves half its changes nor
-//! aborts the others (PostgreSQL would otherwise refuse every later
-//! statement of the transaction). If the transaction itself fails (`BEGIN`,
-//! a savepoint, or `COMMIT`), every write of the batch gets the error and
-//! none of them is acknowledged.
+//! what it then acknowledges to a person is on disk. If the transaction
+//! itself fails (`BEGIN`, a savepoint, or `COMMIT`), every write of the
+//! batch gets the error and none of them is acknowledged.
 //!
 //! A write that panics is treated as one that failed: rolled back alone,
 //! its caller told, the writer still running.
@@ -60,7 +69,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 type Output = Box<dyn Any + Send>;
 
 type Work<DB> = Box<
-    dyn for<'c> FnOnce(
+    dyn for<'c> Fn(
             &'c mut <DB as Database>::Connection,
         ) -> BoxFuture<'c, Result<Output, StoreError>>
         + Send,
@@ -69,7 +78,7 @@ type Work<DB> = Box<
 /// One queued write and where its result goes.
 struct Op<DB: Database> {
     work: Work<DB>,
-    reply: oneshot::Sender<Result<Output, StoreError>>,
+    reply: Reply,
 }
 
 /// How many transactions the writer committed, and how many writes they
@@ -79,6 +88,7 @@ struct Op<DB: Database> {
 pub struct CommitCounts {
     commits: AtomicU64,
     writes: AtomicU64,
+    reruns: AtomicU64,
 }
 
 impl CommitCounts {
@@ -91,6 +101,12 @@ impl CommitCounts {
     /// included).
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// Batches run again write by write, because one of their writes
+    /// failed.
+    pub fn reruns(&self) -> u64 {
+        self.reruns.load(Ordering::Relaxed)
     }
 }
 
@@ -113,7 +129,7 @@ impl<DB: Database> std::fmt::Debug for GroupCommit<DB> {
 /// lifetime.
 fn work<C: ?Sized, F>(work: F) -> F
 where
-    F: for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Result<Output, StoreError>>,
+    F: for<'c> Fn(&'c mut C) -> BoxFuture<'c, Result<Output, StoreError>>,
 {
     work
 }
@@ -148,18 +164,20 @@ where
     }
 
     /// Runs `work` in the next group commit; its result once that
-    /// committed.
+    /// committed. `work` may run twice (see the module's documentation):
+    /// it clones what its statements take.
     pub(super) async fn write<T, F>(&self, work_on: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFuture<'c, Result<T, StoreError>>
+        F: for<'c> Fn(&'c mut DB::Connection) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
     {
         let (reply, result) = oneshot::channel();
         let op = Op {
             work: Box::new(work(move |conn: &mut DB::Connection| {
-                Box::pin(async move { work_on(conn).await.map(|value| Box::new(value) as Output) })
+                let written = work_on(conn);
+                Box::pin(async move { written.await.map(|value| Box::new(value) as Output) })
             })),
             reply,
         };
@@ -208,6 +226,98 @@ async fn commit<DB: Database>(pool: &Pool<DB>, ops: Vec<Op<DB>>, counts: &Commit
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
+    let ops = if ops.len() > 1 {
+        match all_at_once(pool, ops).await {
+            AllAtOnce::Committed(done) => return committed(done, counts),
+            AllAtOnce::Failed(ops, error) => {
+                return fail(ops.into_iter().map(|op| op.reply), &error)
+            }
+            AllAtOnce::AWriteFailed(ops) => {
+                counts.reruns.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(metric::STORE_BATCH_RERUNS).increment(1);
+                ops
+            }
+        }
+    } else {
+        ops
+    };
+    one_by_one(pool, ops, counts).await
+}
+
+/// How running a batch with nothing between its writes went.
+enum AllAtOnce<DB: Database> {
+    Committed(Vec<(Reply, Result<Output, StoreError>)>),
+    /// The transaction failed (`BEGIN` or `COMMIT`): nothing is committed.
+    Failed(Vec<Op<DB>>, sqlx::Error),
+    /// A write failed, and the transaction was rolled back: the batch is
+    /// to be run again, write by write.
+    AWriteFailed(Vec<Op<DB>>),
+}
+
+type Reply = oneshot::Sender<Result<Output, StoreError>>;
+
+/// Runs every write of a batch in one transaction with no savepoint
+/// between them: how a batch goes when none of its writes fails.
+async fn all_at_once<DB: Database>(pool: &Pool<DB>, ops: Vec<Op<DB>>) -> AllAtOnce<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(error) => return AllAtOnce::Failed(ops, error),
+    };
+    let mut outputs = Vec::with_capacity(ops.len());
+    for index in 0..ops.len() {
+        let written = run_write::<DB>(&ops[index].work, &mut *tx);
+        match written.await {
+            Ok(output) => outputs.push(output),
+            Err(_) => {
+                // If the rollback itself fails, the connection is closed,
+                // which rolls back too.
+                tx.rollback().await.ok();
+                return AllAtOnce::AWriteFailed(ops);
+            }
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => AllAtOnce::Committed(
+            ops.into_iter()
+                .zip(outputs)
+                .map(|(op, output)| (op.reply, Ok(output)))
+                .collect(),
+        ),
+        Err(error) => AllAtOnce::Failed(ops, error),
+    }
+}
+
+/// Runs one write. One that panics (a bug) fails like one that errs: the
+/// writer lives on for everyone else. (The future does not borrow the
+/// write, so that a batch's writes need not be `Sync`.)
+fn run_write<'c, DB: Database>(
+    work: &Work<DB>,
+    conn: &'c mut DB::Connection,
+) -> BoxFuture<'c, Result<Output, StoreError>> {
+    let written = work(conn);
+    Box::pin(async move {
+        match AssertUnwindSafe(written).catch_unwind().await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::error!("a write panicked in the group commit; it was rolled back");
+                Err(StoreError::Database(sqlx::Error::Protocol(
+                    "the write panicked and was rolled back".to_owned(),
+                )))
+            }
+        }
+    })
+}
+
+/// Runs a batch in one transaction, each write behind a savepoint so that
+/// one that fails is undone alone (a write alone needs none: if it fails,
+/// the transaction, which holds nothing else, is rolled back).
+async fn one_by_one<DB: Database>(pool: &Pool<DB>, ops: Vec<Op<DB>>, counts: &CommitCounts)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
     let mut tx = match pool.begin().await {
         Ok(tx) => tx,
         Err(error) => {
@@ -215,8 +325,6 @@ where
             return;
         }
     };
-    // A write alone needs no savepoint: if it fails, the transaction,
-    // which holds nothing else, is rolled back.
     let alone = ops.len() == 1;
     if !alone {
         if let Err(error) = tx.execute("SAVEPOINT w").await {
@@ -227,17 +335,7 @@ where
     let mut done = Vec::with_capacity(ops.len());
     let mut ops = ops.into_iter();
     while let Some(Op { work, reply }) = ops.next() {
-        // A write that panics (a bug) fails alone, like one that errs:
-        // the writer lives on for everyone else.
-        let result = match AssertUnwindSafe(work(&mut *tx)).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::error!("a write panicked in the group commit; it was rolled back");
-                Err(StoreError::Database(sqlx::Error::Protocol(
-                    "the write panicked and was rolled back".to_owned(),
-                )))
-            }
-        };
+        let result = run_write::<DB>(&work, &mut *tx).await;
         if alone && result.is_err() {
             // Nothing of it stays: if the rollback itself fails, the
             // connection is closed, which rolls back too.
@@ -265,27 +363,27 @@ where
         done.push((reply, result));
     }
     match tx.commit().await {
-        Ok(()) => {
-            // Counted before anyone is answered, so that a caller reads
-            // counts that include its own write.
-            counts.commits.fetch_add(1, Ordering::Relaxed);
-            counts
-                .writes
-                .fetch_add(done.len() as u64, Ordering::Relaxed);
-            for (reply, result) in done {
-                // The caller may have stopped waiting; the write stands.
-                reply.send(result).ok();
-            }
-        }
+        Ok(()) => committed(done, counts),
         Err(error) => fail(done.into_iter().map(|(reply, _)| reply), &error),
     }
 }
 
+/// Counts a committed transaction, then hands out its writes' results.
+fn committed(done: Vec<(Reply, Result<Output, StoreError>)>, counts: &CommitCounts) {
+    // Counted before anyone is answered, so that a caller reads counts
+    // that include its own write.
+    counts.commits.fetch_add(1, Ordering::Relaxed);
+    counts
+        .writes
+        .fetch_add(done.len() as u64, Ordering::Relaxed);
+    for (reply, result) in done {
+        // The caller may have stopped waiting; the write stands.
+        reply.send(result).ok();
+    }
+}
+
 /// Tells every write of a batch that it was not committed.
-fn fail(
-    replies: impl Iterator<Item = oneshot::Sender<Result<Output, StoreError>>>,
-    error: &sqlx::Error,
-) {
+fn fail(replies: impl Iterator<Item = Reply>, error: &sqlx::Error) {
     for reply in replies {
         reply.send(Err(StoreError::Database(copy(error)))).ok();
     }
@@ -312,15 +410,14 @@ mod tests {
     /// Keeps a test write's signature higher-ranked over the connection.
     fn op<F>(work: F) -> F
     where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static,
+        F: for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static,
     {
         work
     }
 
     fn insert(
         n: i64,
-    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static
-    {
+    ) -> impl for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Written> + Send + 'static {
         op(move |conn| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO t (n) VALUES ($1)")
@@ -369,6 +466,34 @@ mod tests {
             .unwrap();
         assert_eq!(rows, [1, 3], "the failed write left nothing");
         assert_eq!(writer.counts().commits(), 2);
+        writer.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_batch_commits_once_and_is_run_again_write_by_write_only_when_a_write_fails() {
+        let (pool, writer) = writer_on("CREATE TABLE t (n INTEGER CHECK (n < 10))").await;
+        // Queued together before the writer runs: one batch each time.
+        let (first, second) = tokio::join!(writer.write(insert(1)), writer.write(insert(2)));
+        first.unwrap();
+        second.unwrap();
+        assert_eq!(writer.counts().commits(), 1);
+        assert_eq!(writer.counts().reruns(), 0, "nothing failed: one run");
+
+        let (before, failed, after) = tokio::join!(
+            writer.write(insert(3)),
+            writer.write(insert(99)),
+            writer.write(insert(4))
+        );
+        assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
+        assert!(failed.is_err());
+        assert_eq!(writer.counts().commits(), 2);
+        assert_eq!(writer.counts().reruns(), 1);
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        // Each write counted once: the first run was rolled back whole.
+        assert_eq!(rows, [1, 2, 3, 4]);
         writer.close().await;
     }
 

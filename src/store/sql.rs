@@ -263,7 +263,7 @@ where
     /// Runs an upsert of a vote whose values come from `SELECT … FROM
     /// answers WHERE id = $1` (no row is written for an unknown answer),
     /// then reads the answer's tally, in the group commit.
-    async fn upsert_vote<V: Value<DB> + 'static>(
+    async fn upsert_vote<V: Value<DB> + Clone + 'static>(
         &self,
         sql: &'static str,
         answer: AnswerId,
@@ -274,6 +274,7 @@ where
         let now = self.clock.now();
         self.writer
             .write(move |conn| {
+                let (user_id, value) = (user_id.clone(), value.clone());
                 Box::pin(async move {
                     let result = sqlx::query(sql)
                         .bind(answer)
@@ -295,7 +296,7 @@ where
     async fn write_statement(
         &self,
         sql: &'static str,
-        bind: impl for<'c> FnOnce(
+        bind: impl for<'c> Fn(
                 sqlx::query::Query<'c, DB, DB::Arguments<'c>>,
             ) -> sqlx::query::Query<'c, DB, DB::Arguments<'c>>
             + Send
@@ -303,7 +304,8 @@ where
     ) -> Result<DB::QueryResult, StoreError> {
         self.writer
             .write(move |conn| {
-                Box::pin(async move { Ok(bind(sqlx::query(sql)).execute(&mut *conn).await?) })
+                let query = bind(sqlx::query(sql));
+                Box::pin(async move { Ok(query.execute(&mut *conn).await?) })
             })
             .await
     }
@@ -461,6 +463,7 @@ where
     async fn record_answer(&self, answer: NewAnswer) -> Result<AnswerRecord, StoreError> {
         let now = self.clock.now();
         let write = self.writer.write(move |conn| {
+            let answer = answer.clone();
             Box::pin(async move {
                 let Origin {
                     front_end,
@@ -511,7 +514,7 @@ where
         let message_id = message_id.to_owned();
         let write = self.write_statement(
             "UPDATE answers SET message_id = $1 WHERE id = $2",
-            move |query| query.bind(message_id).bind(answer),
+            move |query| query.bind(message_id.clone()).bind(answer),
         );
         timed("attach_message", async move { write.await.map(drop) }).await
     }
@@ -577,6 +580,7 @@ where
     ) -> Result<UnansweredRecord, StoreError> {
         let now = self.clock.now();
         let write = self.writer.write(move |conn| {
+            let question = question.clone();
             Box::pin(async move {
                 let origin = question.origin;
                 let sql = format!(
@@ -662,6 +666,7 @@ where
         let (dialogue, origin, state) = (dialogue.to_owned(), origin.clone(), state.to_owned());
         let now = self.clock.now();
         let write = self.writer.write(move |conn| {
+            let (dialogue, origin, state) = (dialogue.clone(), origin.clone(), state.clone());
             Box::pin(async move {
                 let sql = format!(
                 "INSERT INTO dialogue_sessions (dialogue, user_id, origin, guild_id, channel_id, \
@@ -712,7 +717,7 @@ where
              updated_at = $4 WHERE id = $5",
             move |query| {
                 query
-                    .bind(state)
+                    .bind(state.clone())
                     .bind(finished)
                     .bind(result_answer_id)
                     .bind(now)
@@ -753,6 +758,7 @@ where
         let post = post.clone();
         let now = self.clock.now();
         let write = self.writer.write(move |conn| {
+            let post = post.clone();
             Box::pin(async move {
                 let row = sqlx::query(
                     "INSERT INTO staff_posts (subject, user_id, guild_id, thread_id, created_at) \
@@ -782,7 +788,12 @@ where
         let (channel_id, message_id) = (channel_id.to_owned(), message_id.to_owned());
         let write = self.write_statement(
             "UPDATE staff_posts SET channel_id = $2, message_id = $3 WHERE id = $1",
-            move |query| query.bind(id).bind(channel_id).bind(message_id),
+            move |query| {
+                query
+                    .bind(id)
+                    .bind(channel_id.clone())
+                    .bind(message_id.clone())
+            },
         );
         timed("attach_staff_post", async move { write.await.map(drop) }).await
     }
@@ -1155,7 +1166,7 @@ where
         let now = self.clock.now();
         let write = self
             .writer
-            .write(move |conn| Box::pin(Self::remember_thread_on(conn, Some(thread), now)));
+            .write(move |conn| Box::pin(Self::remember_thread_on(conn, Some(thread.clone()), now)));
         timed("record_thread", write).await
     }
 
@@ -1185,7 +1196,7 @@ where
         let now = self.clock.now();
         let write = self.write_statement(
             "INSERT INTO interactions (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            move |query| query.bind(interaction_id).bind(now),
+            move |query| query.bind(interaction_id.clone()).bind(now),
         );
         timed("claim_interaction", async move {
             Ok(DB::rows_affected(&write.await?) == 1)
