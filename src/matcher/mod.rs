@@ -382,13 +382,14 @@ impl Matcher {
             example_starts.push(u32::try_from(flat_terms.len()).unwrap_or(u32::MAX));
         }
         let common_postings = COMMON_TERM_MIN_DOCS.max(docs.len() / COMMON_TERM_SHARE);
-        let mut fuzzy = FuzzyIndex::default();
-        for (id, name) in names.iter().enumerate() {
-            // Word pairs are looked up exactly, never corrected.
-            if !name.contains(' ') {
-                fuzzy.insert(name, u32::try_from(id).unwrap_or(u32::MAX));
-            }
-        }
+        // Word pairs are looked up exactly, never corrected.
+        let fuzzy = FuzzyIndex::new(
+            names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| !name.contains(' '))
+                .map(|(id, name)| (name.as_str(), u32::try_from(id).unwrap_or(u32::MAX))),
+        );
         let (phrases, slots) = compiled();
         Self {
             terms,
