@@ -135,12 +135,14 @@ impl Brain {
     pub fn matcher_in(&self, language: Language) -> &Matcher {
         match self.translated.get(&language) {
             Some(cell) => cell.get_or_init(|| {
-                matcher_for(
+                let matcher = matcher_for(
                     &self.knowledge,
                     &self.lessons,
                     language,
                     self.matcher.threshold(),
-                )
+                );
+                crate::operations::return_free_memory();
+                matcher
             }),
             None => &self.matcher,
         }
@@ -323,6 +325,7 @@ pub struct Assistant {
 
 impl Assistant {
     pub fn new(brain: Brain, store: Arc<dyn Store>) -> Self {
+        crate::operations::return_free_memory();
         Self {
             detector: Detector::new(brain.languages()),
             default_language: Language::PRIMARY,
@@ -370,6 +373,7 @@ impl Assistant {
             Ok(mut current) => *current = brain,
             Err(poisoned) => *poisoned.into_inner() = brain,
         }
+        crate::operations::return_free_memory();
     }
 
     /// The knowledge and matcher in force now.

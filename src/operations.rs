@@ -157,6 +157,20 @@ fn describe_metrics() {
     );
 }
 
+/// Hands the memory the allocator holds free back to the system. Building
+/// a matcher allocates several times what it keeps, and glibc keeps the
+/// freed memory in each thread's arena: at start, 1.5 MB of a 28 MB bot.
+/// Called after the knowledge is built, and rebuilt; a no-op elsewhere
+/// than on glibc.
+pub fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes each arena's lock as malloc does; it only
+    // returns pages that hold no allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// What `/readyz` reports on: the gateway shards of this process and the
 /// database.
 #[derive(Debug)]
