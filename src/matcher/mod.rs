@@ -11,6 +11,7 @@
 //! question closest to one of them gets "no entry", as does any question
 //! whose confidence stays under the threshold.
 
+mod flat;
 mod focus;
 mod fuzzy;
 mod lexicon;
@@ -28,6 +29,7 @@ use serde::Serialize;
 use crate::knowledge::{Entry, Knowledge};
 use crate::language::Language;
 use crate::phrase::{Phrase, PhraseSet};
+use flat::Flat;
 use fuzzy::FuzzyIndex;
 pub use normalize::normalize;
 use scratch::{with_scratch, Scratch};
@@ -151,16 +153,14 @@ pub struct Matcher {
     /// word): a question's known words skip stemming.
     word_terms: FxHashMap<String, Option<String>>,
     idf: Vec<f32>,
-    postings: Vec<Vec<Posting>>,
+    postings: Flat<Posting>,
     /// Per term, the examples (and out-of-scope examples) that contain it.
-    example_postings: Vec<Vec<u32>>,
+    example_postings: Flat<u32>,
     /// Per example: its document and the length of its idf vector.
     examples: Vec<(u32, f32)>,
-    /// Every example's terms, sorted, one example after another (an
-    /// example's are `example_terms[example_starts[i]..example_starts[i + 1]]`):
-    /// a document's examples are read together, so they lie together.
-    example_terms: Vec<u32>,
-    example_starts: Vec<u32>,
+    /// Every example's terms, sorted (examples are read document by
+    /// document, so they lie together).
+    example_terms: Flat<u32>,
     /// Per document: its examples (they are numbered document by document).
     doc_examples: Vec<std::ops::Range<u32>>,
     /// Terms with more postings than this are common (see
@@ -374,13 +374,6 @@ impl Matcher {
             }
             range.end = index + 1;
         }
-        let mut example_starts = Vec::with_capacity(example_terms.len() + 1);
-        example_starts.push(0);
-        let mut flat_terms = Vec::new();
-        for (_, ids) in example_terms {
-            flat_terms.extend(ids);
-            example_starts.push(u32::try_from(flat_terms.len()).unwrap_or(u32::MAX));
-        }
         let common_postings = COMMON_TERM_MIN_DOCS.max(docs.len() / COMMON_TERM_SHARE);
         // Word pairs are looked up exactly, never corrected.
         let fuzzy = FuzzyIndex::new(
@@ -398,11 +391,10 @@ impl Matcher {
             names,
             word_terms: known_words,
             idf,
-            postings,
-            example_postings,
+            postings: Flat::new(postings),
+            example_postings: Flat::new(example_postings),
             examples,
-            example_terms: flat_terms,
-            example_starts,
+            example_terms: Flat::new(example_terms.into_iter().map(|(_, ids)| ids)),
             doc_examples,
             common_postings,
             avg_len,
@@ -630,8 +622,7 @@ impl Matcher {
         for &doc in &refined {
             for example in self.doc_examples[doc as usize].clone() {
                 let index = example as usize;
-                let (start, end) = (self.example_starts[index], self.example_starts[index + 1]);
-                let terms = &self.example_terms[start as usize..end as usize];
+                let terms = &self.example_terms[index];
                 let mut terms = terms.iter().peekable();
                 for &(id, factor) in &common {
                     while terms.next_if(|&&t| t < id).is_some() {}
