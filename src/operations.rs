@@ -160,7 +160,8 @@ fn describe_metrics() {
 /// Hands the memory the allocator holds free back to the system. Building
 /// a matcher allocates several times what it keeps, and glibc keeps the
 /// freed memory in each thread's arena: at start, 1.5 MB of a 28 MB bot.
-/// Called after the knowledge is built, and rebuilt; a no-op elsewhere
+/// Called after the knowledge is built or rebuilt, and after a session's
+/// start (connecting, reading back what was missed); a no-op elsewhere
 /// than on glibc.
 pub fn return_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -280,6 +280,8 @@ impl TrackedFramework {
         Box::pin(self.inner.dispatch(ctx.clone(), ready)).await;
         let data = self.inner.user_data().await;
         Box::pin(catch_up::catch_up(&ctx, data, shard, began)).await;
+        // Connecting and reading back leave parsed payloads freed behind.
+        crate::operations::return_free_memory();
     }
 
     fn track_shards(&self, ctx: &SerenityContext, event: &FullEvent) {
