@@ -101,7 +101,7 @@ impl Brain {
     }
 
     /// Builds every spoken language's matcher now rather than on its first
-    /// question: for checks that must see them all, and for benches.
+    /// question (what a bench of a full start measures).
     pub fn built(self) -> Self {
         for &language in &self.languages {
             self.matcher_in(language);
