@@ -34,8 +34,10 @@
 //! a fresh stand-in. Reported: answers, replies that set the question
 //! aside, questions with no reply, answers per second from the first
 //! question to the last answer, helpdesk's rate as a share of the bare
-//! bot's, and the question → answer latency. `--seconds 0` runs only the
-//! bursts.
+//! bot's, and the question → answer latency. The pair is run
+//! `--burst-runs` times (default 3), and the report gives each ratio and
+//! their median: on a shared machine one burst's ratio moves by a fifth
+//! from run to run. `--seconds 0` runs only the bursts.
 //!
 //! Reported: questions per second, bot-side latency (the stand-in
 //! dispatching an event → the stand-in having received the bot's first REST
@@ -52,7 +54,7 @@
 //! per ramp step (LOAD_STEP_SECONDS), `--warmup 2` (LOAD_WARMUP_SECONDS),
 //! `--idle 5` (LOAD_IDLE_SECONDS), `--users 2000` (LOAD_USERS), `--seed 1`
 //! (LOAD_SEED), `--burst 1000` (LOAD_BURST; 0: none), `--burst-seconds
-//! 0.5` (LOAD_BURST_SECONDS). PostgreSQL: a fresh database per run on the
+//! 0.5` (LOAD_BURST_SECONDS), `--burst-runs 3` (LOAD_BURST_RUNS). PostgreSQL: a fresh database per run on the
 //! server `HELPDESK_TEST_POSTGRES_URL` names (default
 //! `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
 //! Diagnostics, to tell disk waits from CPU: `--sqlite-dir /dev/shm` puts
@@ -93,14 +95,19 @@ pub fn main() {
     let mut bursts = Vec::new();
     for backend in options.backends.clone() {
         if options.burst > 0 {
-            let (helpdesk, bare) = runtime.block_on(async {
-                let helpdesk = helpdesk_burst(backend, &options).await;
-                (helpdesk, bare_burst(&options).await)
-            });
+            let runs: Vec<(Burst, Burst)> = (0..options.burst_runs)
+                .map(|_| {
+                    runtime.block_on(async {
+                        let helpdesk = helpdesk_burst(backend, &options).await;
+                        (helpdesk, bare_burst(&options).await)
+                    })
+                })
+                .collect();
+            let pairs: Vec<(&Burst, &Burst)> = runs.iter().map(|(h, b)| (h, b)).collect();
             let mut out = format!("## {}\n\n", variant_name(backend, &options));
-            burst_table(&mut out, &options, &[(&helpdesk, &bare)]);
+            burst_table(&mut out, &options, &pairs);
             println!("{out}");
-            bursts.push((helpdesk, bare));
+            bursts.extend(runs);
         }
         if options.seconds <= 0.0 {
             continue;

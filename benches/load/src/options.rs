@@ -54,6 +54,10 @@ pub struct Options {
     /// and the seconds they are spread over.
     pub burst: usize,
     pub burst_seconds: f64,
+    /// Bursts per backend, each against helpdesk then the bare bot: a
+    /// burst's ratio moves from run to run on a shared machine, and the
+    /// median of several is the figure to compare.
+    pub burst_runs: usize,
 }
 
 /// The load bench of helpdesk: the real `helpdesk serve` binary against the
@@ -127,6 +131,10 @@ struct Args {
     /// Seconds the burst's questions are spread over.
     #[arg(long, env = "LOAD_BURST_SECONDS", default_value = "0.5", value_name = "S", value_parser = parse_number)]
     burst_seconds: f64,
+    /// Bursts per backend (helpdesk, then the bare bot, each time); the
+    /// report gives each and the median ratio.
+    #[arg(long, env = "LOAD_BURST_RUNS", default_value = "3", value_name = "N", value_parser = runs)]
+    burst_runs: usize,
     /// Passed by `cargo bench` to every bench binary; ignored.
     #[arg(long = "bench", hide = true)]
     _bench: bool,
@@ -157,6 +165,7 @@ pub fn options() -> Options {
         pg_synchronous_commit: args.pg_synchronous_commit,
         burst: args.burst,
         burst_seconds: args.burst_seconds,
+        burst_runs: args.burst_runs,
     }
 }
 
@@ -183,6 +192,13 @@ fn seed(text: &str) -> Result<u64, String> {
 
 fn count(text: &str) -> Result<usize, String> {
     Ok(parse_number(text)? as usize)
+}
+
+fn runs(text: &str) -> Result<usize, String> {
+    match count(text)? {
+        0 => Err("at least 1".to_owned()),
+        runs => Ok(runs),
+    }
 }
 
 fn synchronous_commit(text: &str) -> Result<String, String> {

@@ -69,6 +69,45 @@ pub fn burst_table(out: &mut String, options: &Options, pairs: &[(&Burst, &Burst
             );
         }
     }
+    let mut bots: Vec<&str> = Vec::new();
+    for (helpdesk, _) in pairs {
+        if !bots.contains(&helpdesk.who.as_str()) {
+            bots.push(&helpdesk.who);
+        }
+    }
+    out.push('\n');
+    for who in bots {
+        let own: Vec<(&Burst, &Burst)> = pairs
+            .iter()
+            .filter(|(helpdesk, _)| helpdesk.who == who)
+            .copied()
+            .collect();
+        if let Some((median, low, high)) = ratio_summary(&own) {
+            let _ = writeln!(
+                out,
+                "- {who}: ratio to the bare bot over {} burst(s), median **{median:.2}** ({low:.2}–{high:.2})",
+                own.len()
+            );
+        }
+    }
+}
+
+/// The ratios to the bare bot over several bursts of one bot: median,
+/// lowest and highest.
+pub fn ratio_summary(pairs: &[(&Burst, &Burst)]) -> Option<(f64, f64, f64)> {
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|(bot, bare)| bot.rate() / bare.rate().max(f64::EPSILON))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let (&low, &high) = (ratios.first()?, ratios.last()?);
+    let middle = ratios.len() / 2;
+    let median = if ratios.len() % 2 == 0 {
+        (ratios[middle - 1] + ratios[middle]) / 2.0
+    } else {
+        ratios[middle]
+    };
+    Some((median, low, high))
 }
 
 /// A bot's peak memory over its burst, and for helpdesk its ratio to the
@@ -399,5 +438,40 @@ pub fn print_summary(options: &Options, rows: &[(String, Run, Option<Run>)]) {
             mb(target.steady_hwm_kb),
             target.steady_cpu_s / target.steady_questions.max(1) as f64 * 1000.0,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn burst(who: &str, answered: u64, seconds: f64) -> Burst {
+        Burst {
+            who: who.to_owned(),
+            sent: answered,
+            answered,
+            set_aside: 0,
+            without_reply: 0,
+            seconds,
+            latency: Stats::default(),
+            hwm_kb: 0,
+        }
+    }
+
+    #[test]
+    fn the_ratio_summary_is_the_median_and_range_of_each_bursts_own_ratio() {
+        let bare = burst("bare", 1000, 0.5);
+        let (slow, mid, fast) = (
+            burst("h", 1000, 1.0),
+            burst("h", 1000, 0.8),
+            burst("h", 1000, 0.625),
+        );
+        let odd = [(&fast, &bare), (&slow, &bare), (&mid, &bare)];
+        let (median, low, high) = ratio_summary(&odd).unwrap();
+        assert!((median - 0.625).abs() < 1e-9, "{median}");
+        assert!((low - 0.5).abs() < 1e-9 && (high - 0.8).abs() < 1e-9);
+        let even = [(&slow, &bare), (&fast, &bare)];
+        assert!((ratio_summary(&even).unwrap().0 - 0.65).abs() < 1e-9);
+        assert_eq!(ratio_summary(&[]), None);
     }
 }
