@@ -54,8 +54,9 @@
 //! per ramp step (LOAD_STEP_SECONDS), `--warmup 2` (LOAD_WARMUP_SECONDS),
 //! `--idle 5` (LOAD_IDLE_SECONDS), `--users 2000` (LOAD_USERS), `--seed 1`
 //! (LOAD_SEED), `--burst 1000` (LOAD_BURST; 0: none), `--burst-seconds
-//! 0.5` (LOAD_BURST_SECONDS), `--burst-runs 3` (LOAD_BURST_RUNS). PostgreSQL: a fresh database per run on the
-//! server `HELPDESK_TEST_POSTGRES_URL` names (default
+//! 0.5` (LOAD_BURST_SECONDS), `--burst-runs 3` (LOAD_BURST_RUNS).
+//! PostgreSQL: a fresh database per run on the server
+//! `HELPDESK_TEST_POSTGRES_URL` names (default
 //! `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
 //! Diagnostics, to tell disk waits from CPU: `--sqlite-dir /dev/shm` puts
 //! the SQLite file on tmpfs (LOAD_SQLITE_DIR); `--pg-synchronous-commit
