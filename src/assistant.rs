@@ -38,9 +38,8 @@ pub struct Brain {
     translated: BTreeMap<Language, OnceLock<Matcher>>,
     /// The languages spoken: those the knowledge has, of those enabled.
     languages: Vec<Language>,
-    /// What staff taught, as the matcher has it.
-    taught: Vec<Taught>,
-    /// The taught questions of each language, for its matcher.
+    /// What staff taught, by the language each question is in: that
+    /// language's matcher has it.
     lessons: BTreeMap<Language, Vec<Taught>>,
     /// The store's learned examples this brain was built from.
     marker: LearnedMarker,
@@ -79,9 +78,9 @@ impl Brain {
         // A taught question teaches the matcher of the language it is in.
         let detector = Detector::new(&languages);
         let mut lessons: BTreeMap<Language, Vec<Taught>> = BTreeMap::new();
-        for lesson in &taught {
+        for lesson in taught {
             let language = detector.choose(&lesson.text, &[Some(Language::PRIMARY)]);
-            lessons.entry(language).or_default().push(lesson.clone());
+            lessons.entry(language).or_default().push(lesson);
         }
         let matcher = matcher_for(&knowledge, &lessons, Language::PRIMARY, threshold);
         let translated = languages
@@ -94,7 +93,6 @@ impl Brain {
             matcher,
             translated,
             languages,
-            taught,
             lessons,
             marker,
         }
@@ -393,7 +391,7 @@ impl Assistant {
             knowledge,
             threshold,
             &current.languages,
-            current.taught.clone(),
+            current.lessons.values().flatten().cloned().collect(),
             current.marker,
         ));
     }
