@@ -562,3 +562,33 @@ async fn a_question_that_stands_for_another_entry_is_not_taught() {
         .unwrap();
     assert_eq!(entry_of(asked), None);
 }
+
+#[tokio::test]
+async fn taught_questions_outlive_a_reload_of_the_knowledge() {
+    use helpdesk::assistant::{Assistant, Brain, Lesson, Reply};
+    use helpdesk::language::Language;
+    use helpdesk::store::Origin;
+    let store = helpdesk::store::open("sqlite::memory:").await.unwrap();
+    let knowledge = Knowledge::load_dir(&knowledge_dir()).unwrap();
+    let assistant = Assistant::new(Brain::new(knowledge.clone(), 0.35), store);
+    let german = "Wie richte ich die Zwei-Faktor-Anmeldung für mein Postfach ein?";
+    for question in [UNANSWERED, german] {
+        let lesson = Lesson {
+            question,
+            entry: Some(ENTRY),
+            taught_by: "staff",
+            asked_by: None,
+            guild: None,
+        };
+        assistant.teach(lesson).await.unwrap();
+    }
+    assistant.reload(knowledge);
+    for (question, language) in [(UNANSWERED, Language::English), (german, Language::German)] {
+        let mut origin = Origin::terminal("ann");
+        origin.language = language;
+        match assistant.ask(question, origin).await.unwrap() {
+            Reply::Answer(answer) => assert_eq!(answer.entry.id, ENTRY, "{question}"),
+            Reply::NoAnswer(_) => panic!("forgotten after the reload: {question}"),
+        }
+    }
+}
