@@ -147,11 +147,16 @@ enum PhraseSets {
 pub struct Matcher {
     terms: Terms,
     docs: Vec<Doc>,
+    /// Every term the knowledge holds, by its text.
     vocab: FxHashMap<String, u32>,
+    /// Every pair of adjacent terms the knowledge holds, by its two terms
+    /// (the lower id first: "imap or pop" and "pop or imap" meet).
+    pairs: FxHashMap<(u32, u32), u32>,
+    /// Each term's text, pairs' too ("imap pop").
     names: Vec<String>,
     /// Every word the knowledge holds, with its term (`None` for a stop
     /// word): a question's known words skip stemming.
-    word_terms: FxHashMap<String, Option<String>>,
+    word_terms: FxHashMap<String, Option<u32>>,
     idf: Vec<f32>,
     postings: Flat<Posting>,
     /// Per term, the examples (and out-of-scope examples) that contain it.
@@ -296,32 +301,20 @@ impl Matcher {
         compiled: impl FnOnce() -> (PhraseSets, SlotExtractor),
     ) -> Self {
         let terms = Terms::new(language);
-        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
-        let mut names: Vec<String> = Vec::new();
-        let mut postings: Vec<Vec<Posting>> = Vec::new();
+        let mut table = TermTable::default();
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
         let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
-        let mut known_words = FxHashMap::default();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
             let mut counts: FxHashMap<u32, [f32; FIELDS]> = FxHashMap::default();
             let mut field_len = [0.0f32; FIELDS];
             for (field, parts) in text.fields.iter().enumerate() {
                 for part in parts {
-                    let mut part_terms = Vec::new();
-                    for term in
-                        with_bigrams(terms.of_remembered(&normalize(part), &mut known_words))
-                    {
-                        let next_id = u32::try_from(names.len()).unwrap_or(u32::MAX);
-                        let id = *vocab.entry(term.clone()).or_insert_with(|| {
-                            names.push(term);
-                            postings.push(Vec::new());
-                            next_id
-                        });
+                    let mut part_terms = table.terms_and_pairs(&terms, &normalize(part));
+                    for &id in &part_terms {
                         counts.entry(id).or_insert([0.0; FIELDS])[field] += 1.0;
                         field_len[field] += 1.0;
-                        part_terms.push(id);
                     }
                     if field == EXAMPLES_FIELD && !part_terms.is_empty() {
                         part_terms.sort_unstable();
@@ -336,7 +329,7 @@ impl Matcher {
             let mut counts: Vec<_> = counts.into_iter().collect();
             counts.sort_unstable_by_key(|&(id, _)| id);
             for (id, tf) in counts {
-                postings[id as usize].push(Posting { doc: doc_index, tf });
+                table.postings[id as usize].push(Posting { doc: doc_index, tf });
             }
             docs.push(Doc {
                 id: text.id.to_owned(),
@@ -346,6 +339,13 @@ impl Matcher {
         }
         let doc_count = docs.len().max(1) as f32;
         let avg_len = total_len.map(|total| (total / doc_count).max(1.0));
+        let TermTable {
+            vocab,
+            pairs,
+            names,
+            postings,
+            word_terms,
+        } = table;
         let idf: Vec<f32> = postings
             .iter()
             .map(|list| bm25_idf(doc_count, list.len() as f32))
@@ -388,8 +388,9 @@ impl Matcher {
             terms,
             docs,
             vocab,
+            pairs,
             names,
-            word_terms: known_words,
+            word_terms,
             idf,
             postings: Flat::new(postings),
             example_postings: Flat::new(example_postings),
@@ -644,29 +645,36 @@ impl Matcher {
     /// The question's terms and word pairs, each known one with its id, a
     /// typo with the id of the word it most likely meant.
     fn query_terms(&self, normalized: &str) -> Vec<QueryTerm> {
-        let mut query: Vec<QueryTerm> = Vec::new();
-        let terms = self.terms.of_known(normalized, &self.word_terms);
-        let mut resolved: Vec<&str> = Vec::with_capacity(terms.len());
-        for term in &terms {
-            let found = match self.vocab.get(term) {
-                Some(&id) => Some((id, 1.0)),
-                None => self
-                    .fuzzy
-                    .closest(term, &self.names)
-                    .map(|id| (id, TYPO_FACTOR)),
-            };
-            resolved.push(found.map_or(term.as_str(), |(id, _)| &self.names[id as usize]));
-            push_term(&mut query, found);
+        let found: Vec<Option<(u32, f32)>> =
+            self.terms
+                .map_words(normalized, |word| match self.word_terms.get(word) {
+                    Some(known) => known.map(|id| Some((id, 1.0))),
+                    None => self.terms.term(word).map(|term| self.resolve(&term)),
+                });
+        let mut query: Vec<QueryTerm> = Vec::with_capacity(found.len() * 2);
+        for &term in &found {
+            push_term(&mut query, term);
         }
-        let mut pair = String::new();
-        for words in resolved.windows(2) {
-            pair.clear();
-            push_bigram(&mut pair, words[0], words[1]);
-            if let Some(&id) = self.vocab.get(pair.as_str()) {
-                push_term(&mut query, Some((id, 1.0)));
+        for words in found.windows(2) {
+            if let [Some((first, _)), Some((second, _))] = *words {
+                if let Some(&id) = self.pairs.get(&pair_key(first, second)) {
+                    push_term(&mut query, Some((id, 1.0)));
+                }
             }
         }
         query
+    }
+
+    /// A term the knowledge's words did not give: its id, or the id of the
+    /// known term it most likely misspells.
+    fn resolve(&self, term: &str) -> Option<(u32, f32)> {
+        match self.vocab.get(term) {
+            Some(&id) => Some((id, 1.0)),
+            None => self
+                .fuzzy
+                .closest(term, &self.names)
+                .map(|id| (id, TYPO_FACTOR)),
+        }
     }
 
     fn weighted_tf(&self, doc: usize, tf: &[f32; FIELDS]) -> f32 {
@@ -748,27 +756,71 @@ fn push_term(query: &mut Vec<QueryTerm>, found: Option<(u32, f32)>) {
     }
 }
 
-/// Terms followed by their adjacent pairs: pairs carry word order's
-/// evidence ("pop imap", "phone laptop") that single words lose.
-fn with_bigrams(terms: Vec<String>) -> Vec<String> {
-    let pairs: Vec<String> = terms.windows(2).map(|w| bigram(&w[0], &w[1])).collect();
-    let mut all = terms;
-    all.extend(pairs);
-    all
+/// The terms, pairs of adjacent terms and words met while indexing, each
+/// term and pair numbered in order of first appearance.
+#[derive(Default)]
+struct TermTable {
+    vocab: FxHashMap<String, u32>,
+    pairs: FxHashMap<(u32, u32), u32>,
+    names: Vec<String>,
+    postings: Vec<Vec<Posting>>,
+    word_terms: FxHashMap<String, Option<u32>>,
 }
 
-/// A pair of terms, in a fixed order so "imap or pop" and "pop or imap" meet.
-fn bigram(a: &str, b: &str) -> String {
-    let mut pair = String::with_capacity(a.len() + b.len() + 1);
-    push_bigram(&mut pair, a, b);
-    pair
+impl TermTable {
+    /// The ids of normalised text's terms, followed by those of its
+    /// adjacent pairs: pairs carry word order's evidence ("pop imap",
+    /// "phone laptop") that single words lose.
+    fn terms_and_pairs(&mut self, terms: &Terms, normalized: &str) -> Vec<u32> {
+        let mut ids = terms.map_words(normalized, |word| {
+            if let Some(&known) = self.word_terms.get(word) {
+                return known;
+            }
+            let id = terms.term(word).map(|term| self.term_id(term));
+            self.word_terms.insert(word.to_owned(), id);
+            id
+        });
+        let singles = ids.len();
+        for i in 1..singles {
+            let pair = self.pair_id(ids[i - 1], ids[i]);
+            ids.push(pair);
+        }
+        ids
+    }
+
+    fn term_id(&mut self, term: String) -> u32 {
+        if let Some(&id) = self.vocab.get(&term) {
+            return id;
+        }
+        let id = self.next_id();
+        self.vocab.insert(term.clone(), id);
+        self.names.push(term);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn pair_id(&mut self, first: u32, second: u32) -> u32 {
+        let key = pair_key(first, second);
+        if let Some(&id) = self.pairs.get(&key) {
+            return id;
+        }
+        let id = self.next_id();
+        let (a, b) = (&self.names[first as usize], &self.names[second as usize]);
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        self.names.push(format!("{a} {b}"));
+        self.pairs.insert(key, id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn next_id(&self) -> u32 {
+        u32::try_from(self.names.len()).unwrap_or(u32::MAX)
+    }
 }
 
-fn push_bigram(out: &mut String, a: &str, b: &str) {
-    let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    out.push_str(first);
-    out.push(' ');
-    out.push_str(second);
+/// Two adjacent terms' key, whatever their order.
+fn pair_key(first: u32, second: u32) -> (u32, u32) {
+    (first.min(second), first.max(second))
 }
 
 fn bm25_idf(doc_count: f32, doc_freq: f32) -> f32 {

@@ -2,8 +2,6 @@
 //! dropped, words stemmed, and the mail vocabulary's synonyms folded onto
 //! one term ("laptop", "pc" and "desktop" are all a computer here).
 
-use rustc_hash::FxHashMap;
-
 use rust_stemmers::Stemmer;
 
 use super::lexicon::{self, Lexicon};
@@ -49,52 +47,22 @@ impl Terms {
 
     /// The terms of normalised text, in order, repeats kept.
     pub fn of(&self, normalized: &str) -> Vec<String> {
-        self.collect(normalized, |word| self.term(word))
+        self.map_words(normalized, |word| self.term(word))
     }
 
-    /// As [`Terms::of`], remembering each word's term in `known`: indexing
-    /// meets the same few thousand words over and over, and stemming is
-    /// most of what a word costs.
-    pub fn of_remembered(
+    /// Each word of normalised text (compounds joined) mapped by `term_of`,
+    /// in order; words it maps to `None` are left out. The matcher maps
+    /// words straight to term ids, remembering the words it has met:
+    /// stemming is most of what a word costs.
+    pub fn map_words<T>(
         &self,
         normalized: &str,
-        known: &mut FxHashMap<String, Option<String>>,
-    ) -> Vec<String> {
-        self.collect(normalized, |word| {
-            if let Some(term) = known.get(word) {
-                return term.clone();
-            }
-            let term = self.term(word);
-            known.insert(word.to_owned(), term.clone());
-            term
-        })
-    }
-
-    /// As [`Terms::of`], taking known words' terms from `known` (the
-    /// knowledge's own words, remembered when it was indexed).
-    pub fn of_known(
-        &self,
-        normalized: &str,
-        known: &FxHashMap<String, Option<String>>,
-    ) -> Vec<String> {
-        self.collect(normalized, |word| match known.get(word) {
-            Some(term) => term.clone(),
-            None => self.term(word),
-        })
-    }
-
-    fn collect(
-        &self,
-        normalized: &str,
-        mut term_of: impl FnMut(&str) -> Option<String>,
-    ) -> Vec<String> {
-        let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-        let mut out = Vec::with_capacity(words.len());
-        let mut i = 0;
-        while i < words.len() {
-            let mut word = words[i];
-            i += 1;
-            if let Some(&next) = words.get(i) {
+        mut term_of: impl FnMut(&str) -> Option<T>,
+    ) -> Vec<T> {
+        let mut words = normalized.split(' ').filter(|w| !w.is_empty()).peekable();
+        let mut out = Vec::new();
+        while let Some(mut word) = words.next() {
+            if let Some(&next) = words.peek() {
                 if let Some(&(_, _, joined)) = self
                     .lexicon
                     .compounds
@@ -102,7 +70,7 @@ impl Terms {
                     .find(|&&(a, b, _)| a == word && b == next)
                 {
                     word = joined;
-                    i += 1;
+                    words.next();
                 }
             }
             out.extend(term_of(word));
@@ -111,7 +79,7 @@ impl Terms {
     }
 
     /// One word's term: `None` for stop words and single letters.
-    fn term(&self, word: &str) -> Option<String> {
+    pub fn term(&self, word: &str) -> Option<String> {
         if self.stop_words.binary_search(&word).is_ok() {
             return None;
         }
