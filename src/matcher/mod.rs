@@ -529,11 +529,7 @@ impl Matcher {
                 let (doc, norm) = self.examples[example as usize];
                 let value = scratch.dot[example as usize];
                 let cosine = (value / (norm * query_norm).max(f32::EPSILON)).min(1.0);
-                let best = &mut scratch.nearest[doc as usize];
-                if cosine > best[NEAREST_K - 1] {
-                    best[NEAREST_K - 1] = cosine;
-                    best.sort_unstable_by(|a, b| b.total_cmp(a));
-                }
+                keep_nearest(&mut scratch.nearest[doc as usize], cosine);
             }
             scratch
                 .docs
@@ -737,6 +733,19 @@ fn blend(whole: Vec<(usize, f32)>, focus: Vec<(usize, f32)>, share: f32) -> Vec<
         *blended.entry(doc).or_default() += share * confidence;
     }
     blended.into_iter().collect()
+}
+
+/// Puts `cosine` among a document's nearest examples' cosines (kept
+/// nearest first) if it is nearer than the last of them.
+fn keep_nearest(best: &mut [f32; NEAREST_K], cosine: f32) {
+    let mut at = NEAREST_K;
+    while at > 0 && cosine > best[at - 1] {
+        at -= 1;
+    }
+    if at < NEAREST_K {
+        best.copy_within(at..NEAREST_K - 1, at + 1);
+        best[at] = cosine;
+    }
 }
 
 /// Adds a term once, keeping the strongest factor.

@@ -288,3 +288,21 @@ fn phrases_and_slots_fire_on_held_out_questions() {
         "phrases fired on only {with_phrases} questions"
     );
 }
+
+proptest::proptest! {
+    /// A document's nearest examples are the largest cosines it met, in
+    /// any order, largest first.
+    #[test]
+    fn keep_nearest_keeps_the_largest_cosines_largest_first(
+        cosines in proptest::collection::vec(0.0f32..=1.0, 0..12)
+    ) {
+        let mut best = [0.0; NEAREST_K];
+        for &cosine in &cosines {
+            keep_nearest(&mut best, cosine);
+        }
+        let mut expected = cosines.clone();
+        expected.extend([0.0; NEAREST_K]);
+        expected.sort_unstable_by(|a, b| b.total_cmp(a));
+        proptest::prop_assert_eq!(&best[..], &expected[..NEAREST_K]);
+    }
+}
