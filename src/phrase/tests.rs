@@ -411,3 +411,48 @@ fn every_form_fires_where_it_should_with_the_anchored_search() {
     assert_eq!(fired("i want 64 gb"), ["# gb"]);
     assert!(fired("").is_empty());
 }
+
+/// Every phrase of the shipped knowledge (entries, out-of-scope topics and
+/// dialogue answers, in each language) against every real and team-written
+/// question: the search anchored at each word fires exactly what one
+/// unanchored search fires.
+#[test]
+fn the_shipped_phrases_fire_alike_on_every_corpus_question() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let knowledge = crate::knowledge::Knowledge::load_dir(&root.join("knowledge")).unwrap();
+    let mut questions = Vec::new();
+    for (file, field) in [
+        ("tests/data/real/questions.jsonl", "text"),
+        ("tests/data/heldout.jsonl", "question"),
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for line in text.lines().filter(|line| !line.trim().is_empty()) {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            questions.push(crate::matcher::normalize(row[field].as_str().unwrap()));
+        }
+    }
+    for language in knowledge.languages() {
+        let own = knowledge.in_language(language);
+        let phrases: Vec<&Phrase> = own
+            .entries()
+            .iter()
+            .flat_map(|entry| &entry.phrases)
+            .chain(own.out_of_scope().iter().flat_map(|topic| &topic.phrases))
+            .chain(
+                own.dialogues()
+                    .iter()
+                    .flat_map(|d| &d.questions)
+                    .flat_map(|q| &q.options)
+                    .flat_map(|o| &o.phrases),
+            )
+            .collect();
+        let set = PhraseSet::new(phrases.iter().copied()).unwrap();
+        let mut fired = 0;
+        for question in &questions {
+            let anchored = set.fired(question);
+            assert_eq!(anchored, set.fired_unanchored(question), "{question}");
+            fired += anchored.len();
+        }
+        assert!(fired > 0, "no phrase fired in {language:?}");
+    }
+}
