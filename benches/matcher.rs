@@ -78,7 +78,7 @@ fn bench_questions(
 /// long posts pull it up. This prints how the questions themselves spread:
 /// every question is timed once a pass, in turn as criterion cycles them,
 /// over 41 passes; each question's time is its median pass, and the
-/// median, 90th percentile and slowest of those are printed.
+/// median, mean, 90th percentile and slowest of those are printed.
 fn print_spread(name: &str, matcher: &Matcher, questions: &[String]) {
     const PASSES: usize = 41;
     let mut runs = vec![Vec::with_capacity(PASSES); questions.len()];

@@ -85,6 +85,8 @@ fn words_of(text: &str) -> String {
     words.out
 }
 
+/// Words being written out: the text so far, and whether a space is owed
+/// before the next letter.
 struct Words {
     out: String,
     pending_space: bool,
