@@ -152,7 +152,8 @@ pub struct Matcher {
     /// Every pair of adjacent terms the knowledge holds, by its two terms
     /// (the lower id first: "imap or pop" and "pop or imap" meet).
     pairs: FxHashMap<(u32, u32), u32>,
-    /// Each term's text, pairs' too ("imap pop").
+    /// Each term's text, by id; empty for a pair, which is only ever found
+    /// by its two terms.
     names: Vec<String>,
     /// Every word the knowledge holds, with its term (`None` for a stop
     /// word): a question's known words skip stemming.
@@ -375,12 +376,13 @@ impl Matcher {
             range.end = index + 1;
         }
         let common_postings = COMMON_TERM_MIN_DOCS.max(docs.len() / COMMON_TERM_SHARE);
-        // Word pairs are looked up exactly, never corrected.
+        // Word pairs (no text of their own) are looked up exactly, never
+        // corrected.
         let fuzzy = FuzzyIndex::new(
             names
                 .iter()
                 .enumerate()
-                .filter(|(_, name)| !name.contains(' '))
+                .filter(|(_, name)| !name.is_empty())
                 .map(|(id, name)| (name.as_str(), u32::try_from(id).unwrap_or(u32::MAX))),
         );
         let (phrases, slots) = compiled();
@@ -814,9 +816,7 @@ impl TermTable {
             return id;
         }
         let id = self.next_id();
-        let (a, b) = (&self.names[first as usize], &self.names[second as usize]);
-        let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        self.names.push(format!("{a} {b}"));
+        self.names.push(String::new());
         self.pairs.insert(key, id);
         self.postings.push(Vec::new());
         id
