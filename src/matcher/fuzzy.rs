@@ -16,8 +16,8 @@ const MIN_LEN: usize = 4;
 
 /// The index keeps a 64-bit hash of each variant, not its text: a term and
 /// its deletions would otherwise be a string and a list each (about 1.8 MB
-/// for the shipped English knowledge). Two variants sharing a hash only add a candidate, which the
-/// edit distance then confirms or rejects.
+/// for the shipped English knowledge). Two variants sharing a hash only
+/// add a candidate, which the edit distance then confirms or rejects.
 #[derive(Debug, Default)]
 pub struct FuzzyIndex {
     /// (variant hash, term id), sorted: the terms of one variant are a run.
