@@ -162,8 +162,8 @@ pub struct Matcher {
     postings: Flat<Posting>,
     /// Per term, the examples (and out-of-scope examples) that contain it.
     example_postings: Flat<u32>,
-    /// Per example: its document and the length of its idf vector.
-    examples: Vec<(u32, f32)>,
+    /// Per example: one over the length of its idf vector.
+    inverse_norms: Vec<f32>,
     /// Every example's terms, sorted (examples are read document by
     /// document, so they lie together).
     example_terms: Flat<u32>,
@@ -359,11 +359,14 @@ impl Matcher {
                 example_postings[id as usize].push(index);
             }
         }
-        let examples = example_terms
+        let inverse_norms = example_terms
             .iter()
-            .map(|(doc, ids)| {
+            .map(|(_, ids)| {
                 let norm: f32 = ids.iter().map(|&id| idf[id as usize].powi(2)).sum();
-                (*doc, norm.sqrt())
+                // An example with no terms has a dot product of 0 with
+                // every question; multiplying by the inverse spares a
+                // division for each example read.
+                1.0 / norm.sqrt().max(f32::EPSILON)
             })
             .collect();
         let mut doc_examples = vec![0..0; docs.len()];
@@ -396,7 +399,7 @@ impl Matcher {
             idf,
             postings: Flat::new(postings),
             example_postings: Flat::new(example_postings),
-            examples,
+            inverse_norms,
             example_terms: Flat::new(example_terms.into_iter().map(|(_, ids)| ids)),
             doc_examples,
             common_postings,
@@ -524,21 +527,30 @@ impl Matcher {
                 .sum::<f32>())
         .sqrt();
 
-        let mut ranked = with_scratch(self.docs.len(), self.examples.len(), |scratch| {
+        let mut ranked = with_scratch(self.docs.len(), self.inverse_norms.len(), |scratch| {
             self.score_terms(&query, scratch);
             let weight_sum: f32 = NEAREST_WEIGHTS.iter().sum();
-            for &example in &scratch.examples {
-                let (doc, norm) = self.examples[example as usize];
-                let value = scratch.dot[example as usize];
-                let cosine = (value / (norm * query_norm).max(f32::EPSILON)).min(1.0);
-                keep_nearest(&mut scratch.nearest[doc as usize], cosine);
-            }
+            let inverse_query_norm = 1.0 / query_norm.max(f32::EPSILON);
             scratch
                 .docs
                 .iter()
                 .map(|&doc| {
                     let doc = doc as usize;
-                    let nearest = scratch.nearest[doc]
+                    // A document's examples are numbered together: read
+                    // in order, untouched ones (a dot product of 0) and all.
+                    let examples =
+                        self.doc_examples[doc].start as usize..self.doc_examples[doc].end as usize;
+                    let mut best = [0.0; NEAREST_K];
+                    for (dot, inverse_norm) in scratch.dot[examples.clone()]
+                        .iter()
+                        .zip(&self.inverse_norms[examples])
+                    {
+                        keep_nearest(
+                            &mut best,
+                            (dot * inverse_norm * inverse_query_norm).min(1.0),
+                        );
+                    }
+                    let nearest = best
                         .iter()
                         .zip(&NEAREST_WEIGHTS)
                         .map(|(cosine, weight)| cosine * weight)
@@ -738,15 +750,15 @@ fn blend(whole: Vec<(usize, f32)>, focus: Vec<(usize, f32)>, share: f32) -> Vec<
 }
 
 /// Puts `cosine` among a document's nearest examples' cosines (kept
-/// nearest first) if it is nearer than the last of them.
+/// nearest first) if it is nearer than the last of them. Without a
+/// branch: whether a cosine gets in is a coin toss the processor would
+/// often guess wrong.
 fn keep_nearest(best: &mut [f32; NEAREST_K], cosine: f32) {
-    let mut at = NEAREST_K;
-    while at > 0 && cosine > best[at - 1] {
-        at -= 1;
-    }
-    if at < NEAREST_K {
-        best.copy_within(at..NEAREST_K - 1, at + 1);
-        best[at] = cosine;
+    let mut carried = cosine;
+    for kept in best.iter_mut() {
+        let nearer = kept.max(carried);
+        carried = kept.min(carried);
+        *kept = nearer;
     }
 }
 
