@@ -651,7 +651,7 @@ impl Assistant {
         let prefilled = record
             .question
             .as_deref()
-            .map(|question| brain.matcher_in(record.language).find(question).slots)
+            .map(|question| brain.matcher_in(record.language).slots(question))
             .unwrap_or_default();
         // The dialogue speaks the answer's language, whoever clicks.
         let origin = Origin {
@@ -815,9 +815,15 @@ impl Assistant {
             return Ok(None);
         };
         let entry = entry.clone();
-        let mut found = brain.matcher_in(origin.language).find(question);
+        let matcher = brain.matcher_in(origin.language);
+        let mut found = matcher.find(question);
         found.entry = Some(entry.id.clone());
         found.alternatives.clear();
+        found.slots = if entry.dialogue.is_some() {
+            matcher.slots(question)
+        } else {
+            Default::default()
+        };
         let asked = Asked {
             question: None,
             origin,

@@ -66,7 +66,9 @@ pub fn ask(
                 "entry": found.entry,
                 "confidence": confidence,
                 "alternatives": found.alternatives,
-                "slots": found.slots,
+                // Every answer stated, whatever the entry: `find` looks
+                // for them only where a dialogue is offered.
+                "slots": speaking.brain.matcher_in(language).slots(question),
             });
             writeln!(out, "{line}")?;
         } else {

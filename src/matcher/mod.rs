@@ -96,7 +96,10 @@ pub struct Match {
     pub confidence: f32,
     /// The next best entries, best first.
     pub alternatives: Vec<Candidate>,
-    /// Dialogue answers already stated in the question (slot -> value).
+    /// Dialogue answers already stated in the question (slot -> value),
+    /// looked for only when the entry found offers a dialogue: most
+    /// questions' answers offer none. [`Matcher::slots`] finds them in
+    /// any question.
     pub slots: BTreeMap<String, String>,
     /// Staff taught that this very question is not in scope: there is no
     /// entry, and nobody needs to be asked about it again.
@@ -128,6 +131,7 @@ pub struct Candidate {
 struct Doc {
     id: String,
     in_scope: bool,
+    offers_dialogue: bool,
     field_len: [f32; FIELDS],
 }
 
@@ -197,6 +201,7 @@ impl std::fmt::Debug for Matcher {
 struct DocText<'a> {
     id: &'a str,
     in_scope: bool,
+    offers_dialogue: bool,
     fields: [Vec<&'a str>; FIELDS],
     phrases: &'a [Phrase],
 }
@@ -245,6 +250,7 @@ impl Matcher {
             .map(|entry| DocText {
                 id: &entry.id,
                 in_scope: true,
+                offers_dialogue: entry.dialogue.is_some(),
                 fields: [
                     vec![entry.title.as_str()],
                     entry.keywords.iter().map(String::as_str).collect(),
@@ -262,6 +268,7 @@ impl Matcher {
         texts.extend(knowledge.out_of_scope().iter().map(|topic| DocText {
             id: &topic.id,
             in_scope: false,
+            offers_dialogue: false,
             fields: [
                 Vec::new(),
                 topic.keywords.iter().map(String::as_str).collect(),
@@ -279,6 +286,7 @@ impl Matcher {
             texts.push(DocText {
                 id: TAUGHT_OUT_OF_SCOPE,
                 in_scope: false,
+                offers_dialogue: false,
                 fields: [Vec::new(), Vec::new(), out_of_scope, Vec::new()],
                 phrases: &[],
             });
@@ -335,6 +343,7 @@ impl Matcher {
             docs.push(Doc {
                 id: text.id.to_owned(),
                 in_scope: text.in_scope,
+                offers_dialogue: text.offers_dialogue,
                 field_len,
             });
         }
@@ -469,16 +478,33 @@ impl Matcher {
         self.threshold
     }
 
+    /// Dialogue answers already stated in a question (slot -> value), so
+    /// the dialogue does not ask them again.
+    pub fn slots(&self, question: &str) -> BTreeMap<String, String> {
+        self.slots.extract(&normalize(question))
+    }
+
     /// Matches one question.
     pub fn find(&self, question: &str) -> Match {
         let normalized = normalize(question);
-        let slots = self.slots.extract(&normalized);
+        let slots_if = |offers_dialogue: bool| {
+            if offers_dialogue {
+                self.slots.extract(&normalized)
+            } else {
+                BTreeMap::new()
+            }
+        };
         if let Some(entry) = self.taught.get(&normalized) {
+            let offers_dialogue = entry.as_deref().is_some_and(|id| {
+                self.docs
+                    .iter()
+                    .any(|doc| doc.id == id && doc.offers_dialogue)
+            });
             return Match {
                 entry: entry.clone(),
                 confidence: if entry.is_some() { 1.0 } else { 0.0 },
                 alternatives: Vec::new(),
-                slots,
+                slots: slots_if(offers_dialogue),
                 taught_out_of_scope: entry.is_none(),
             };
         }
@@ -489,24 +515,28 @@ impl Matcher {
         let mut in_scope = ranked
             .iter()
             .filter(|&&(doc, _)| self.docs[doc].in_scope)
-            .map(|&(doc, confidence)| Candidate {
-                entry: self.docs[doc].id.clone(),
-                confidence: round(confidence),
+            .map(|&(doc, confidence)| {
+                let candidate = Candidate {
+                    entry: self.docs[doc].id.clone(),
+                    confidence: round(confidence),
+                };
+                (candidate, self.docs[doc].offers_dialogue)
             });
         let best = in_scope.next();
         let alternatives = in_scope
+            .map(|(candidate, _)| candidate)
             .filter(|candidate| candidate.confidence >= MIN_ALTERNATIVE)
             .take(MAX_ALTERNATIVES)
             .collect();
-        let confidence = best.as_ref().map_or(0.0, |b| b.confidence);
-        let entry = best
-            .filter(|b| best_is_in_scope && b.confidence >= self.threshold)
-            .map(|b| b.entry);
+        let confidence = best.as_ref().map_or(0.0, |(b, _)| b.confidence);
+        let (entry, offers_dialogue) = best
+            .filter(|(b, _)| best_is_in_scope && b.confidence >= self.threshold)
+            .map_or((None, false), |(b, offers)| (Some(b.entry), offers));
         Match {
             entry,
             confidence,
             alternatives,
-            slots,
+            slots: slots_if(offers_dialogue),
             taught_out_of_scope: false,
         }
     }

@@ -270,7 +270,7 @@ fn phrases_and_slots_fire_on_held_out_questions() {
         let case: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let question = case["question"].as_str().expect("a question");
         let found = matcher.find(question);
-        with_slots += usize::from(!found.slots.is_empty());
+        with_slots += usize::from(!matcher.slots(question).is_empty());
         let ranked = matcher.rank(&normalize(question));
         with_phrases += usize::from(
             !matcher
@@ -305,4 +305,28 @@ proptest::proptest! {
         expected.sort_unstable_by(|a, b| b.total_cmp(a));
         proptest::prop_assert_eq!(&best[..], &expected[..NEAREST_K]);
     }
+}
+
+#[test]
+fn answers_stated_in_a_question_are_looked_for_where_a_dialogue_is_offered() {
+    let knowledge = shipped();
+    let matcher = Matcher::new(&knowledge);
+    let offers_dialogue = |id: &str| knowledge.entry(id).unwrap().dialogue.is_some();
+    let several = "I read mail on my phone and laptop, pop or imap?";
+    let found = matcher.find(several);
+    assert!(
+        offers_dialogue(found.entry.as_deref().unwrap()),
+        "{found:?}"
+    );
+    assert_eq!(found.slots, matcher.slots(several));
+    assert_eq!(found.slots["devices"], "several");
+
+    let quota = "my inbox is full and mail bounces";
+    let found = matcher.find(quota);
+    assert!(
+        !offers_dialogue(found.entry.as_deref().unwrap()),
+        "{found:?}"
+    );
+    assert!(found.slots.is_empty(), "{found:?}");
+    assert_eq!(matcher.slots(quota)["quota"], "yes");
 }

@@ -457,6 +457,32 @@ async fn a_chosen_entry_is_shown_and_recorded() {
 }
 
 #[tokio::test]
+async fn a_chosen_entry_with_a_dialogue_keeps_what_the_question_answered() {
+    let assistant = assistant().await;
+    let question = "mail on my phone and my laptop, not sure what to pick";
+    let chosen = assistant
+        .answer_with("which-protocol", question, user("u1"))
+        .await
+        .unwrap()
+        .expect("which-protocol exists");
+    assert_eq!(chosen.entry.dialogue.as_deref(), Some(DIALOGUE));
+    assert_eq!(
+        chosen.found.slots.get("devices").map(String::as_str),
+        Some("several"),
+        "{:?}",
+        chosen.found
+    );
+    // An entry with no dialogue has nothing to fill in.
+    let plain = assistant
+        .answer_with("pop", question, user("u1"))
+        .await
+        .unwrap()
+        .expect("pop exists");
+    assert!(plain.entry.dialogue.is_none());
+    assert!(plain.found.slots.is_empty(), "{:?}", plain.found);
+}
+
+#[tokio::test]
 async fn reload_swaps_the_knowledge() {
     let store = store::open("sqlite::memory:").await.unwrap();
     let assistant = Assistant::new(Brain::new(Knowledge::builtin().unwrap(), 0.5), store);

@@ -266,7 +266,7 @@ fn score_slots(name: &str) -> Vec<String> {
     let mut missed = 0;
     let mut misses = Vec::new();
     for case in &cases {
-        let found = matcher.find(&case.question).slots;
+        let found = matcher.slots(&case.question);
         mentions += case.slots.len();
         missed += case
             .slots
