@@ -9,7 +9,10 @@ use crate::phrase::{Finder, Phrase, PhraseSet};
 
 #[derive(Debug)]
 pub struct SlotExtractor {
-    set: Option<PhraseSet>,
+    /// Built the first time it is needed: only questions whose entry
+    /// offers a dialogue look for its answers, and building the set is a
+    /// third of what building a matcher costs.
+    set: OnceLock<Option<PhraseSet>>,
     /// The set's phrases, in order.
     phrases: Vec<Phrase>,
     /// What finds where each phrase matches, built the first time two of
@@ -49,14 +52,20 @@ impl SlotExtractor {
                 }
             }
         }
-        // If the set somehow cannot be built, it is left out rather than
-        // half-trusted.
         Self {
-            set: PhraseSet::new(&phrases).ok(),
+            set: OnceLock::new(),
             phrases,
             finders: OnceLock::new(),
             answers,
         }
+    }
+
+    fn set(&self) -> Option<&PhraseSet> {
+        // If the set somehow cannot be built, it is left out rather than
+        // half-trusted.
+        self.set
+            .get_or_init(|| PhraseSet::new(&self.phrases).ok())
+            .as_ref()
     }
 
     fn finder(&self, index: usize) -> Option<&Finder> {
@@ -72,7 +81,7 @@ impl SlotExtractor {
     /// if the hits left still disagree, the slot is left out and the
     /// dialogue will ask.
     pub fn extract(&self, normalized: &str) -> BTreeMap<String, String> {
-        let Some(set) = &self.set else {
+        let Some(set) = self.set() else {
             return BTreeMap::new();
         };
         let mut values: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
