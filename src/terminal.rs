@@ -66,8 +66,8 @@ pub fn ask(
                 "entry": found.entry,
                 "confidence": confidence,
                 "alternatives": found.alternatives,
-                // Every answer stated, whatever the entry: `find` looks
-                // for them only where a dialogue is offered.
+                // Every dialogue answer the question states, whatever its
+                // entry: `find` looks for them only where one is offered.
                 "slots": speaking.brain.matcher_in(language).slots(question),
             });
             writeln!(out, "{line}")?;

@@ -10,8 +10,8 @@ use crate::phrase::{Finder, Phrase, PhraseSet};
 #[derive(Debug)]
 pub struct SlotExtractor {
     /// Built the first time it is needed: only questions whose entry
-    /// offers a dialogue look for its answers, and building the set is a
-    /// third of what building a matcher costs.
+    /// offers a dialogue look for its answers, and building the set is
+    /// about a third of the work of building a matcher.
     set: OnceLock<Option<PhraseSet>>,
     /// The set's phrases, in order.
     phrases: Vec<Phrase>,
