@@ -26,6 +26,35 @@ impl<T> Flat<T> {
         starts.shrink_to_fit();
         Self { items, starts }
     }
+
+    /// `lists` lists from `(list, item)` pairs, each list's items in the
+    /// order given: one counting pass and one placing pass, where a vector
+    /// a list would be thousands of small allocations growing.
+    pub fn grouped(lists: usize, pairs: Vec<(u32, T)>) -> Self
+    where
+        T: Copy + Default,
+    {
+        let mut starts = vec![0u32; lists + 1];
+        for &(list, _) in &pairs {
+            starts[list as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next: Vec<u32> = starts[..lists].to_vec();
+        let mut items = vec![T::default(); pairs.len()];
+        for (list, item) in pairs {
+            let at = &mut next[list as usize];
+            items[*at as usize] = item;
+            *at += 1;
+        }
+        Self { items, starts }
+    }
+
+    /// How many lists there are.
+    pub fn lists(&self) -> usize {
+        self.starts.len() - 1
+    }
 }
 
 impl<T> Index<usize> for Flat<T> {
@@ -47,5 +76,14 @@ mod tests {
         for (i, list) in lists.iter().enumerate() {
             assert_eq!(&flat[i], list.as_slice());
         }
+    }
+
+    #[test]
+    fn grouped_pairs_read_back_in_the_order_given_within_each_list() {
+        let pairs = vec![(3, 'a'), (0, 'b'), (3, 'c'), (1, 'd'), (0, 'e'), (3, 'f')];
+        let flat = Flat::grouped(5, pairs);
+        assert_eq!(flat.lists(), 5);
+        let lists: Vec<&[char]> = (0..5).map(|i| &flat[i]).collect();
+        assert_eq!(lists, [&['b', 'e'][..], &['d'], &[], &['a', 'c', 'f'], &[]]);
     }
 }

@@ -135,7 +135,7 @@ struct Doc {
     field_len: [f32; FIELDS],
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Posting {
     doc: u32,
     tf: [f32; FIELDS],
@@ -314,6 +314,8 @@ impl Matcher {
         let mut docs = Vec::with_capacity(texts.len());
         let mut total_len = [0.0f32; FIELDS];
         let mut example_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        // (term, posting), documents in order: grouped by term below.
+        let mut postings: Vec<(u32, Posting)> = Vec::new();
         for (doc_index, text) in texts.iter().enumerate() {
             let doc_index = u32::try_from(doc_index).unwrap_or(u32::MAX);
             let mut counts: FxHashMap<u32, [f32; FIELDS]> = FxHashMap::default();
@@ -337,9 +339,11 @@ impl Matcher {
             }
             let mut counts: Vec<_> = counts.into_iter().collect();
             counts.sort_unstable_by_key(|&(id, _)| id);
-            for (id, tf) in counts {
-                table.postings[id as usize].push(Posting { doc: doc_index, tf });
-            }
+            postings.extend(
+                counts
+                    .into_iter()
+                    .map(|(id, tf)| (id, Posting { doc: doc_index, tf })),
+            );
             docs.push(Doc {
                 id: text.id.to_owned(),
                 in_scope: text.in_scope,
@@ -353,21 +357,24 @@ impl Matcher {
             vocab,
             pairs,
             names,
-            postings,
             word_terms,
         } = table;
-        let idf: Vec<f32> = postings
-            .iter()
-            .map(|list| bm25_idf(doc_count, list.len() as f32))
+        let postings = Flat::grouped(names.len(), postings);
+        let idf: Vec<f32> = (0..postings.lists())
+            .map(|id| bm25_idf(doc_count, postings[id].len() as f32))
             .collect();
         let unknown_weight = UNKNOWN_WORD_FACTOR * bm25_idf(doc_count, 1.0);
-        let mut example_postings: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
-        for (index, (_, ids)) in example_terms.iter().enumerate() {
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            for &id in ids {
-                example_postings[id as usize].push(index);
-            }
-        }
+        let example_postings = Flat::grouped(
+            names.len(),
+            example_terms
+                .iter()
+                .enumerate()
+                .flat_map(|(index, (_, ids))| {
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    ids.iter().map(move |&id| (id, index))
+                })
+                .collect(),
+        );
         let inverse_norms = example_terms
             .iter()
             .map(|(_, ids)| {
@@ -406,8 +413,8 @@ impl Matcher {
             names,
             word_terms,
             idf,
-            postings: Flat::new(postings),
-            example_postings: Flat::new(example_postings),
+            postings,
+            example_postings,
             inverse_norms,
             example_terms: Flat::new(example_terms.into_iter().map(|(_, ids)| ids)),
             doc_examples,
@@ -816,7 +823,6 @@ struct TermTable {
     vocab: FxHashMap<String, u32>,
     pairs: FxHashMap<(u32, u32), u32>,
     names: Vec<String>,
-    postings: Vec<Vec<Posting>>,
     word_terms: FxHashMap<String, Option<u32>>,
 }
 
@@ -848,7 +854,6 @@ impl TermTable {
         let id = self.next_id();
         self.vocab.insert(term.clone(), id);
         self.names.push(term);
-        self.postings.push(Vec::new());
         id
     }
 
@@ -860,7 +865,6 @@ impl TermTable {
         let id = self.next_id();
         self.names.push(String::new());
         self.pairs.insert(key, id);
-        self.postings.push(Vec::new());
         id
     }
 

@@ -69,6 +69,7 @@ fn node(node: &Node, before: Before) -> Hir {
             Hir::concat(out)
         }
         Node::OneOf(alternatives) => one_of(alternatives, before),
+        Node::Shared(values) => self::node(values, before),
         Node::Optional(alternatives) => Hir::repetition(Repetition {
             min: 0,
             max: Some(1),
@@ -106,6 +107,7 @@ fn starts_with_word(node: &Node) -> bool {
         Node::Word(_) => true,
         Node::Seq(items) => items.first().is_some_and(starts_with_word),
         Node::OneOf(alternatives) => alternatives.iter().all(starts_with_word),
+        Node::Shared(values) => starts_with_word(values),
         Node::Gap
         | Node::NotNext(_)
         | Node::Start

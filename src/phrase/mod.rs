@@ -255,7 +255,7 @@ impl Vocabulary {
 
     fn class(&self, name: &str) -> Result<Node, String> {
         match self.classes.get(name) {
-            Some(node) => Ok(Node::clone(node)),
+            Some(node) => Ok(Node::Shared(Arc::clone(node))),
             None if self.unread => Ok(Node::Never),
             None => {
                 let names = self.names();
@@ -332,7 +332,7 @@ fn resolve_class(
         node.resolve(&mut |class| {
             resolved
                 .get(class)
-                .map(|n| Node::clone(n))
+                .map(|n| Node::Shared(Arc::clone(n)))
                 .ok_or_else(String::new)
         })
     };

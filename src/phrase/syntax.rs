@@ -1,5 +1,7 @@
 //! Reading a phrase: its words, brackets and classes, into a [`Node`].
 
+use std::sync::Arc;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -25,6 +27,9 @@ pub(super) enum Node {
     NotNext(Vec<String>),
     /// `{name}`, before the vocabulary replaces it with its values.
     Class(String),
+    /// A class's values, resolved: shared by every phrase that uses the
+    /// class rather than copied into each.
+    Shared(Arc<Node>),
     /// A class that has errors of its own: it matches nothing, and the
     /// phrases that use it are not blamed for it.
     Never,
@@ -47,6 +52,7 @@ impl Node {
             Node::Gap | Node::Start | Node::End | Node::Optional(_) | Node::NotNext(_) => true,
             Node::Seq(items) => items.iter().all(Node::may_be_empty),
             Node::OneOf(alternatives) => alternatives.iter().any(Node::may_be_empty),
+            Node::Shared(values) => values.may_be_empty(),
         }
     }
 
@@ -60,6 +66,7 @@ impl Node {
             Node::Gap | Node::Start | Node::End | Node::Optional(_) | Node::NotNext(_) => false,
             Node::Seq(items) => items.iter().any(Node::needs_a_word),
             Node::OneOf(alternatives) => alternatives.iter().all(Node::needs_a_word),
+            Node::Shared(values) => values.needs_a_word(),
         }
     }
 
@@ -82,6 +89,7 @@ impl Node {
             | Node::Start
             | Node::End
             | Node::NotNext(_)
+            | Node::Shared(_)
             | Node::Never => Ok(()),
         }
     }
@@ -98,6 +106,7 @@ impl Node {
             | Node::Start
             | Node::End
             | Node::NotNext(_)
+            | Node::Shared(_)
             | Node::Never => {}
         }
     }
@@ -157,12 +166,14 @@ const BAR_OUTSIDE_BRACKETS: &str = "`|` separates alternatives inside `( )` or `
 
 /// Reads `source` into its top-level sequence.
 pub(super) fn parse(source: &str) -> Result<Node, String> {
-    let tokens = tokens(source)?;
+    let mut tokens = tokens(source)?;
     if tokens.is_empty() {
         return Err("the phrase has no words".to_owned());
     }
+    // The parser moves each word's text into its node: the tokens' kinds
+    // and columns, which the checks below read, stay.
     let mut parser = Parser {
-        tokens: &tokens,
+        tokens: &mut tokens,
         at: 0,
     };
     let alternatives = parser.alternatives(None)?;
@@ -186,7 +197,7 @@ pub(super) fn parse(source: &str) -> Result<Node, String> {
 }
 
 struct Parser<'t> {
-    tokens: &'t [Located],
+    tokens: &'t mut [Located],
     at: usize,
 }
 
@@ -197,7 +208,7 @@ impl Parser<'_> {
         let mut alternatives = Vec::new();
         let mut current = Vec::new();
         loop {
-            let Some((token, column)) = self.tokens.get(self.at) else {
+            let Some((token, column)) = self.tokens.get_mut(self.at) else {
                 if let Some((bracket, column)) = inside {
                     return Err(format!(
                         "`{}` at character {column} is never closed",
@@ -240,8 +251,9 @@ impl Parser<'_> {
                     self.at += 1;
                 }
                 Token::Open(bracket) => {
+                    let bracket = *bracket;
                     self.at += 1;
-                    let inner = self.alternatives(Some((*bracket, column)))?;
+                    let inner = self.alternatives(Some((bracket, column)))?;
                     self.at += 1;
                     current.push(match bracket {
                         Bracket::Round => {
@@ -255,7 +267,7 @@ impl Parser<'_> {
                     });
                 }
                 Token::Word(pieces) => {
-                    current.push(Node::Word(pieces.clone()));
+                    current.push(Node::Word(std::mem::take(pieces)));
                     self.at += 1;
                 }
                 Token::Gap => {
@@ -271,7 +283,7 @@ impl Parser<'_> {
                     self.at += 1;
                 }
                 Token::Class(name) => {
-                    current.push(Node::Class(name.clone()));
+                    current.push(Node::Class(std::mem::take(name)));
                     self.at += 1;
                 }
             }
@@ -291,16 +303,17 @@ impl Parser<'_> {
                 "`!` at character {column} says which word may not come next: write `!of`, or `!(of | with)` for several"
             )
         };
+        let plain_word = |pieces: &[Piece]| match pieces {
+            [Piece::Text(text)] => Some(text.clone()),
+            _ => None,
+        };
         let plain = |node: &Node| match node {
-            Node::Word(pieces) => match pieces.as_slice() {
-                [Piece::Text(text)] => Some(text.clone()),
-                _ => None,
-            },
+            Node::Word(pieces) => plain_word(pieces),
             _ => None,
         };
         match self.tokens.get(self.at) {
             Some((Token::Word(pieces), _)) => {
-                let word = plain(&Node::Word(pieces.clone())).ok_or_else(problem)?;
+                let word = plain_word(pieces).ok_or_else(problem)?;
                 self.at += 1;
                 Ok(vec![word])
             }
@@ -404,10 +417,11 @@ impl WordBuf {
     fn take(&mut self) -> Option<(Token, usize)> {
         let mut pieces = std::mem::take(&mut self.pieces);
         if let Some(Piece::Text(text)) = pieces.first_mut() {
-            *text = text.trim_start_matches('\'').to_owned();
+            let quotes = text.len() - text.trim_start_matches('\'').len();
+            text.drain(..quotes);
         }
         if let Some(Piece::Text(text)) = pieces.last_mut() {
-            *text = text.trim_end_matches('\'').to_owned();
+            text.truncate(text.trim_end_matches('\'').len());
         }
         pieces.retain(|piece| !matches!(piece, Piece::Text(text) if text.is_empty()));
         pieces.dedup();
@@ -454,6 +468,8 @@ fn tokens(source: &str) -> Result<Vec<Located>, String> {
                 word.push_digits();
             } else if is_apostrophe(c) {
                 word.push_char('\'');
+            } else if c.is_ascii() {
+                word.push_char(c.to_ascii_lowercase());
             } else {
                 for folded in c.nfkd().filter(|c| !is_combining_mark(*c)) {
                     for lower in folded.to_lowercase() {
