@@ -13,6 +13,10 @@ pub struct Terms {
     stemmer: Stemmer,
     stop_words: Vec<&'static str>,
     synonyms: Vec<(&'static str, &'static str)>,
+    /// The lexicon's compounds, their two words packed (see [`packed`]):
+    /// every word of a question is checked against them, and comparing
+    /// two integers is far cheaper than comparing two strings.
+    compounds: Vec<(u64, u64, &'static str)>,
 }
 
 impl Default for Terms {
@@ -33,11 +37,22 @@ impl Terms {
             .flat_map(|group| group.iter().map(|&stem| (stem, group[0])))
             .collect();
         synonyms.sort_unstable();
+        let compounds = lexicon
+            .compounds
+            .iter()
+            .map(|&(first, second, joined)| {
+                let (Some(first), Some(second)) = (packed(first), packed(second)) else {
+                    panic!("a compound's words are at most 8 bytes: {joined}");
+                };
+                (first, second, joined)
+            })
+            .collect();
         Self {
             lexicon,
             stemmer: Stemmer::create(language.stemmer()),
             stop_words,
             synonyms,
+            compounds,
         }
     }
 
@@ -62,20 +77,22 @@ impl Terms {
         let mut words = normalized.split(' ').filter(|w| !w.is_empty()).peekable();
         let mut out = Vec::new();
         while let Some(mut word) = words.next() {
-            if let Some(&next) = words.peek() {
-                if let Some(&(_, _, joined)) = self
-                    .lexicon
-                    .compounds
-                    .iter()
-                    .find(|&&(a, b, _)| a == word && b == next)
-                {
-                    word = joined;
-                    words.next();
-                }
+            if let Some(joined) = words.peek().and_then(|&next| self.compound(word, next)) {
+                word = joined;
+                words.next();
             }
             out.extend(term_of(word));
         }
         out
+    }
+
+    /// The word that `first` and `second`, written apart, make together.
+    fn compound(&self, first: &str, second: &str) -> Option<&'static str> {
+        let (first, second) = (packed(first)?, packed(second)?);
+        self.compounds
+            .iter()
+            .find(|&&(a, b, _)| a == first && b == second)
+            .map(|&(_, _, joined)| joined)
     }
 
     /// One word's term: `None` for stop words and single letters.
@@ -83,11 +100,17 @@ impl Terms {
         if self.stop_words.binary_search(&word).is_ok() {
             return None;
         }
-        let word = word.replace('\'', "");
+        let unquoted;
+        let word = if word.contains('\'') {
+            unquoted = word.replace('\'', "");
+            unquoted.as_str()
+        } else {
+            word
+        };
         if word.chars().count() < 2 {
             return None;
         }
-        let stem = self.stemmer.stem(&word);
+        let stem = self.stemmer.stem(word);
         Some(
             match self.synonyms.binary_search_by(|(s, _)| (*s).cmp(&stem)) {
                 Ok(found) => self.synonyms[found].1.to_owned(),
@@ -95,6 +118,19 @@ impl Terms {
             },
         )
     }
+}
+
+/// A word of at most 8 bytes as one integer, its bytes in order and zeros
+/// after (normalised words hold no zero byte, so two words pack alike only
+/// if they are the same); `None` for a longer word.
+fn packed(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.len() > 8 {
+        return None;
+    }
+    let mut buffer = [0u8; 8];
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    Some(u64::from_le_bytes(buffer))
 }
 
 #[cfg(test)]
@@ -122,6 +158,22 @@ mod tests {
             terms.of("vanished from my in box"),
             ["disappear", "mailbox"]
         );
+    }
+
+    #[test]
+    fn compounds_join_only_their_own_two_words() {
+        let terms = Terms::default();
+        assert_eq!(terms.of("web mail"), terms.of("webmail"));
+        assert_eq!(terms.of("backing up"), terms.of("backup"));
+        // Words that share a compound's first letters, or are longer than
+        // a packed word, stay apart.
+        let apart = |a: &str, b: &str| [terms.of(a), terms.of(b)].concat();
+        assert_eq!(terms.of("web mailbox"), apart("web", "mailbox"));
+        assert_eq!(terms.of("webs mail"), apart("webs", "mail"));
+        assert_eq!(terms.of("in boxes"), apart("in", "boxes"));
+        assert_eq!(packed("pop"), packed("pop"));
+        assert_ne!(packed("pop"), packed("pop3"));
+        assert_eq!(packed("toolongword"), None);
     }
 
     #[test]
