@@ -28,8 +28,8 @@ impl<T> Flat<T> {
     }
 
     /// `lists` lists from `(list, item)` pairs, each list's items in the
-    /// order given: one counting pass and one placing pass, where a vector
-    /// a list would be thousands of small allocations growing.
+    /// order given: one counting pass and one placing pass, instead of a
+    /// vector per list grown push by push (thousands of small allocations).
     pub fn grouped(lists: usize, pairs: Vec<(u32, T)>) -> Self
     where
         T: Copy + Default,
