@@ -530,6 +530,117 @@ fn without_phrases_the_real_test_split_stays_near_the_floors() {
     );
 }
 
+// ------------------------------------------------------- plain knowledge
+
+/// A help desk's own plain knowledge (`tests/data/plain`, written from the
+/// shipped knowledge by `benches/plain_knowledge.py`): titles, keywords,
+/// answers and ten team-written examples an entry; no phrases, no
+/// out-of-scope topics, no real questions.
+fn plain_knowledge() -> Knowledge {
+    Knowledge::load_dir(&common::data_file("plain")).unwrap()
+}
+
+/// Floors for the plain knowledge on the real `test` split at the default
+/// threshold, at the measured figures.
+const PLAIN_TEST_IN_SCOPE: f64 = 0.25;
+const PLAIN_TEST_NO_ENTRY: f64 = 0.87;
+
+/// The best entry and its confidence for each question of one split, as
+/// the matcher gives them with no threshold at all.
+fn best_entries(
+    matcher: &Matcher,
+    questions: &[RealQuestion],
+    split: Split,
+) -> Vec<(Option<String>, Option<String>, f32)> {
+    questions
+        .iter()
+        .filter(|q| q.split == split)
+        .map(|q| {
+            let found = matcher.find(&q.text);
+            (
+                q.expected().map(str::to_owned),
+                found.entry,
+                found.confidence,
+            )
+        })
+        .collect()
+}
+
+/// In-scope top-1 and "no entry" when answering only at `threshold` or above.
+fn at_threshold(best: &[(Option<String>, Option<String>, f32)], threshold: f32) -> (Tally, Tally) {
+    let (mut in_scope, mut no_entry) = (Tally::default(), Tally::default());
+    for (expected, found, confidence) in best {
+        let answered = found.as_ref().filter(|_| *confidence >= threshold);
+        match expected {
+            Some(expected) => in_scope.add(answered == Some(expected)),
+            None => no_entry.add(answered.is_none()),
+        }
+    }
+    (in_scope, no_entry)
+}
+
+#[test]
+fn plain_knowledge_routes_real_questions() {
+    let plain = plain_knowledge();
+    assert_eq!(plain.entries().len(), knowledge().entries().len());
+    assert!(plain.out_of_scope().is_empty());
+    for entry in plain.entries() {
+        // Written from the shipped entry, and still in step with it.
+        let shipped = knowledge().entry(&entry.id).unwrap();
+        assert_eq!(
+            (&entry.title, &entry.keywords, entry.body.trim()),
+            (&shipped.title, &shipped.keywords, shipped.body.trim()),
+            "{}: run benches/plain_knowledge.py again",
+            entry.id
+        );
+        assert_eq!(entry.examples, shipped.examples[..10], "{}", entry.id);
+        assert!(entry.phrases.is_empty() && entry.tags.is_empty() && entry.dialogue.is_none());
+    }
+
+    let questions = real_questions();
+    let matcher = Matcher::new(&plain);
+    let split = |wanted: Split| questions.iter().filter(move |q| q.split == wanted);
+    print_score(
+        "plain knowledge, real dev",
+        &evaluation::score(&matcher, split(Split::Dev)),
+    );
+    let test = evaluation::score(&matcher, split(Split::Test));
+    print_score("plain knowledge, real test", &test);
+
+    // The baselines' protocol (`benches/baselines.py`): the threshold
+    // that maximises in-scope + "no entry" on dev, then test at it.
+    let open = Matcher::new(&plain).with_threshold(0.0);
+    let dev = best_entries(&open, &questions, Split::Dev);
+    let sum = |threshold: f32| {
+        let (in_scope, no_entry) = at_threshold(&dev, threshold);
+        in_scope.rate() + no_entry.rate()
+    };
+    let chosen = (0..100u8)
+        .map(|step| f32::from(step) / 100.0)
+        .fold(0.0, |best, t| if sum(t) > sum(best) { t } else { best });
+    let (in_scope, no_entry) = at_threshold(&dev, chosen);
+    println!("plain knowledge, threshold chosen on dev: {chosen:.2}");
+    println!("  dev:  in scope {in_scope}, no entry {no_entry}");
+    let held_out = best_entries(&open, &questions, Split::Test);
+    let (in_scope, no_entry) = at_threshold(&held_out, chosen);
+    println!("  test: in scope {in_scope}, no entry {no_entry}");
+    // Routing alone: every question answered with its best entry.
+    let (dev_routed, _) = at_threshold(&dev, 0.0);
+    let (test_routed, _) = at_threshold(&held_out, 0.0);
+    println!("  no threshold: dev in scope {dev_routed}, test in scope {test_routed}");
+
+    assert!(
+        test.in_scope.rate() >= PLAIN_TEST_IN_SCOPE,
+        "plain knowledge, in scope: {}",
+        test.in_scope
+    );
+    assert!(
+        test.no_entry.rate() >= PLAIN_TEST_NO_ENTRY,
+        "plain knowledge, no entry: {}",
+        test.no_entry
+    );
+}
+
 // ---------------------------------------------------------------- languages
 
 /// Each language's held-out questions (`tests/data/lang/<code>.jsonl`),
