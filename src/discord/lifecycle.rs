@@ -31,6 +31,8 @@
 //! answers a command), and a callback sent before them would turn each of
 //! those into a follow-up or an edit, a different flow for every handler.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -203,16 +205,39 @@ impl Framework for TrackedFramework {
         self.inner.init(client).await;
     }
 
-    async fn dispatch(&self, ctx: SerenityContext, event: FullEvent) {
+    // Not an `async fn`: the future made here is allocated for every event
+    // as it arrives, and a flood's questions all hold theirs while they
+    // wait for a slot. A `FullEvent` takes about 4 KB whatever it holds,
+    // and an `async fn` would keep it twice (the argument, then the local
+    // it is moved to); the future holds a boxed message or event instead,
+    // and an ignored event (the bot's own replies among them) none at all.
+    fn dispatch<'life0, 'async_trait>(
+        &'life0 self,
+        ctx: SerenityContext,
+        event: FullEvent,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         self.track_shards(&ctx, &event);
         if let FullEvent::Ready { data_about_bot } = &event {
             let shard = data_about_bot.shard;
-            return self.begin_session(ctx, event, shard).await;
+            return Box::pin(self.begin_session(ctx, event, shard));
         }
-        let load = load_of(&event);
-        if matches!(load, Load::Ignored) {
-            return;
+        let held = Held::new(event);
+        if matches!(load_of(&held), Load::Ignored) {
+            return Box::pin(std::future::ready(()));
         }
+        Box::pin(self.handle(ctx, held))
+    }
+}
+
+impl TrackedFramework {
+    /// One event the bot acts on: bounded by the slots and the queue
+    /// (questions and interactions), then handed to poise.
+    async fn handle(&self, ctx: SerenityContext, held: Held) {
+        let load = load_of(&held);
         let asker_data = match load {
             Load::Question(message) => {
                 let data = self.inner.user_data().await;
@@ -226,7 +251,9 @@ impl Framework for TrackedFramework {
         let Some(_in_flight) = self.lifecycle.enter() else {
             return;
         };
-        let tracked = handler_span(&event);
+        let tracked = handler_span(&held);
+        // Every branch that does more than wait is boxed, so that the
+        // future of an event waiting for a slot holds the wait alone.
         let _slot = match load {
             Load::Ignored | Load::Light => None,
             Load::Question(message) => match self.lifecycle.slot_for_question().await {
@@ -244,14 +271,14 @@ impl Framework for TrackedFramework {
                 match self.lifecycle.slot_for_interaction(INTERACTION_WAIT).await {
                     Some(slot) => Some(slot),
                     None => {
-                        busy(&ctx, self.inner.user_data().await, interaction).await;
+                        let data = self.inner.user_data().await;
+                        Box::pin(busy(&ctx, data, interaction)).await;
                         return;
                     }
                 }
             }
         };
-        // Boxed, so the future of an event waiting for a slot holds the
-        // event and the wait, not room for the whole handler too.
+        let event = held.into_event();
         let Some((kind, span)) = tracked else {
             Box::pin(self.inner.dispatch(ctx, event)).await;
             return;
@@ -263,9 +290,7 @@ impl Framework for TrackedFramework {
         metrics::histogram!(metric::HANDLER_DURATION, "event" => kind)
             .record(started.elapsed().as_secs_f64());
     }
-}
 
-impl TrackedFramework {
     /// A new session (READY): poise's own handling, then the questions the
     /// session missed ([`catch_up`]).
     async fn begin_session(
@@ -315,19 +340,44 @@ enum Load<'a> {
     Interaction(&'a Interaction),
 }
 
-fn load_of(event: &FullEvent) -> Load<'_> {
-    match event {
-        FullEvent::Message { new_message } if could_be_a_question(new_message) => {
-            Load::Question(new_message)
+/// An event waiting for its turn, on the heap: a message alone (a third
+/// of a `FullEvent`), or the whole event.
+enum Held {
+    Message(Box<Message>),
+    Other(Box<FullEvent>),
+}
+
+impl Held {
+    fn new(event: FullEvent) -> Self {
+        match event {
+            FullEvent::Message { new_message } => Self::Message(Box::new(new_message)),
+            other => Self::Other(Box::new(other)),
         }
-        FullEvent::Message { .. } => Load::Ignored,
-        FullEvent::InteractionCreate { interaction } => match interaction {
-            Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
-                Load::Interaction(interaction)
-            }
+    }
+
+    fn into_event(self) -> FullEvent {
+        match self {
+            Self::Message(message) => FullEvent::Message {
+                new_message: *message,
+            },
+            Self::Other(event) => *event,
+        }
+    }
+}
+
+fn load_of(held: &Held) -> Load<'_> {
+    match held {
+        Held::Message(message) if could_be_a_question(message) => Load::Question(message),
+        Held::Message(_) => Load::Ignored,
+        Held::Other(event) => match &**event {
+            FullEvent::InteractionCreate { interaction } => match interaction {
+                Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
+                    Load::Interaction(interaction)
+                }
+                _ => Load::Light,
+            },
             _ => Load::Light,
         },
-        _ => Load::Light,
     }
 }
 
@@ -372,14 +422,22 @@ async fn busy(ctx: &SerenityContext, data: &Data, interaction: &Interaction) {
 }
 
 /// The span and metric label of the events the bot acts on.
-fn handler_span(event: &FullEvent) -> Option<(&'static str, tracing::Span)> {
+fn handler_span(held: &Held) -> Option<(&'static str, tracing::Span)> {
+    let event = match held {
+        Held::Message(message) => {
+            return Some((
+                "message",
+                event_span(
+                    "message",
+                    message.guild_id.map(|g| g.get()),
+                    message.channel_id.get(),
+                    message.author.id.get(),
+                ),
+            ))
+        }
+        Held::Other(event) => &**event,
+    };
     let (kind, guild, channel, user) = match event {
-        FullEvent::Message { new_message } => (
-            "message",
-            new_message.guild_id.map(|g| g.get()),
-            new_message.channel_id.get(),
-            new_message.author.id.get(),
-        ),
         FullEvent::InteractionCreate { interaction } => {
             let kind = match interaction {
                 Interaction::Command(_) => "command",
@@ -403,8 +461,11 @@ fn handler_span(event: &FullEvent) -> Option<(&'static str, tracing::Span)> {
         }
         _ => return None,
     };
-    let span = tracing::info_span!("event", kind, guild, channel, user, entry = field::Empty);
-    Some((kind, span))
+    Some((kind, event_span(kind, guild, channel, user)))
+}
+
+fn event_span(kind: &str, guild: Option<u64>, channel: u64, user: u64) -> tracing::Span {
+    tracing::info_span!("event", kind, guild, channel, user, entry = field::Empty)
 }
 
 /// Names the knowledge entry the current event is about, in its span.
