@@ -194,9 +194,12 @@ impl Lifecycle {
 
 /// poise's framework, wrapped.
 pub struct TrackedFramework {
-    pub inner: poise::Framework<Data, Error>,
-    pub lifecycle: Arc<Lifecycle>,
-    pub health: Arc<Health>,
+    inner: poise::Framework<Data, Error>,
+    lifecycle: Arc<Lifecycle>,
+    health: Arc<Health>,
+    /// Whether some command is invoked by a message: only then does poise
+    /// do more with a message than hand it to [`super::on_event`].
+    messages_to_poise: bool,
 }
 
 #[async_trait]
@@ -234,6 +237,20 @@ impl Framework for TrackedFramework {
 }
 
 impl TrackedFramework {
+    pub fn new(
+        inner: poise::Framework<Data, Error>,
+        lifecycle: Arc<Lifecycle>,
+        health: Arc<Health>,
+    ) -> Self {
+        let messages_to_poise = invoked_by_messages(&inner.options().commands);
+        Self {
+            inner,
+            lifecycle,
+            health,
+            messages_to_poise,
+        }
+    }
+
     /// One event the bot acts on: bounded by the slots and the queue
     /// (questions and interactions), then handed to poise.
     async fn handle(&self, ctx: SerenityContext, held: Held) {
@@ -278,17 +295,38 @@ impl TrackedFramework {
                 }
             }
         };
-        let event = held.into_event();
+        let handled = self.hand_over(ctx, held, asker_data);
         let Some((kind, span)) = tracked else {
-            Box::pin(self.inner.dispatch(ctx, event)).await;
+            handled.await;
             return;
         };
         let started = Instant::now();
-        Box::pin(self.inner.dispatch(ctx, event))
-            .instrument(span)
-            .await;
+        handled.instrument(span).await;
         metrics::histogram!(metric::HANDLER_DURATION, "event" => kind)
             .record(started.elapsed().as_secs_f64());
+    }
+
+    /// poise's dispatch of an event; for a question's message, when no
+    /// command is invoked by messages, [`super::on_event`] straight away:
+    /// all that poise would do with it, without poise's future (about 36 KB,
+    /// most of it room for running commands) for each question in flight.
+    fn hand_over<'a>(
+        &'a self,
+        ctx: SerenityContext,
+        held: Held,
+        asker_data: Option<&'a Data>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        match (held, asker_data) {
+            (Held::Message(message), Some(data)) if !self.messages_to_poise => {
+                Box::pin(async move {
+                    let event = FullEvent::Message {
+                        new_message: *message,
+                    };
+                    super::on_event(&ctx, &event, data).await;
+                })
+            }
+            (held, _) => self.inner.dispatch(ctx, held.into_event()),
+        }
     }
 
     /// A new session (READY): poise's own handling, then the questions the
@@ -338,6 +376,13 @@ enum Load<'a> {
     /// A click, modal or slash command: answered within 3 seconds or not
     /// at all.
     Interaction(&'a Interaction),
+}
+
+/// Whether any of `commands` (or their subcommands) runs from a message.
+fn invoked_by_messages(commands: &[poise::Command<Data, Error>]) -> bool {
+    commands
+        .iter()
+        .any(|command| command.prefix_action.is_some() || invoked_by_messages(&command.subcommands))
 }
 
 /// An event waiting for its turn, on the heap: a message alone (a third
@@ -476,6 +521,24 @@ pub fn record_entry(entry: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_go_to_poise_only_when_a_command_runs_from_one() {
+        assert!(
+            !invoked_by_messages(&crate::discord::commands::all()),
+            "helpdesk's own commands are slash commands"
+        );
+        let from_a_message = || poise::Command::<Data, Error> {
+            prefix_action: Some(|_| Box::pin(async { Ok(()) })),
+            ..Default::default()
+        };
+        assert!(invoked_by_messages(&[from_a_message()]));
+        let parent = poise::Command {
+            subcommands: vec![from_a_message()],
+            ..Default::default()
+        };
+        assert!(invoked_by_messages(&[parent]));
+    }
     use serenity::all::MessageType;
 
     #[tokio::test]

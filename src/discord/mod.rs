@@ -163,11 +163,11 @@ pub async fn serve(
     let jobs = background_jobs(&assistant, &config).await;
 
     let data = Data::new(Arc::clone(&assistant), ledger, Arc::clone(&config));
-    let framework = lifecycle::TrackedFramework {
-        inner: framework(data),
-        lifecycle: Arc::clone(&lifecycle),
-        health: Arc::clone(&health),
-    };
+    let framework = lifecycle::TrackedFramework::new(
+        framework(data),
+        Arc::clone(&lifecycle),
+        Arc::clone(&health),
+    );
     let mut client = ClientBuilder::new_with_http(build_http(&config), intents())
         .framework(framework)
         .await?;
@@ -287,7 +287,12 @@ fn framework(data: Data) -> poise::Framework<Data, Error> {
                 Box::pin(async move { Ok(ctx.data().serves(ctx.guild_id())) })
             }),
             on_error: |failure| Box::pin(commands::on_error(failure)),
-            event_handler: |ctx, event, _framework, data| Box::pin(on_event(ctx, event, data)),
+            event_handler: |ctx, event, _framework, data| {
+                Box::pin(async move {
+                    on_event(ctx, event, data).await;
+                    Ok(())
+                })
+            },
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
@@ -337,14 +342,17 @@ pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) -> Result<(), Error> {
+/// Every event poise hands on, and the messages that go around poise
+/// ([`lifecycle::TrackedFramework`]). A failure is logged here: poise has
+/// nothing to add to it.
+async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) {
     let guild = guild_of(event);
     if !data.serves(guild) {
         debug!(
             guild = guild.map(GuildId::get),
             "event from a server not on HELPDESK_GUILDS; ignored"
         );
-        return Ok(());
+        return;
     }
     let outcome = match event {
         FullEvent::Ready { data_about_bot } => {
@@ -364,7 +372,6 @@ async fn on_event(ctx: &SerenityContext, event: &FullEvent, data: &Data) -> Resu
     if let Err(failure) = &outcome {
         error!(error = %redact::chain(failure.as_ref()), "event handler failed");
     }
-    Ok(())
 }
 
 /// The server a message or interaction comes from; None for direct
