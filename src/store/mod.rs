@@ -28,6 +28,7 @@
 //! `helpdesk_db_query_duration_seconds` histogram, labelled `operation`,
 //! and a failure also in `helpdesk_db_errors_total`.
 
+mod coalesce;
 mod group;
 mod postgres;
 mod sql;

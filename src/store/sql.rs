@@ -18,6 +18,7 @@ use crate::discord::ledger::Ledger;
 use crate::language::Language;
 use crate::operations::metric;
 
+use super::coalesce::Coalesced;
 use super::group::{CommitCounts, GroupCommit};
 use super::{
     AnswerId, AnswerKind, AnswerRecord, Clock, DailyQuestions, DialogueSession, EntryStats, Export,
@@ -29,7 +30,7 @@ use super::{
 
 /// What the shared queries need to know about a backend beyond its sqlx
 /// driver.
-pub trait Dialect: Database {
+pub trait Dialect: Database + sqlx::database::HasStatementCache {
     /// The backend's schema.
     fn migrator() -> &'static Migrator;
     /// How many rows a write changed (sqlx has no common accessor).
@@ -46,6 +47,8 @@ pub struct SqlStore<DB: Database> {
     pool: Pool<DB>,
     /// The writes of the hot path, committed together: see `group.rs`.
     writer: Arc<GroupCommit<DB>>,
+    /// Answers' message ids waiting to be written together.
+    links: Arc<Coalesced<(AnswerId, String)>>,
     /// Where "now" comes from for every timestamp written.
     clock: Arc<dyn Clock>,
 }
@@ -87,6 +90,7 @@ where
         let (writer, task) = GroupCommit::new(pool.clone());
         let store = Self {
             writer: Arc::new(writer),
+            links: Arc::default(),
             pool,
             clock: Arc::new(SystemClock),
         };
@@ -310,6 +314,50 @@ where
             .await
     }
 
+    /// Links answers to their messages: several in one statement, and
+    /// one by one only if that fails, so that a link that cannot be
+    /// written fails alone.
+    async fn write_links(&self, links: Vec<(AnswerId, String)>) -> Vec<Result<(), StoreError>> {
+        if links.len() > 1 {
+            let rows: Vec<String> = (0..links.len())
+                .map(|row| format!("(${}, ${})", 2 * row + 1, 2 * row + 2))
+                .collect();
+            let sql = format!(
+                "UPDATE answers SET message_id = v.column2 FROM (VALUES {}) AS v \
+                 WHERE answers.id = v.column1",
+                rows.join(", ")
+            );
+            let all = links.clone();
+            let written = self
+                .writer
+                .write(move |conn| {
+                    let (sql, all) = (sql.clone(), all.clone());
+                    Box::pin(async move {
+                        // Not kept prepared: each number of rows is a
+                        // statement of its own.
+                        let mut query = sqlx::query(&sql).persistent(false);
+                        for (answer, message_id) in all {
+                            query = query.bind(answer).bind(message_id);
+                        }
+                        query.execute(&mut *conn).await?;
+                        Ok(())
+                    })
+                })
+                .await;
+            if written.is_ok() {
+                return links.iter().map(|_| Ok(())).collect();
+            }
+        }
+        let each = links.into_iter().map(|(answer, message_id)| {
+            let write = self.write_statement(
+                "UPDATE answers SET message_id = $1 WHERE id = $2",
+                move |query| query.bind(message_id.clone()).bind(answer),
+            );
+            async move { write.await.map(drop) }
+        });
+        futures_util::future::join_all(each).await
+    }
+
     /// The stats, read on `conn` (a snapshot transaction).
     async fn stats_on(conn: &mut DB::Connection, guild: Option<&str>) -> Result<Stats, StoreError> {
         let entries = Self::entry_stats_on(&mut *conn, guild).await?;
@@ -511,12 +559,9 @@ where
     }
 
     async fn attach_message(&self, answer: AnswerId, message_id: &str) -> Result<(), StoreError> {
-        let message_id = message_id.to_owned();
-        let write = self.write_statement(
-            "UPDATE answers SET message_id = $1 WHERE id = $2",
-            move |query| query.bind(message_id.clone()).bind(answer),
-        );
-        timed("attach_message", async move { write.await.map(drop) }).await
+        let link = (answer, message_id.to_owned());
+        let write = self.links.write(link, |links| self.write_links(links));
+        timed("attach_message", write).await
     }
 
     async fn answer(&self, id: AnswerId) -> Result<Option<AnswerRecord>, StoreError> {

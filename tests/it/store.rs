@@ -134,6 +134,7 @@ on_both_backends! {
     upkeep_prunes_old_interactions_and_idle_dialogues,
     an_answer_is_stored_once_per_source_message,
     answers_without_a_source_message_are_all_stored,
+    links_made_at_once_are_each_read_back_and_a_taken_message_fails_alone,
     attached_messages_are_read_back,
     one_vote_per_person_per_answer_and_a_later_vote_replaces,
     comments_attach_to_the_vote_and_a_changed_vote_drops_them,
@@ -329,6 +330,56 @@ async fn attached_messages_are_read_back(fresh: Fresh) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// Links made while others are being written go out together (one
+/// statement for many); each is still its own answer's, and a message id
+/// already taken fails that link alone.
+async fn links_made_at_once_are_each_read_back_and_a_taken_message_fails_alone(fresh: Fresh) {
+    let (store, counts) = fresh.open_counted().await;
+    let mut answers = Vec::new();
+    for n in 0..40 {
+        let source = format!("m{n}");
+        let answer = store.record_answer(new_answer("pop", Some(&source))).await;
+        answers.push(answer.unwrap().id);
+    }
+    let replies: Vec<String> = (0..answers.len()).map(|n| format!("reply-{n}")).collect();
+    let writes_before = counts.writes();
+    let linked = futures_util::future::join_all(
+        answers
+            .iter()
+            .zip(&replies)
+            .map(|(&answer, reply)| store.attach_message(answer, reply)),
+    )
+    .await;
+    assert!(linked.iter().all(Result::is_ok), "{linked:?}");
+    // The first link alone, the 39 queued behind it in one statement.
+    let writes = counts.writes() - writes_before;
+    assert!(writes <= 3, "{writes} writes for 40 links");
+
+    let late = store
+        .record_answer(new_answer("pop", Some("m-late")))
+        .await
+        .unwrap()
+        .id;
+    let (taken, fresh_link) = tokio::join!(
+        store.attach_message(late, "reply-7"),
+        store.attach_message(answers[0], "reply-0-edited"),
+    );
+    assert!(taken.is_err(), "reply-7 is answer 7's");
+    fresh_link.unwrap();
+
+    for (n, &answer) in answers.iter().enumerate() {
+        let stored = store.answer(answer).await.unwrap().unwrap();
+        let expected = if n == 0 {
+            "reply-0-edited".to_owned()
+        } else {
+            format!("reply-{n}")
+        };
+        assert_eq!(stored.message_id, Some(expected));
+    }
+    let late = store.answer(late).await.unwrap().unwrap();
+    assert_eq!(late.message_id, None);
 }
 
 async fn one_vote_per_person_per_answer_and_a_later_vote_replaces(fresh: Fresh) {
