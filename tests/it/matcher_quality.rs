@@ -421,6 +421,20 @@ fn print_score(name: &str, score: &evaluation::Score) {
     }
 }
 
+/// Fails unless `score` is at its floors: in-scope top-1 and "no entry".
+fn assert_floors(name: &str, score: &evaluation::Score, in_scope: f64, no_entry: f64) {
+    assert!(
+        score.in_scope.rate() >= in_scope,
+        "{name}, in scope: {} < {in_scope}",
+        score.in_scope
+    );
+    assert!(
+        score.no_entry.rate() >= no_entry,
+        "{name}, no entry: {} < {no_entry}",
+        score.no_entry
+    );
+}
+
 #[test]
 fn matcher_answers_real_questions() {
     let questions = real_questions();
@@ -428,15 +442,11 @@ fn matcher_answers_real_questions() {
     print_score("real dev", &evaluation::score(matcher(), split(Split::Dev)));
     let test = evaluation::score(matcher(), split(Split::Test));
     print_score("real test", &test);
-    assert!(
-        test.in_scope.rate() >= REAL_TEST_IN_SCOPE,
-        "real test split, in scope: {} < {REAL_TEST_IN_SCOPE}",
-        test.in_scope
-    );
-    assert!(
-        test.no_entry.rate() >= REAL_TEST_NO_ENTRY,
-        "real test split, no entry: {} < {REAL_TEST_NO_ENTRY}",
-        test.no_entry
+    assert_floors(
+        "real test split",
+        &test,
+        REAL_TEST_IN_SCOPE,
+        REAL_TEST_NO_ENTRY,
     );
 }
 
@@ -518,15 +528,11 @@ fn without_phrases_the_real_test_split_stays_near_the_floors() {
         questions.iter().filter(|q| q.split == Split::Test),
     );
     print_score("real test, no phrases", &test);
-    assert!(
-        test.in_scope.rate() >= REAL_TEST_NO_PHRASES_IN_SCOPE,
-        "in scope without phrases: {}",
-        test.in_scope
-    );
-    assert!(
-        test.no_entry.rate() >= REAL_TEST_NO_PHRASES_NO_ENTRY,
-        "no entry without phrases: {}",
-        test.no_entry
+    assert_floors(
+        "real test split, without phrases",
+        &test,
+        REAL_TEST_NO_PHRASES_IN_SCOPE,
+        REAL_TEST_NO_PHRASES_NO_ENTRY,
     );
 }
 
@@ -629,15 +635,11 @@ fn plain_knowledge_routes_real_questions() {
     let (test_routed, _) = at_threshold(&held_out, 0.0);
     println!("  no threshold: dev in scope {dev_routed}, test in scope {test_routed}");
 
-    assert!(
-        test.in_scope.rate() >= PLAIN_TEST_IN_SCOPE,
-        "plain knowledge, in scope: {}",
-        test.in_scope
-    );
-    assert!(
-        test.no_entry.rate() >= PLAIN_TEST_NO_ENTRY,
-        "plain knowledge, no entry: {}",
-        test.no_entry
+    assert_floors(
+        "plain knowledge, real test split",
+        &test,
+        PLAIN_TEST_IN_SCOPE,
+        PLAIN_TEST_NO_ENTRY,
     );
 }
 
@@ -740,15 +742,11 @@ fn each_language_answers_its_held_out_questions() {
             .count();
         let detected = rate(detected, questions.len());
         println!("  language told from the question alone: {detected:.3}");
-        assert!(
-            score.in_scope.rate() >= in_scope_floor,
-            "{language}, in scope: {} < {in_scope_floor}",
-            score.in_scope
-        );
-        assert!(
-            score.no_entry.rate() >= no_entry_floor,
-            "{language}, no entry: {} < {no_entry_floor}",
-            score.no_entry
+        assert_floors(
+            &language.to_string(),
+            &score,
+            in_scope_floor,
+            no_entry_floor,
         );
         assert!(
             detected >= LANGUAGE_DETECTED,
