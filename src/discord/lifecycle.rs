@@ -1,8 +1,9 @@
-//! Every gateway event passes through here on its way to poise: the shard
-//! states behind `/readyz`, one tracing span per handled event (guild,
-//! channel, user, and the entry once known), the handler latency histogram,
-//! the bookkeeping that lets a shutdown finish the handlers in flight, and
-//! the bound on them (`HELPDESK_MAX_IN_FLIGHT`).
+//! Every gateway event passes through here on its way to poise (or, for a
+//! question's message, straight to the handler poise would call): the
+//! shard states behind `/readyz`, one tracing span per handled event
+//! (guild, channel, user, and the entry once known), the handler latency
+//! histogram, the bookkeeping that lets a shutdown finish the handlers in
+//! flight, and the bound on them (`HELPDESK_MAX_IN_FLIGHT`).
 //!
 //! A flood makes the bot slower, never silent. Messages that can never be
 //! questions (from a bot, a webhook or Discord itself, empty, or of a kind
@@ -252,7 +253,7 @@ impl TrackedFramework {
     }
 
     /// One event the bot acts on: bounded by the slots and the queue
-    /// (questions and interactions), then handed to poise.
+    /// (questions and interactions), then handed on ([`Self::hand_over`]).
     async fn handle(&self, ctx: SerenityContext, held: Held) {
         let load = load_of(&held);
         let asker_data = match load {
@@ -521,6 +522,7 @@ pub fn record_entry(entry: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serenity::all::MessageType;
 
     #[test]
     fn messages_go_to_poise_only_when_a_command_runs_from_one() {
@@ -539,7 +541,6 @@ mod tests {
         };
         assert!(invoked_by_messages(&[parent]));
     }
-    use serenity::all::MessageType;
 
     #[tokio::test]
     async fn a_stopped_lifecycle_refuses_events_and_drains_the_rest() {
