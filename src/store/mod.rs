@@ -20,7 +20,9 @@
 //! go through a group commit (`group.rs`): one writer task commits
 //! whatever writes are in flight in one transaction, one fsync for many,
 //! and each caller gets its result only once that transaction committed,
-//! so what it acknowledges to a person is on disk. Reads, and the rare
+//! so what it acknowledges to a person is on disk. Answers' message links,
+//! which nobody waits for, are also written many to a statement
+//! (`coalesce.rs`). Reads, and the rare
 //! writes that are transactions of their own (forgetting, retention,
 //! pruning, learned examples), use the pool.
 //!
