@@ -469,22 +469,17 @@ async fn busy(ctx: &SerenityContext, data: &Data, interaction: &Interaction) {
 
 /// The span and metric label of the events the bot acts on.
 fn handler_span(held: &Held) -> Option<(&'static str, tracing::Span)> {
-    let event = match held {
-        Held::Message(message) => {
-            return Some((
-                "message",
-                event_span(
-                    "message",
-                    message.guild_id.map(|g| g.get()),
-                    message.channel_id.get(),
-                    message.author.id.get(),
-                ),
-            ))
-        }
-        Held::Other(event) => &**event,
-    };
-    let (kind, guild, channel, user) = match event {
-        FullEvent::InteractionCreate { interaction } => {
+    let (kind, guild, channel, user) = match held {
+        Held::Message(message) => (
+            "message",
+            message.guild_id.map(|g| g.get()),
+            message.channel_id.get(),
+            message.author.id.get(),
+        ),
+        Held::Other(event) => {
+            let FullEvent::InteractionCreate { interaction } = &**event else {
+                return None;
+            };
             let kind = match interaction {
                 Interaction::Command(_) => "command",
                 Interaction::Component(_) => "component",
@@ -505,13 +500,9 @@ fn handler_span(held: &Held) -> Option<(&'static str, tracing::Span)> {
                 user.id.get(),
             )
         }
-        _ => return None,
     };
-    Some((kind, event_span(kind, guild, channel, user)))
-}
-
-fn event_span(kind: &str, guild: Option<u64>, channel: u64, user: u64) -> tracing::Span {
-    tracing::info_span!("event", kind, guild, channel, user, entry = field::Empty)
+    let span = tracing::info_span!("event", kind, guild, channel, user, entry = field::Empty);
+    Some((kind, span))
 }
 
 /// Names the knowledge entry the current event is about, in its span.
